@@ -1,0 +1,65 @@
+# `make run` and `make test` do all set-up on a fresh clone. Installs come from uv.lock only.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.13: PYTHON from the environment, else python3.13 on PATH, else pyenv's 3.13.
+PYTHON ?= $(shell command -v python3.13 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 2>/dev/null | sort -V | tail -n 1)
+VENV := .venv
+TOOLS := .venv-tools
+UV_VERSION := 0.13.9
+UV := $(TOOLS)/bin/uv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help python install install-browser run test lint check-migrations bench bench-matching clean
+
+help:
+	@echo "make run    - install, migrate the embedded SQLite db, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test   - install and run every check and test (DATABASE_URL picks PostgreSQL)"
+	@echo "make bench  - import throughput benchmark on PostgreSQL under gunicorn"
+
+python:
+	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then \
+		echo "error: Python 3.13 is required; install it (e.g. 'pyenv install 3.13') or set PYTHON=/path/to/python3.13" >&2; \
+		exit 1; \
+	fi
+
+$(UV): | python
+	"$(PYTHON)" -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: uv.lock pyproject.toml $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python "$(PYTHON)" --quiet
+	touch $@
+
+install: $(VENV)/.installed
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download is not reachable).
+install-browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version
+
+run: install
+	mkdir -p var/staticfiles
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check-migrations: install
+	mkdir -p var/staticfiles
+	DJANGO_SETTINGS_MODULE=ordinavo.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+test: lint check-migrations
+	mkdir -p var/staticfiles
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/import_throughput.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var .pytest_cache .ruff_cache

@@ -1,0 +1,126 @@
+"""Customer master data: customers, their locations and contacts (every field of the seed DTOs)."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from tenants.models import TenantScopedModel
+
+from .choices import ContactMethod, CustomerType, Priority
+
+
+class Customer(TenantScopedModel):
+    """A customer of a tenant. The customer number lives here, never on a target."""
+
+    # NULL, not "", for "no number": the per-tenant unique constraint must ignore absent numbers.
+    customer_number = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=16, choices=CustomerType.choices, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    website = models.URLField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "customer"
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "customer_number"],
+                condition=Q(customer_number__isnull=False),
+                name="customers_customer_unique_number_per_tenant",
+                violation_error_message="Another customer of this tenant has this customer number.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(customer_number=""),
+                name="customers_customer_number_not_empty",
+                violation_error_message="A customer number is either absent or not empty.",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "name"], name="customers_customer_tenant_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.customer_number})" if self.customer_number else self.name
+
+
+class Location(TenantScopedModel):
+    """A place of a customer where work happens; its planning defaults fill imported targets."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField(max_length=200, blank=True)
+    type = models.CharField(max_length=50, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    latitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    default_estimated_work_minutes = models.PositiveIntegerField(null=True, blank=True)
+    default_priority = models.CharField(max_length=16, choices=Priority.choices, blank=True)
+    access_notes = models.CharField(max_length=2000, blank=True)
+    parking_notes = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "location"
+        ordering = ["customer_id", "name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="customers_location_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="customers_location_longitude_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "customer"], name="customers_location_tenant_cust"),
+            models.Index(fields=["tenant", "postal_code"], name="customers_location_tenant_zip"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or ", ".join(p for p in (self.street, self.city) if p) or f"#{self.pk}"
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class Contact(TenantScopedModel):
+    """A person at a customer whom dispatchers and mobile employees may reach."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    display_name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=100, blank=True)
+    department = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    mobile = models.CharField(max_length=50, blank=True)
+    preferred_contact_method = models.CharField(
+        max_length=16, choices=ContactMethod.choices, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "contact"
+        ordering = ["customer_id", "last_name", "first_name", "id"]
+        indexes = [
+            models.Index(fields=["tenant", "customer"], name="customers_contact_tenant_cust"),
+            models.Index(fields=["tenant", "email"], name="customers_contact_tenant_email"),
+        ]
+
+    def __str__(self) -> str:
+        full = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return self.display_name or full or self.email or f"#{self.pk}"

@@ -1,0 +1,201 @@
+from django import forms
+from django.contrib import admin, messages
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey as LibraryAPIKey
+
+from tenants.admin import TenantScopedAdmin
+from tenants.selectors import tenants_of_user
+
+from .choices import Scope
+from .models import ApiKey, ImportItem, ImportJob, IntegrationClient, Target
+from .services import DEFAULT_SCOPES, api_key_revoke
+
+# The library's own key model is unused: our ApiKey extends it with a client and scopes.
+admin.site.unregister(LibraryAPIKey)
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices, widget=forms.CheckboxSelectMultiple, initial=list(DEFAULT_SCOPES)
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["client", "name", "scopes", "expiry_date", "revoked"]
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    extra = 0
+    fields = ["prefix", "name", "scopes", "created", "expiry_date", "last_used_at", "revoked"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False  # keys are issued on the API key page, which shows the plaintext once
+
+
+@admin.register(IntegrationClient)
+class IntegrationClientAdmin(TenantScopedAdmin):
+    list_display = ["name", "source_system", "strategy", "is_active", "tenant", "created_at"]
+    list_filter = (*TenantScopedAdmin.list_filter, "strategy", "is_active")
+    search_fields = ["name", "source_system", "tenant__slug"]
+    inlines = [ApiKeyInline]
+    fieldsets = [
+        (None, {"fields": ["tenant", "name", "source_system", "is_active"]}),
+        ("Matching", {"fields": ["strategy", "name_match_threshold", "name_match_margin"]}),
+        (
+            "Policies (they only narrow what a key's scopes allow)",
+            {
+                "fields": [
+                    "allow_customer_create",
+                    "allow_customer_update",
+                    "allow_location_create",
+                    "allow_contact_create",
+                    "customer_number_fallback",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(APIKeyModelAdmin):
+    form = ApiKeyForm
+    list_display = [
+        "prefix",
+        "name",
+        "client",
+        "created",
+        "expiry_date",
+        "last_used_at",
+        "_has_expired",
+        "revoked",
+    ]
+    list_filter = ["revoked", "created", ("client__tenant", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "prefix", "client__name", "client__source_system"]
+    list_select_related = ["client", "client__tenant"]
+    actions = ["revoke_keys"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(client__tenant__in=tenants_of_user(user=request.user))
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = (*super().get_readonly_fields(request, obj), "last_used_at")
+        return (*fields, "client", "scopes") if obj is not None else fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "client":
+            kwargs["queryset"] = IntegrationClient.objects.for_tenants(
+                tenants_of_user(user=request.user)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.action(description="Revoke selected API keys (cannot be undone)")
+    def revoke_keys(self, request, queryset):
+        keys = list(queryset.filter(revoked=False))
+        for api_key in keys:
+            api_key_revoke(api_key=api_key)
+        self.message_user(request, f"Revoked {len(keys)} API key(s).", messages.SUCCESS)
+
+
+@admin.register(Target)
+class TargetAdmin(TenantScopedAdmin):
+    list_display = [
+        "title",
+        "client",
+        "customer",
+        "location",
+        "priority",
+        "due_date",
+        "tenant",
+        "created_at",
+    ]
+    list_filter = (
+        *TenantScopedAdmin.list_filter,
+        "priority",
+        ("client", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ["title", "external_references__external_id", "customer__name"]
+    list_select_related = ["client", "customer", "location", "tenant"]
+    autocomplete_fields = ["customer", "location", "contact"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+class ImportItemInline(admin.TabularInline):
+    model = ImportItem
+    extra = 0
+    fields = [
+        "position",
+        "external_id",
+        "import_status",
+        "mapping_status",
+        "review_state",
+        "target",
+    ]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(TenantScopedAdmin):
+    list_display = ["id", "client", "kind", "status", "item_count", "tenant", "created_at"]
+    list_filter = (
+        *TenantScopedAdmin.list_filter,
+        "status",
+        "kind",
+        ("client", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ["=id", "client__name", "items__external_id"]
+    list_select_related = ["client", "tenant"]
+    readonly_fields = [
+        "tenant",
+        "client",
+        "api_key",
+        "kind",
+        "status",
+        "item_count",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+    inlines = [ImportItemInline]
+
+    def has_add_permission(self, request):
+        return False  # jobs come from the API only
+
+
+@admin.register(ImportItem)
+class ImportItemAdmin(TenantScopedAdmin):
+    list_display = [
+        "external_id",
+        "job",
+        "import_status",
+        "mapping_status",
+        "review_state",
+        "tenant",
+        "created_at",
+    ]
+    list_filter = (
+        *TenantScopedAdmin.list_filter,
+        "mapping_status",
+        "review_state",
+        "import_status",
+        ("job__client", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ["external_id", "job__id"]
+    list_select_related = ["job", "tenant"]
+    raw_id_fields = ["job", "target"]
+    readonly_fields = ["created_at", "resolved_by", "resolved_at"]
+
+    def has_add_permission(self, request):
+        return False

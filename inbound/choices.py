@@ -1,0 +1,57 @@
+"""Enum spellings of the public contract (seeds and SPEC §3/§4): never rename a value."""
+
+from django.db import models
+
+
+class MatchingStrategy(models.TextChoices):
+    EXTERNAL_ID_ONLY = "ExternalIdOnly"
+    EXTERNAL_ID_FIRST = "ExternalIdFirst"
+    EXTERNAL_ID_THEN_CUSTOMER_NUMBER = "ExternalIdThenCustomerNumber"
+    EXTERNAL_ID_THEN_NAME_AND_ADDRESS = "ExternalIdThenNameAndAddress"
+    MANUAL_ONLY = "ManualOnly"
+
+
+class Scope(models.TextChoices):
+    TARGETS_WRITE = "inbound.targets.write"
+    TARGETS_WRITE_ALIAS = "targets.write"
+    TARGETS_BATCH_WRITE = "inbound.targets.batch.write"
+    CUSTOMERS_MAP = "customers.map"
+    CUSTOMERS_WRITE = "customers.write"
+    CUSTOMERS_READ = "customers.read"
+
+
+class ImportJobKind(models.TextChoices):
+    SINGLE = "Single"
+    BATCH = "Batch"
+
+
+class ImportJobStatus(models.TextChoices):
+    ACCEPTED = "Accepted"
+    PROCESSING = "Processing"
+    COMPLETED = "Completed"
+    COMPLETED_WITH_ERRORS = "CompletedWithErrors"
+
+
+class ImportStatus(models.TextChoices):
+    IMPORTED = "Imported"
+    UPDATED = "Updated"
+    FAILED = "Failed"
+
+
+class MappingStatus(models.TextChoices):
+    NOT_APPLICABLE = "NotApplicable"
+    MAPPED = "Mapped"
+    CREATED = "Created"
+    UPDATED = "Updated"
+    WARNING = "Warning"
+    FAILED = "Failed"
+    SKIPPED = "Skipped"
+
+
+class ReviewState(models.TextChoices):
+    """Whether an item waits for a dispatcher; only Open items are in the review queue."""
+
+    NOT_NEEDED = "NotNeeded"
+    OPEN = "Open"
+    RESOLVED = "Resolved"
+    DISMISSED = "Dismissed"

@@ -1,0 +1,249 @@
+"""Integration clients, their API keys, imported targets and the import jobs that brought them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from rest_framework_api_key.models import AbstractAPIKey
+
+from customers.choices import Priority
+from tenants.models import TenantScopedModel
+
+from .choices import (
+    ImportJobKind,
+    ImportJobStatus,
+    ImportStatus,
+    MappingStatus,
+    MatchingStrategy,
+    ReviewState,
+    Scope,
+)
+
+
+class IntegrationClient(TenantScopedModel):
+    """One connected external system of a tenant: its source system name, strategy and policies.
+
+    Policies only ever narrow what an API key's scopes allow.
+    """
+
+    name = models.CharField(max_length=100)
+    source_system = models.CharField(
+        max_length=100, help_text="Name of the external system, e.g. sap-erp. Unique per tenant."
+    )
+    strategy = models.CharField(
+        max_length=32, choices=MatchingStrategy.choices, default=MatchingStrategy.EXTERNAL_ID_FIRST
+    )
+    allow_customer_create = models.BooleanField(default=True)
+    allow_customer_update = models.BooleanField(default=True)
+    allow_location_create = models.BooleanField(default=True)
+    allow_contact_create = models.BooleanField(
+        default=False, help_text="Off: unknown contacts are reported as ContactAutoCreateDisabled."
+    )
+    customer_number_fallback = models.BooleanField(
+        default=False,
+        help_text="ExternalIdFirst only: fall back to an exact customer number, unique in tenant.",
+    )
+    name_match_threshold = models.FloatField(
+        default=0.92,
+        help_text="Score (0..1) a name-and-address candidate needs to link on its own.",
+    )
+    name_match_margin = models.FloatField(
+        default=0.08, help_text="Lead (0..1) the best candidate needs over the runner-up."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "integration client"
+        ordering = ["tenant_id", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "source_system"],
+                name="inbound_client_unique_source_per_tenant",
+                violation_error_message="This tenant already has a client for this source system.",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "name"],
+                name="inbound_client_unique_name_per_tenant",
+                violation_error_message="This tenant already has a client with this name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(name_match_threshold__gte=0, name_match_threshold__lte=1)
+                & Q(name_match_margin__gte=0, name_match_margin__lte=1),
+                name="inbound_client_thresholds_in_unit_range",
+                violation_error_message="Threshold and margin are between 0 and 1.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source_system=""), name="inbound_client_source_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.source_system})"
+
+
+class ApiKey(AbstractAPIKey):
+    """An API key of one integration client. Only a SHA-512 hash and an 8-character prefix are
+    stored; the plaintext is shown once, when the key is issued."""
+
+    client = models.ForeignKey(IntegrationClient, on_delete=models.CASCADE, related_name="api_keys")
+    scopes = models.JSONField(default=list, help_text="Scopes this key grants (SPEC §3).")
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+        indexes = [models.Index(fields=["client"], name="inbound_apikey_client")]
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @staticmethod
+    def unknown_scopes(scopes) -> list[str]:
+        return sorted(set(scopes) - set(Scope.values))
+
+
+class Target(TenantScopedModel):
+    """An imported job. Its external ID lives in an ExternalReference of type Target; the customer
+    number never lives here."""
+
+    client = models.ForeignKey(
+        IntegrationClient,
+        on_delete=models.PROTECT,
+        related_name="targets",
+        help_text="The integration client that imported this target and may read it back.",
+    )
+    title = models.CharField(max_length=200)
+    description = models.CharField(max_length=4000, blank=True)
+    priority = models.CharField(max_length=16, choices=Priority.choices, blank=True)
+    estimated_work_minutes = models.PositiveIntegerField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    preferred_time_window_start = models.DateTimeField(null=True, blank=True)
+    preferred_time_window_end = models.DateTimeField(null=True, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="targets",
+    )
+    location = models.ForeignKey(
+        "customers.Location",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="targets",
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="targets",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "target"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(preferred_time_window_start__isnull=True)
+                | Q(preferred_time_window_end__isnull=True)
+                | Q(preferred_time_window_start__lt=models.F("preferred_time_window_end")),
+                name="inbound_target_time_window_ordered",
+                violation_error_message="The time window starts before it ends.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "client"], name="inbound_target_tenant_client"),
+            models.Index(fields=["tenant", "customer"], name="inbound_target_tenant_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ImportJob(TenantScopedModel):
+    """One accepted API request (single or batch). Summary counts are derived from its items, so
+    a dispatcher's later resolution shows in them."""
+
+    client = models.ForeignKey(IntegrationClient, on_delete=models.PROTECT, related_name="jobs")
+    api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    kind = models.CharField(max_length=16, choices=ImportJobKind.choices)
+    status = models.CharField(
+        max_length=32, choices=ImportJobStatus.choices, default=ImportJobStatus.ACCEPTED
+    )
+    item_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import job"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["tenant", "client", "-created_at"], name="inbound_job_tenant_client_new"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import job {self.pk} ({self.kind}, {self.status})"
+
+
+class ImportItem(TenantScopedModel):
+    """One target of an import job: what happened to it, and whether a person must look at it."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(help_text="Index of the item in the request, from 0.")
+    external_id = models.CharField(max_length=100, blank=True)
+    import_status = models.CharField(max_length=16, choices=ImportStatus.choices)
+    mapping_status = models.CharField(max_length=16, choices=MappingStatus.choices)
+    warnings = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    candidates = models.JSONField(default=list, blank=True)
+    decisions = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per record (customer, location, contact): how it was decided.",
+    )
+    payload = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The incoming customer, location and contact, kept for the reviewer.",
+    )
+    target = models.ForeignKey(
+        Target, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_items"
+    )
+    review_state = models.CharField(
+        max_length=16, choices=ReviewState.choices, default=ReviewState.NOT_NEEDED
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "import item"
+        ordering = ["job_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "job", "position"],
+                name="inbound_item_unique_position_per_job",
+                violation_error_message="Each position of a job holds one item.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "review_state", "created_at"], name="inbound_item_review_queue"
+            ),
+            models.Index(fields=["tenant", "external_id"], name="inbound_item_tenant_extid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id or '(no id)'} in job {self.job_id}"

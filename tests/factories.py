@@ -1,0 +1,91 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from customers.models import Contact, Customer, Location
+from inbound.choices import MatchingStrategy
+from inbound.models import IntegrationClient
+from mapping.choices import ExternalType, ReferenceOrigin
+from mapping.models import ExternalReference
+from tenants.models import Tenant, TenantMembership
+
+
+class TenantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tenant
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"tenant-{n}")
+    name = factory.LazyAttribute(lambda o: f"Tenant {o.slug}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("pw-for-tests")
+    is_staff = True
+
+
+class TenantMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TenantMembership
+
+    tenant = factory.SubFactory(TenantFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class IntegrationClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IntegrationClient
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Client {n}")
+    source_system = factory.Sequence(lambda n: f"erp-{n}")
+    strategy = MatchingStrategy.EXTERNAL_ID_FIRST
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Customer {n} GmbH")
+    customer_number = factory.Sequence(lambda n: f"C-{n:05d}")
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    customer = factory.SubFactory(CustomerFactory)
+    tenant = factory.SelfAttribute("customer.tenant")
+    name = factory.Sequence(lambda n: f"Site {n}")
+    street = "Hachestraße 12"
+    postal_code = "45127"
+    city = "Essen"
+    country = "DE"
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    customer = factory.SubFactory(CustomerFactory)
+    tenant = factory.SelfAttribute("customer.tenant")
+    first_name = "Anna"
+    last_name = factory.Sequence(lambda n: f"Weber{n}")
+    email = factory.Sequence(lambda n: f"anna{n}@example.com")
+
+
+class CustomerReferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExternalReference
+
+    customer = factory.SubFactory(CustomerFactory)
+    tenant = factory.SelfAttribute("customer.tenant")
+    source_system = "erp"
+    external_type = ExternalType.CUSTOMER
+    external_id = factory.Sequence(lambda n: f"CUST-{n}")
+    origin = ReferenceOrigin.IMPORT
