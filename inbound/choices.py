@@ -38,16 +38,6 @@ class ImportStatus(models.TextChoices):
     FAILED = "Failed"
 
 
-class MappingStatus(models.TextChoices):
-    NOT_APPLICABLE = "NotApplicable"
-    MAPPED = "Mapped"
-    CREATED = "Created"
-    UPDATED = "Updated"
-    WARNING = "Warning"
-    FAILED = "Failed"
-    SKIPPED = "Skipped"
-
-
 class ReviewState(models.TextChoices):
     """Whether an item waits for a dispatcher; only Open items are in the review queue."""
 

@@ -6,13 +6,13 @@ from django.db.models import Q
 from rest_framework_api_key.models import AbstractAPIKey
 
 from customers.choices import Priority
+from mapping.choices import MappingStatus
 from tenants.models import TenantScopedModel
 
 from .choices import (
     ImportJobKind,
     ImportJobStatus,
     ImportStatus,
-    MappingStatus,
     MatchingStrategy,
     ReviewState,
     Scope,
@@ -219,6 +219,16 @@ class ImportItem(TenantScopedModel):
     target = models.ForeignKey(
         Target, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_items"
     )
+    # The customer context this item currently maps to; a dispatcher's resolution changes it.
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    location = models.ForeignKey(
+        "customers.Location", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contact = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     review_state = models.CharField(
         max_length=16, choices=ReviewState.choices, default=ReviewState.NOT_NEEDED
     )
@@ -247,3 +257,41 @@ class ImportItem(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.external_id or '(no id)'} in job {self.job_id}"
+
+
+class IdempotencyRecord(TenantScopedModel):
+    """An Idempotency-Key seen from a client on an endpoint, with the response to replay.
+
+    The unique constraint is what makes concurrent requests with the same key safe: only one
+    of them can reserve it.
+    """
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "InFlight"
+        COMPLETED = "Completed"
+
+    client = models.ForeignKey(
+        IntegrationClient, on_delete=models.CASCADE, related_name="idempotency_records"
+    )
+    endpoint = models.CharField(max_length=100)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of the canonical JSON body")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "idempotency record"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "client", "endpoint", "key"],
+                name="inbound_idempotency_unique_key",
+                violation_error_message="This Idempotency-Key was already used on this endpoint.",
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="inbound_idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.key} ({self.state})"

@@ -1,13 +1,43 @@
-"""Writes of integration clients and their API keys."""
+"""Writes of the inbound app: integration clients, API keys, idempotency and the import itself."""
 
-from datetime import datetime
+import enum
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
 
+from mapping.choices import ExternalType, MappingStatus, ReferenceOrigin
+from mapping.models import ExternalReference
+from mapping.services import (
+    IncomingContext,
+    MappingOutcome,
+    MappingPolicy,
+    customer_contexts_map,
+    references_create,
+)
 from tenants.models import Tenant
 
-from .choices import MatchingStrategy, Scope
-from .models import ApiKey, IntegrationClient
+from .choices import (
+    ImportJobKind,
+    ImportJobStatus,
+    ImportStatus,
+    MatchingStrategy,
+    ReviewState,
+    Scope,
+)
+from .models import (
+    ApiKey,
+    IdempotencyRecord,
+    ImportItem,
+    ImportJob,
+    IntegrationClient,
+    Target,
+)
 
 # What a key gets when nobody says otherwise: everything but the legacy alias.
 DEFAULT_SCOPES = (
@@ -69,3 +99,313 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     api_key.revoked = True
     api_key.save(update_fields=["revoked"])
     return api_key
+
+
+# --- authentication ----------------------------------------------------------------------------
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def api_key_authenticate(*, key: str) -> ApiKey | None:
+    """The usable key for this plaintext, or None (unknown, revoked, expired, inactive client).
+
+    The hash comparison is constant-time; `last_used_at` is written at most once a minute.
+    """
+    prefix, dot, secret = key.partition(".")
+    if not dot or not prefix or not secret or len(prefix) > 8 or len(key) > 150:
+        return None
+    api_key = (
+        ApiKey.objects.select_related("client__tenant").filter(prefix=prefix, revoked=False).first()
+    )
+    if api_key is None or not api_key.is_valid(key) or api_key.has_expired:
+        return None
+    if not api_key.client.is_active:
+        return None
+    now = timezone.now()
+    if api_key.last_used_at is None or now - api_key.last_used_at >= LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+    return api_key
+
+
+# --- idempotency -------------------------------------------------------------------------------
+
+
+class IdempotencyOutcome(enum.Enum):
+    PROCEED = "proceed"
+    REPLAY = "replay"
+    IN_FLIGHT = "in_flight"
+    MISMATCH = "mismatch"
+
+
+def request_fingerprint(data: Any) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotency_begin(
+    *, client: IntegrationClient, endpoint: str, key: str, fingerprint: str
+) -> tuple[IdempotencyOutcome, IdempotencyRecord]:
+    """Reserve `key` for this request, or say why not: replay a finished one, refuse a different
+    body (422) or a request still running (409)."""
+    limits = settings.INBOUND_LIMITS
+    now = timezone.now()
+    expired_before = now - timedelta(hours=limits["IDEMPOTENCY_RETENTION_HOURS"])
+    stale_before = now - timedelta(seconds=limits["IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS"])
+    lookup = {"tenant": client.tenant, "client": client, "endpoint": endpoint, "key": key}
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(**lookup, request_hash=fingerprint)
+            return IdempotencyOutcome.PROCEED, record
+        except IntegrityError:
+            pass
+        record = IdempotencyRecord.objects.select_for_update().get(**lookup)
+        in_flight = record.state == IdempotencyRecord.State.IN_FLIGHT
+        if record.created_at < expired_before or (in_flight and record.created_at < stale_before):
+            # Past retention, or its request died: the key is free again.
+            record.delete()
+            record = IdempotencyRecord.objects.create(**lookup, request_hash=fingerprint)
+            return IdempotencyOutcome.PROCEED, record
+        if record.request_hash != fingerprint:
+            return IdempotencyOutcome.MISMATCH, record
+        if in_flight:
+            return IdempotencyOutcome.IN_FLIGHT, record
+        return IdempotencyOutcome.REPLAY, record
+
+
+def idempotency_complete(*, record: IdempotencyRecord, status: int, body: Any) -> None:
+    record.state = IdempotencyRecord.State.COMPLETED
+    record.response_status = status
+    record.response_body = body
+    record.completed_at = timezone.now()
+    record.save(update_fields=["state", "response_status", "response_body", "completed_at"])
+
+
+def idempotency_release(*, record: IdempotencyRecord) -> None:
+    """Free the key of a request that did not succeed, so the client can retry with it."""
+    IdempotencyRecord.objects.filter(pk=record.pk).delete()
+
+
+def idempotency_records_purge(*, older_than: timedelta | None = None) -> int:
+    hours = settings.INBOUND_LIMITS["IDEMPOTENCY_RETENTION_HOURS"]
+    cutoff = timezone.now() - (older_than if older_than is not None else timedelta(hours=hours))
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+# --- import --------------------------------------------------------------------------------------
+
+TARGET_PLANNING_FIELDS = (
+    "priority",
+    "estimated_work_minutes",
+    "due_date",
+    "preferred_time_window_start",
+    "preferred_time_window_end",
+)
+TARGET_UPDATE_FIELDS = (
+    "title",
+    "description",
+    *TARGET_PLANNING_FIELDS,
+    "custom_fields",
+    "customer",
+    "location",
+    "contact",
+    "updated_at",
+)
+IMPORT_ATTEMPTS = 3
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock
+
+
+class ImportConflict(Exception):
+    """Concurrent requests kept conflicting; the client should retry."""
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    """One item of a request: its validated data, or the errors that make it fail alone."""
+
+    position: int
+    external_id: str | None
+    data: dict[str, Any] | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+def _needs_review(status: str, strategy: str) -> bool:
+    return status in (MappingStatus.WARNING, MappingStatus.FAILED) or (
+        status == MappingStatus.SKIPPED and strategy == MatchingStrategy.MANUAL_ONLY
+    )
+
+
+def _target_apply(target: Target, data: dict[str, Any], outcome: MappingOutcome) -> None:
+    """Set what the payload sent; location defaults fill planning values it left out."""
+    target.title = data["title"]
+    if "description" in data:
+        target.description = data["description"]
+    planning = data.get("planning") or {}
+    for name in TARGET_PLANNING_FIELDS:
+        if name in planning:
+            setattr(target, name, planning[name])
+    if "custom_fields" in data:
+        target.custom_fields = data["custom_fields"]
+    if outcome.customer is not None:
+        target.customer, target.location, target.contact = (
+            outcome.customer,
+            outcome.location,
+            outcome.contact,
+        )
+    location = outcome.location
+    if location is not None:
+        if "priority" not in planning and not target.priority and location.default_priority:
+            target.priority = location.default_priority
+        if (
+            "estimated_work_minutes" not in planning
+            and target.estimated_work_minutes is None
+            and location.default_estimated_work_minutes is not None
+        ):
+            target.estimated_work_minutes = location.default_estimated_work_minutes
+
+
+def _import_once(
+    *, api_key: ApiKey, kind: str, items: list[ItemInput]
+) -> tuple[ImportJob, list[ImportItem]]:
+    client = api_key.client
+    tenant = client.tenant
+    job = ImportJob.objects.create(
+        tenant=tenant,
+        client=client,
+        api_key=api_key,
+        kind=kind,
+        status=ImportJobStatus.PROCESSING,
+        item_count=len(items),
+        started_at=timezone.now(),
+    )
+    failures: dict[int, list[dict[str, str]]] = {}
+    valid: list[ItemInput] = []
+    seen: set[str] = set()
+    for item in items:
+        if item.errors:
+            failures[item.position] = item.errors
+        elif item.external_id in seen:
+            pointer = (
+                "/externalId"
+                if kind == ImportJobKind.SINGLE
+                else (f"/items/{item.position}/externalId")
+            )
+            failures[item.position] = [
+                {
+                    "field": pointer,
+                    "code": "duplicate",
+                    "message": "An earlier item of this batch has the same externalId.",
+                }
+            ]
+        else:
+            seen.add(item.external_id)
+            valid.append(item)
+
+    policy = MappingPolicy.for_client(client=client, scopes=api_key.scopes)
+    outcomes = customer_contexts_map(
+        tenant=tenant,
+        policy=policy,
+        contexts=[
+            IncomingContext(
+                customer=item.data.get("customer"),
+                location=item.data.get("location"),
+                contact=item.data.get("contact"),
+            )
+            for item in valid
+        ],
+    )
+    existing = {
+        reference.external_id: reference.target
+        for reference in ExternalReference.objects.of_source(
+            tenant, client.source_system, ExternalType.TARGET
+        )
+        .filter(external_id__in=[item.external_id for item in valid])
+        .select_related("target")
+    }
+    new_targets: dict[str, Target] = {}
+    results: dict[int, tuple[str, Target, MappingOutcome]] = {}
+    for item, outcome in zip(valid, outcomes, strict=True):
+        target = existing.get(item.external_id)
+        status = ImportStatus.UPDATED
+        if target is None:
+            target = Target(tenant=tenant, client=client)
+            new_targets[item.external_id] = target
+            status = ImportStatus.IMPORTED
+        _target_apply(target, item.data, outcome)
+        results[item.position] = (status, target, outcome)
+    Target.objects.bulk_create([new_targets[k] for k in sorted(new_targets)])
+    updated = sorted(existing.values(), key=lambda t: t.pk)
+    if updated:
+        Target.objects.bulk_update(updated, TARGET_UPDATE_FIELDS)
+    references_create(
+        tenant=tenant,
+        source_system=client.source_system,
+        records={(ExternalType.TARGET, ext): target for ext, target in new_targets.items()},
+        origin=ReferenceOrigin.IMPORT,
+    )
+
+    import_items = []
+    for item in items:
+        row = ImportItem(
+            tenant=tenant,
+            job=job,
+            position=item.position,
+            external_id=(item.external_id or "")[:100],
+        )
+        if item.position in failures:
+            row.import_status = ImportStatus.FAILED
+            row.mapping_status = MappingStatus.SKIPPED
+            row.errors = failures[item.position]
+        else:
+            status, target, outcome = results[item.position]
+            row.import_status = status
+            row.mapping_status = outcome.status
+            row.target = target
+            row.customer, row.location, row.contact = (
+                outcome.customer,
+                outcome.location,
+                outcome.contact,
+            )
+            row.warnings = outcome.warnings
+            row.decisions = outcome.decisions_as_json()
+            row.candidates = outcome.candidates
+            row.payload = {
+                name: item.data[name]
+                for name in ("customer", "location", "contact")
+                if item.data.get(name)
+            }
+            if _needs_review(outcome.status, client.strategy):
+                row.review_state = ReviewState.OPEN
+        import_items.append(row)
+    ImportItem.objects.bulk_create(import_items)
+
+    job.status = ImportJobStatus.COMPLETED_WITH_ERRORS if failures else ImportJobStatus.COMPLETED
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    return job, import_items
+
+
+def targets_import(
+    *, api_key: ApiKey, kind: str, items: list[ItemInput]
+) -> tuple[ImportJob, list[ImportItem]]:
+    """Import the items of one request as one job: each valid item creates or updates its target
+    and gets its customer context mapped; invalid ones fail alone.
+
+    Runs in one transaction with a fixed number of queries for any batch size. When a
+    concurrent request creates the same records first, the unique constraints make this one fail
+    and it runs again, now finding those records.
+    """
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                return _import_once(api_key=api_key, kind=kind, items=items)
+        except (IntegrityError, OperationalError) as exc:
+            sqlstate = getattr(exc.__cause__, "sqlstate", None)
+            retryable = isinstance(exc, IntegrityError) or sqlstate in RETRYABLE_SQLSTATES
+            if not retryable:
+                raise
+            if attempt == IMPORT_ATTEMPTS:
+                raise ImportConflict("Concurrent imports kept conflicting; retry.") from exc
+    raise AssertionError("unreachable")

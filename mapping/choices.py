@@ -14,3 +14,50 @@ class ReferenceOrigin(models.TextChoices):
     IMPORT = "Import"
     REVIEW = "Review"
     ADMIN = "Admin"
+
+
+class MappingStatus(models.TextChoices):
+    NOT_APPLICABLE = "NotApplicable"
+    MAPPED = "Mapped"
+    CREATED = "Created"
+    UPDATED = "Updated"
+    WARNING = "Warning"
+    FAILED = "Failed"
+    SKIPPED = "Skipped"
+
+
+class MappingWarning(models.TextChoices):
+    """Codes in `customerMapping.warnings`; each is documented in docs/mapping.md."""
+
+    AMBIGUOUS_CUSTOMER_MATCH = "AmbiguousCustomerMatch"
+    AMBIGUOUS_LOCATION_MATCH = "AmbiguousLocationMatch"
+    LOCATION_MISSING_COORDINATES = "LocationMissingCoordinates"
+    CONTACT_AUTO_CREATE_DISABLED = "ContactAutoCreateDisabled"
+    LOCATION_CUSTOMER_MISMATCH = "LocationCustomerMismatch"
+    CONTACT_CUSTOMER_MISMATCH = "ContactCustomerMismatch"
+    CUSTOMER_NUMBER_CONFLICT = "CustomerNumberConflict"
+    CUSTOMER_MAPPING_SCOPE_MISSING = "CustomerMappingScopeMissing"
+    CUSTOMER_NOT_FOUND = "CustomerNotFound"
+    LOCATION_AUTO_CREATE_DISABLED = "LocationAutoCreateDisabled"
+    MANUAL_MAPPING_REQUIRED = "ManualMappingRequired"
+
+
+class MatchMethod(models.TextChoices):
+    """How one record of an item was decided."""
+
+    EXTERNAL_ID = "ExternalId"
+    CUSTOMER_NUMBER = "CustomerNumber"
+    NAME_AND_ADDRESS = "NameAndAddress"
+    EMAIL = "Email"
+    VIA_LOCATION = "ViaLocation"
+    VIA_CONTACT = "ViaContact"
+    REVIEW = "Review"
+    CREATED = "Created"
+    NONE = "None"
+
+
+class RecordAction(models.TextChoices):
+    MAPPED = "Mapped"
+    CREATED = "Created"
+    UPDATED = "Updated"
+    NOT_LINKED = "NotLinked"

@@ -1,7 +1,10 @@
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from inbound.api.problems import is_api_request, problem_json_response
 
 
 @never_cache
@@ -15,3 +18,30 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+# Django's own error pages, as problem details on API paths (HTML everywhere else).
+
+
+def api_bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api_request(request):
+        return problem_json_response(400, "The request is malformed.")
+    return defaults.bad_request(request, exception)
+
+
+def api_permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api_request(request):
+        return problem_json_response(403, "Permission denied.")
+    return defaults.permission_denied(request, exception)
+
+
+def api_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api_request(request):
+        return problem_json_response(404, "No such API resource.")
+    return defaults.page_not_found(request, exception)
+
+
+def api_server_error(request: HttpRequest) -> HttpResponse:
+    if is_api_request(request):
+        return problem_json_response(500, "An unexpected error occurred; it has been logged.")
+    return defaults.server_error(request)

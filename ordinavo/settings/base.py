@@ -114,3 +114,59 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# Limits of the inbound API; every one can be set from the environment.
+INBOUND_LIMITS = {
+    "MAX_BODY_BYTES": env.int("INBOUND_MAX_BODY_BYTES", default=5 * 1024 * 1024),
+    "MAX_BATCH_ITEMS": env.int("INBOUND_MAX_BATCH_ITEMS", default=500),
+    "CUSTOM_FIELDS_MAX_KEYS": env.int("INBOUND_CUSTOM_FIELDS_MAX_KEYS", default=50),
+    "CUSTOM_FIELDS_MAX_KEY_LENGTH": 100,
+    "CUSTOM_FIELDS_MAX_VALUE_LENGTH": env.int(
+        "INBOUND_CUSTOM_FIELDS_MAX_VALUE_LENGTH", default=1000
+    ),
+    "THROTTLE_RATE": env("INBOUND_THROTTLE_RATE", default="3000/min"),
+    "IDEMPOTENCY_RETENTION_HOURS": env.int("IDEMPOTENCY_RETENTION_HOURS", default=24),
+    # A reservation older than this is taken to belong to a request that died.
+    "IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS": 300,
+}
+# Django's own form-data limit; the API enforces INBOUND_LIMITS["MAX_BODY_BYTES"] itself.
+DATA_UPLOAD_MAX_MEMORY_SIZE = INBOUND_LIMITS["MAX_BODY_BYTES"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["inbound.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["inbound.api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["inbound.api.throttling.IntegrationClientThrottle"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "inbound.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Ordinavo Connect API",
+    "DESCRIPTION": (
+        "Import targets (jobs) with their customer, location and contact; Ordinavo maps them to "
+        "its customer master data. Authenticate with `Authorization: Bearer <api key>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "MappingStatusEnum": "mapping.choices.MappingStatus",
+        "MappingWarningEnum": "mapping.choices.MappingWarning",
+        "ImportStatusEnum": "inbound.choices.ImportStatus",
+        "ImportJobStatusEnum": "inbound.choices.ImportJobStatus",
+        "PriorityEnum": "customers.choices.Priority",
+    },
+}

@@ -1,0 +1,35 @@
+import json
+
+from django.conf import settings
+from rest_framework import status
+from rest_framework.exceptions import APIException, ParseError
+from rest_framework.parsers import JSONParser
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class LimitedJSONParser(JSONParser):
+    """JSON only, strict (no NaN/Infinity), and never more than the configured body size."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.INBOUND_LIMITS["MAX_BODY_BYTES"]
+        request = (parser_context or {}).get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        raw = stream.read(limit + 1)
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        try:
+            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except UnicodeDecodeError as exc:
+            raise ParseError("The request body is not UTF-8.") from exc
+        except (ValueError, RecursionError) as exc:
+            raise ParseError(f"The request body is not valid JSON: {exc}") from exc

@@ -1,0 +1,92 @@
+"""JSON shapes of API responses, built from models (the seed's field names, exactly)."""
+
+from typing import Any
+
+from inbound.models import ImportItem, ImportJob, Target
+
+ID_FIELDS = (
+    ("customerId", "customer_id"),
+    ("customerLocationId", "location_id"),
+    ("customerContactId", "contact_id"),
+)
+
+
+def customer_mapping_data(
+    *, status: str, warnings: list[str], decisions: dict[str, Any], source, can_read: bool
+) -> dict[str, Any]:
+    """`customerMapping`: status and warnings always; IDs and details only with customers.read."""
+    data: dict[str, Any] = {"status": status}
+    if can_read:
+        for key, attribute in ID_FIELDS:
+            data[key] = getattr(source, attribute)
+    data["warnings"] = list(warnings)
+    if can_read:
+        data["details"] = decisions
+    return data
+
+
+def import_item_data(item: ImportItem, *, can_read: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "externalId": item.external_id or None,
+        "status": item.import_status,
+        "targetId": item.target_id,
+        "customerMapping": customer_mapping_data(
+            status=item.mapping_status,
+            warnings=item.warnings,
+            decisions=item.decisions,
+            source=item,
+            can_read=can_read,
+        ),
+    }
+    if item.errors:
+        data["errors"] = item.errors
+    return data
+
+
+def import_job_data(
+    job: ImportJob,
+    *,
+    summary: dict[str, Any],
+    items: list[ImportItem] | None = None,
+    can_read: bool = False,
+) -> dict[str, Any]:
+    data = {
+        "importJobId": job.pk,
+        "status": job.status,
+        "kind": job.kind,
+        "createdAt": job.created_at,
+        "startedAt": job.started_at,
+        "finishedAt": job.finished_at,
+        "summary": summary,
+    }
+    if items is not None:
+        data["items"] = [import_item_data(item, can_read=can_read) for item in items]
+    return data
+
+
+def target_data(
+    target: Target, *, external_id: str, item: ImportItem | None, can_read: bool
+) -> dict[str, Any]:
+    return {
+        "externalId": external_id,
+        "targetId": target.pk,
+        "title": target.title,
+        "description": target.description,
+        "planning": {
+            "priority": target.priority or None,
+            "estimatedWorkMinutes": target.estimated_work_minutes,
+            "dueDate": target.due_date,
+            "preferredTimeWindowStart": target.preferred_time_window_start,
+            "preferredTimeWindowEnd": target.preferred_time_window_end,
+        },
+        "customFields": target.custom_fields,
+        "customerMapping": customer_mapping_data(
+            status=item.mapping_status if item else "NotApplicable",
+            warnings=item.warnings if item else [],
+            decisions=item.decisions if item else {},
+            source=target,
+            can_read=can_read,
+        ),
+        "createdAt": target.created_at,
+        "updatedAt": target.updated_at,
+    }

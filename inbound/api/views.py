@@ -1,0 +1,318 @@
+"""The inbound API: one view per operation; the work is done by services and selectors."""
+
+import re
+from typing import Any
+
+import django_filters
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics
+from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from inbound import selectors
+from inbound.choices import ImportJobKind, ImportJobStatus, Scope
+from inbound.models import ImportJob
+from inbound.services import (
+    IdempotencyOutcome,
+    ImportConflict,
+    ItemInput,
+    idempotency_begin,
+    idempotency_complete,
+    idempotency_release,
+    request_fingerprint,
+    targets_import,
+)
+
+from . import presenters
+from .examples import BATCH_EXAMPLES, TARGET_EXAMPLES
+from .permissions import WRITE_SCOPES, scope_required
+from .problems import ValidationProblem, field_errors, problem_response
+from .serializers import (
+    BatchInput,
+    ImportJobDetailOutput,
+    ImportJobOutput,
+    ImportResponseOutput,
+    TargetInput,
+    TargetOutput,
+)
+
+IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
+PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, description="RFC 9457 problem details")
+ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 413, 415, 422, 429, 503), PROBLEM)
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="1-255 printable ASCII characters. The same key with the same body replays the "
+    "first response (header Idempotent-Replayed: true); with another body it is refused (422); "
+    "while the first request still runs, 409. Kept at least 24 hours.",
+)
+
+
+def _item_input(position: int, raw: Any, pointer: str) -> ItemInput:
+    if not isinstance(raw, dict):
+        return ItemInput(
+            position=position,
+            external_id=None,
+            errors=[
+                {"field": pointer, "code": "not_an_object", "message": "An item is a JSON object."}
+            ],
+        )
+    raw_id = raw.get("externalId")
+    external_id = raw_id if isinstance(raw_id, str) else None
+    serializer = TargetInput(data=raw)
+    if not serializer.is_valid():
+        return ItemInput(
+            position=position,
+            external_id=external_id,
+            errors=field_errors(serializer.errors, pointer),
+        )
+    data = serializer.validated_data
+    return ItemInput(position=position, external_id=data["external_id"], data=data)
+
+
+class ImportView(APIView):
+    """Shared flow of the two import endpoints: parse, reserve the idempotency key, import."""
+
+    kind: str = ImportJobKind.SINGLE
+    endpoint: str = ""
+
+    def items_from(self, data: Any) -> list[ItemInput]:
+        raise NotImplementedError
+
+    def post(self, request: Request) -> Response:
+        if request.stream is None:
+            raise ParseError("The request body is empty; send a JSON object.")
+        items = self.items_from(request.data)
+        record = None
+        key = request.headers.get("Idempotency-Key")
+        if key is not None:
+            if not IDEMPOTENCY_KEY.fullmatch(key):
+                return problem_response(
+                    400, "Idempotency-Key must be 1 to 255 printable ASCII characters."
+                )
+            outcome, record = idempotency_begin(
+                client=request.auth.client,
+                endpoint=self.endpoint,
+                key=key,
+                fingerprint=request_fingerprint(request.data),
+            )
+            if outcome is IdempotencyOutcome.REPLAY:
+                return Response(
+                    record.response_body,
+                    status=record.response_status,
+                    headers={"Idempotent-Replayed": "true"},
+                )
+            if outcome is IdempotencyOutcome.MISMATCH:
+                return problem_response(
+                    422,
+                    "This Idempotency-Key was used with a different request body.",
+                    slug="idempotency-key-reused",
+                    title="Idempotency-Key reused",
+                )
+            if outcome is IdempotencyOutcome.IN_FLIGHT:
+                return problem_response(
+                    409,
+                    "A request with this Idempotency-Key is still being processed.",
+                    slug="idempotency-key-in-flight",
+                    title="Request in progress",
+                    headers={"Retry-After": "1"},
+                )
+        try:
+            job, import_items = targets_import(api_key=request.auth, kind=self.kind, items=items)
+        except ImportConflict:
+            if record is not None:
+                idempotency_release(record=record)
+            return problem_response(
+                503,
+                "Concurrent imports of the same records conflicted; retry the request.",
+                headers={"Retry-After": "1"},
+            )
+        except BaseException:
+            if record is not None:
+                idempotency_release(record=record)
+            raise
+        can_read = request.auth.has_scope(Scope.CUSTOMERS_READ)
+        body = {
+            "importJobId": job.pk,
+            "status": ImportJobStatus.ACCEPTED.value,
+            "items": [presenters.import_item_data(i, can_read=can_read) for i in import_items],
+        }
+        if record is not None:
+            idempotency_complete(record=record, status=200, body=body)
+        return Response(body)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="importTarget",
+        summary="Import one target",
+        tags=["Inbound"],
+        request=TargetInput,
+        responses={200: ImportResponseOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        examples=TARGET_EXAMPLES,
+        description="Required scope: `inbound.targets.write` (or `targets.write`); `customers.map` "
+        "to attach customer context, `customers.write` to create or update customer records, "
+        "`customers.read` to see mapping IDs. Re-importing an externalId updates that target.",
+    )
+)
+class TargetImportView(ImportView):
+    permission_classes = [scope_required(Scope.TARGETS_WRITE, Scope.TARGETS_WRITE_ALIAS)]
+    kind = ImportJobKind.SINGLE
+    endpoint = "inbound/targets"
+
+    def items_from(self, data: Any) -> list[ItemInput]:
+        if not isinstance(data, dict):
+            raise ParseError("The request body must be a JSON object (one target).")
+        item = _item_input(0, data, "")
+        if item.errors:
+            raise ValidationProblem(item.errors)
+        return [item]
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="importTargetBatch",
+        summary="Import a batch of targets",
+        tags=["Inbound"],
+        request=BatchInput,
+        responses={200: ImportResponseOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        examples=BATCH_EXAMPLES,
+        description="Required scope: `inbound.targets.batch.write`. 1 to 500 items (configurable); "
+        "an invalid item fails alone with `errors`, the others are imported. Later items repeating "
+        "an earlier item's externalId fail.",
+    )
+)
+class TargetBatchImportView(ImportView):
+    permission_classes = [scope_required(Scope.TARGETS_BATCH_WRITE)]
+    kind = ImportJobKind.BATCH
+    endpoint = "inbound/targets/batch"
+
+    def items_from(self, data: Any) -> list[ItemInput]:
+        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+            raise ParseError('The request body must be a JSON object {"items": [...]}.')
+        raw_items = data["items"]
+        limit = settings.INBOUND_LIMITS["MAX_BATCH_ITEMS"]
+        if not 1 <= len(raw_items) <= limit:
+            raise ValidationProblem(
+                [
+                    {
+                        "field": "/items",
+                        "code": "batch_size",
+                        "message": f"A batch has 1 to {limit} items, not {len(raw_items)}.",
+                    }
+                ]
+            )
+        return [_item_input(i, raw, f"/items/{i}") for i, raw in enumerate(raw_items)]
+
+
+class ImportJobFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ImportJobStatus.choices)
+    createdAfter = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = ImportJob
+        fields = ["status", "createdAfter", "createdBefore"]
+
+
+class JobPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "pageSize"
+    max_page_size = 200
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listImportJobs",
+        summary="List this client's import jobs, newest first",
+        tags=["Inbound"],
+        responses={200: ImportJobOutput(many=True), **ERRORS},
+    )
+)
+class ImportJobListView(generics.ListAPIView):
+    permission_classes = [scope_required(*WRITE_SCOPES)]
+    filterset_class = ImportJobFilter
+    pagination_class = JobPagination
+    serializer_class = ImportJobOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no client
+            return ImportJob.objects.none()
+        return selectors.import_jobs_of_client(client=self.request.auth.client).order_by(
+            "-created_at", "-id"
+        )
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        summaries = selectors.import_job_summaries(jobs=page)
+        return self.get_paginated_response(
+            [presenters.import_job_data(job, summary=summaries[job.pk]) for job in page]
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="getImportJob",
+        summary="Poll an import job",
+        tags=["Inbound"],
+        responses={200: ImportJobDetailOutput, **ERRORS},
+        description="Status, summary counts and items with their *current* mapping: a "
+        "dispatcher's later resolution shows here.",
+    )
+)
+class ImportJobDetailView(APIView):
+    permission_classes = [scope_required(*WRITE_SCOPES)]
+
+    def get(self, request: Request, job_id: int) -> Response:
+        job = selectors.import_job_get(client=request.auth.client, job_id=job_id)
+        if job is None:
+            raise NotFound(f"No import job {job_id} for this client.")
+        items = list(selectors.import_items_of_job(job=job))
+        summary = selectors.import_job_summaries(jobs=[job])[job.pk]
+        can_read = request.auth.has_scope(Scope.CUSTOMERS_READ)
+        return Response(
+            presenters.import_job_data(job, summary=summary, items=items, can_read=can_read)
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="getTarget",
+        summary="Read back one target of this client",
+        tags=["Inbound"],
+        responses={200: TargetOutput, **ERRORS},
+    )
+)
+class TargetDetailView(APIView):
+    permission_classes = [scope_required(*WRITE_SCOPES)]
+
+    def get(self, request: Request, external_id: str) -> Response:
+        reference = selectors.target_reference_get(
+            client=request.auth.client, external_id=external_id
+        )
+        if reference is None:
+            raise NotFound(f"No target with externalId {external_id!r} for this client.")
+        target = reference.target
+        item = selectors.latest_import_item_of_target(target=target)
+        return Response(
+            presenters.target_data(
+                target,
+                external_id=reference.external_id,
+                item=item,
+                can_read=request.auth.has_scope(Scope.CUSTOMERS_READ),
+            )
+        )

@@ -1,0 +1,86 @@
+"""Reads of the inbound app. A client only ever sees its own jobs and targets."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from mapping.choices import ExternalType, MappingStatus
+from mapping.models import ExternalReference
+
+from .choices import ImportStatus, ReviewState
+from .models import ImportItem, ImportJob, IntegrationClient
+
+
+def import_jobs_of_client(*, client: IntegrationClient) -> QuerySet[ImportJob]:
+    return ImportJob.objects.for_tenant(client.tenant_id).filter(client=client)
+
+
+def import_job_get(*, client: IntegrationClient, job_id: int) -> ImportJob | None:
+    return import_jobs_of_client(client=client).filter(pk=job_id).first()
+
+
+def import_items_of_job(*, job: ImportJob) -> QuerySet[ImportItem]:
+    return ImportItem.objects.for_tenant(job.tenant_id).filter(job=job).order_by("position")
+
+
+def import_job_summaries(*, jobs: Iterable[ImportJob]) -> dict[int, dict[str, Any]]:
+    """Summary counts per job from its items' current state, for many jobs in one query."""
+    jobs = list(jobs)
+    summaries = {
+        job.pk: {
+            "total": 0,
+            "imported": 0,
+            "updated": 0,
+            "failed": 0,
+            "mapping": dict.fromkeys(MappingStatus.values, 0),
+            "needsReview": 0,
+        }
+        for job in jobs
+    }
+    if not jobs:
+        return summaries
+    rows = (
+        ImportItem.objects.for_tenant(jobs[0].tenant_id)
+        .filter(job__in=[job.pk for job in jobs])
+        .values("job_id", "import_status", "mapping_status", "review_state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    import_keys = {
+        ImportStatus.IMPORTED: "imported",
+        ImportStatus.UPDATED: "updated",
+        ImportStatus.FAILED: "failed",
+    }
+    for row in rows:
+        summary = summaries[row["job_id"]]
+        summary["total"] += row["n"]
+        summary[import_keys[row["import_status"]]] += row["n"]
+        summary["mapping"][row["mapping_status"]] += row["n"]
+        if row["review_state"] == ReviewState.OPEN:
+            summary["needsReview"] += row["n"]
+    return summaries
+
+
+def target_reference_get(
+    *, client: IntegrationClient, external_id: str
+) -> ExternalReference | None:
+    """The Target reference of this client's source system, with its target and the target's
+    latest import item (for the current mapping status)."""
+    return (
+        ExternalReference.objects.of_source(
+            client.tenant_id, client.source_system, ExternalType.TARGET
+        )
+        .filter(external_id=external_id, target__client=client)
+        .select_related("target")
+        .first()
+    )
+
+
+def latest_import_item_of_target(*, target) -> ImportItem | None:
+    return (
+        ImportItem.objects.for_tenant(target.tenant_id)
+        .filter(target=target)
+        .order_by("-created_at", "-id")
+        .first()
+    )
