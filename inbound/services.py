@@ -20,6 +20,7 @@ from mapping.services import (
     customer_contexts_map,
     references_create,
 )
+from ordinavo.db import bulk_update
 from tenants.models import Tenant
 
 from .choices import (
@@ -336,9 +337,7 @@ def _import_once(
         _target_apply(target, item.data, outcome)
         results[item.position] = (status, target, outcome)
     Target.objects.bulk_create([new_targets[k] for k in sorted(new_targets)])
-    updated = sorted(existing.values(), key=lambda t: t.pk)
-    if updated:
-        Target.objects.bulk_update(updated, TARGET_UPDATE_FIELDS)
+    bulk_update(Target, sorted(existing.values(), key=lambda t: t.pk), TARGET_UPDATE_FIELDS)
     references_create(
         tenant=tenant,
         source_system=client.source_system,

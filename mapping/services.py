@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from customers.models import Contact, Customer, Location
 from inbound.choices import MatchingStrategy, Scope
+from ordinavo.db import bulk_update
 from tenants.models import Tenant
 
 from .choices import (
@@ -536,7 +537,7 @@ class _BatchMapper:
         for model, changed in plan.changed.items():
             rows = [changed[pk] for pk in sorted(changed)]
             fields = sorted(set().union(*(f for _, f in rows)) | {"updated_at"})
-            model.objects.bulk_update([instance for instance, _ in rows], fields)
+            bulk_update(model, [instance for instance, _ in rows], fields)
         references_create(
             tenant=self.tenant,
             source_system=self.policy.source_system,

@@ -17,7 +17,7 @@ def scope_required(*scopes: str) -> type[BasePermission]:
             if any(request.auth.has_scope(scope) for scope in scopes):
                 return True
             raise exceptions.PermissionDenied(
-                f"This API key lacks the scope {' or '.join(repr(s) for s in scopes)}."
+                f"This API key lacks the scope {' or '.join(f"'{s}'" for s in scopes)}."
             )
 
     HasScope.__name__ = f"HasScope[{'|'.join(scopes)}]"

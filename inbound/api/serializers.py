@@ -167,8 +167,8 @@ class CustomFieldsField(serializers.DictField):
     default_error_messages = {
         "too_many": "At most {limit} custom fields are allowed.",
         "key_length": "Custom field names have 1 to {limit} characters.",
-        "not_scalar": "Custom field '{key}' must be a string, number, boolean or null.",
-        "value_length": "Custom field '{key}' has more than {limit} characters.",
+        "not_scalar": "Custom field '{name}' must be a string, number, boolean or null.",
+        "value_length": "Custom field '{name}' has more than {limit} characters.",
     }
 
     def to_internal_value(self, data):
@@ -180,7 +180,7 @@ class CustomFieldsField(serializers.DictField):
             if not 0 < len(key) <= limits["CUSTOM_FIELDS_MAX_KEY_LENGTH"]:
                 self.fail("key_length", limit=limits["CUSTOM_FIELDS_MAX_KEY_LENGTH"])
             if value is not None and not isinstance(value, str | int | float | bool):
-                self.fail("not_scalar", key=key[:100])
+                self.fail("not_scalar", name=key[:100])
             if isinstance(value, str) and len(value) > limits["CUSTOM_FIELDS_MAX_VALUE_LENGTH"]:
                 self.fail(
                     "value_length", key=key[:100], limit=limits["CUSTOM_FIELDS_MAX_VALUE_LENGTH"]
@@ -188,7 +188,7 @@ class CustomFieldsField(serializers.DictField):
         return data
 
 
-class TargetInput(serializers.Serializer):
+class TargetInput(DropNullsMixin, serializers.Serializer):
     """One target, as in the seed: `POST inbound/targets` takes it at the top level."""
 
     externalId = _external_id()

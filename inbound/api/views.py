@@ -13,7 +13,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics
-from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -60,7 +60,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 )
 
 
-def _item_input(position: int, raw: Any, pointer: str) -> ItemInput:
+def _item_input(validator: TargetInput, position: int, raw: Any, pointer: str) -> ItemInput:
     if not isinstance(raw, dict):
         return ItemInput(
             position=position,
@@ -70,15 +70,14 @@ def _item_input(position: int, raw: Any, pointer: str) -> ItemInput:
             ],
         )
     raw_id = raw.get("externalId")
-    external_id = raw_id if isinstance(raw_id, str) else None
-    serializer = TargetInput(data=raw)
-    if not serializer.is_valid():
+    try:
+        data = validator.run_validation(raw)
+    except ValidationError as exc:
         return ItemInput(
             position=position,
-            external_id=external_id,
-            errors=field_errors(serializer.errors, pointer),
+            external_id=raw_id if isinstance(raw_id, str) else None,
+            errors=field_errors(exc.detail, pointer),
         )
-    data = serializer.validated_data
     return ItemInput(position=position, external_id=data["external_id"], data=data)
 
 
@@ -176,7 +175,7 @@ class TargetImportView(ImportView):
     def items_from(self, data: Any) -> list[ItemInput]:
         if not isinstance(data, dict):
             raise ParseError("The request body must be a JSON object (one target).")
-        item = _item_input(0, data, "")
+        item = _item_input(TargetInput(), 0, data, "")
         if item.errors:
             raise ValidationProblem(item.errors)
         return [item]
@@ -216,7 +215,9 @@ class TargetBatchImportView(ImportView):
                     }
                 ]
             )
-        return [_item_input(i, raw, f"/items/{i}") for i, raw in enumerate(raw_items)]
+        # One validator for all items: DRF builds a serializer's fields once per instance.
+        validator = TargetInput()
+        return [_item_input(validator, i, raw, f"/items/{i}") for i, raw in enumerate(raw_items)]
 
 
 class ImportJobFilter(django_filters.FilterSet):

@@ -1,0 +1,112 @@
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from inbound.api.examples import MINIMAL_TARGET
+from inbound.models import IdempotencyRecord, ImportJob, Target
+from inbound.services import request_fingerprint
+
+pytestmark = pytest.mark.django_db
+
+KEY = {"Idempotency-Key": "order-42"}
+
+
+def test_same_key_and_body_replays_the_stored_response_and_imports_nothing_again(caller):
+    first = caller.post("inbound/targets", MINIMAL_TARGET, **KEY)
+    replay = caller.post("inbound/targets", MINIMAL_TARGET, **KEY)
+
+    assert first.status_code == replay.status_code == 200
+    assert "Idempotent-Replayed" not in first.headers
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()
+    assert ImportJob.objects.count() == 1
+
+
+def test_same_key_with_a_different_body_is_422(caller):
+    caller.post("inbound/targets", MINIMAL_TARGET, **KEY)
+
+    response = caller.post("inbound/targets", {**MINIMAL_TARGET, "title": "Other"}, **KEY)
+
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("idempotency-key-reused")
+    assert Target.objects.get().title == MINIMAL_TARGET["title"]
+
+
+def test_same_key_while_the_first_request_runs_is_409(caller):
+    IdempotencyRecord.objects.create(
+        tenant=caller.client.tenant,
+        client=caller.client,
+        endpoint="inbound/targets",
+        key="order-42",
+        request_hash=request_fingerprint(MINIMAL_TARGET),
+    )
+
+    response = caller.post("inbound/targets", MINIMAL_TARGET, **KEY)
+
+    assert response.status_code == 409
+    assert response["Retry-After"] == "1"
+    assert not ImportJob.objects.exists()
+
+
+def test_keys_are_scoped_to_client_and_endpoint(caller, make_caller):
+    other = make_caller(client=None)
+
+    caller.post("inbound/targets", MINIMAL_TARGET, **KEY)
+    batch = caller.post("inbound/targets/batch", {"items": [MINIMAL_TARGET]}, **KEY)
+    foreign = other.post("inbound/targets", {**MINIMAL_TARGET, "title": "Other"}, **KEY)
+
+    assert batch.status_code == 200
+    assert "Idempotent-Replayed" not in batch.headers
+    assert foreign.status_code == 200
+    assert ImportJob.objects.count() == 3
+
+
+def test_a_rejected_request_does_not_bind_the_key(caller):
+    invalid = caller.post("inbound/targets", {"externalId": "J"}, **KEY)
+    valid = caller.post("inbound/targets", MINIMAL_TARGET, **KEY)
+
+    assert invalid.status_code == 422
+    assert valid.status_code == 200
+    assert "Idempotent-Replayed" not in valid.headers
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "caf\u00e9", "tab\there"])
+def test_malformed_keys_are_400(caller, key):
+    response = caller.http.post(
+        "/api/connect/v1/inbound/targets",
+        MINIMAL_TARGET,
+        format="json",
+        headers={"Idempotency-Key": key},
+    )
+
+    assert response.status_code == 400
+    assert not ImportJob.objects.exists()
+
+
+def test_keys_are_kept_24_hours_then_purged(caller):
+    caller.post("inbound/targets", MINIMAL_TARGET, **KEY)
+    IdempotencyRecord.objects.update(created_at=timezone.now() - dt.timedelta(hours=23))
+    out = StringIO()
+    call_command("purge_idempotency_keys", stdout=out)
+    kept = IdempotencyRecord.objects.count()
+
+    IdempotencyRecord.objects.update(created_at=timezone.now() - dt.timedelta(hours=25))
+    call_command("purge_idempotency_keys", stdout=out)
+
+    assert kept == 1
+    assert not IdempotencyRecord.objects.exists()
+    assert "Deleted 1 idempotency record(s)" in out.getvalue()
+
+
+def test_an_expired_key_is_free_again(caller):
+    caller.post("inbound/targets", MINIMAL_TARGET, **KEY)
+    IdempotencyRecord.objects.update(created_at=timezone.now() - dt.timedelta(hours=25))
+
+    response = caller.post("inbound/targets", {**MINIMAL_TARGET, "title": "New"}, **KEY)
+
+    assert response.status_code == 200
+    assert "Idempotent-Replayed" not in response.headers
+    assert Target.objects.get().title == "New"

@@ -1,0 +1,67 @@
+"""Batch work is done in bulk: the number of SQL queries does not grow with the batch."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from inbound.models import Target
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def _batch(size: int, prefix: str) -> dict:
+    return {
+        "items": [
+            {
+                "externalId": f"{prefix}-JOB-{n}",
+                "title": f"Visit {n}",
+                "customer": {
+                    "externalId": f"{prefix}-C-{n}",
+                    "customerNumber": f"{prefix}-{n}",
+                    "name": f"Customer {n}",
+                },
+                "location": {
+                    "externalId": f"{prefix}-L-{n}",
+                    "name": f"Site {n}",
+                    "city": "Essen",
+                    "country": "DE",
+                    "latitude": 51.4,
+                    "longitude": 7.0,
+                    "defaultPriority": "High",
+                },
+                "contact": {
+                    "externalId": f"{prefix}-K-{n}",
+                    "displayName": f"P {n}",
+                    "email": f"p{n}@example.com",
+                },
+            }
+            for n in range(size)
+        ]
+    }
+
+
+def _queries(caller, body) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = caller.post("inbound/targets/batch", body)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_query_count_is_the_same_for_10_and_500_new_and_known_items(make_caller):
+    caller = make_caller(allow_contact_create=True)
+    caller.get("inbound/import-jobs")  # the key's first use of the minute writes last_used_at
+    small, large = _batch(10, "S"), _batch(500, "L")
+
+    new_small, new_large = _queries(caller, small), _queries(caller, large)
+    # Known records: the same payloads again (targets updated, customers mapped).
+    known_small, known_large = _queries(caller, small), _queries(caller, large)
+    changed = _batch(500, "L")
+    for item in changed["items"]:
+        item["customer"]["name"] += " AG"  # known and updated
+    updated_large = _queries(caller, changed)
+
+    assert Target.objects.count() == 510
+    assert new_small == new_large
+    assert known_small == known_large
+    assert updated_large <= known_large + 1
+    assert new_large <= 30

@@ -1,0 +1,257 @@
+"""Whole-request rejections (4xx, nothing written) and per-item failures inside a batch."""
+
+import pytest
+from django.core.cache import cache
+
+from inbound.api.examples import MINIMAL_TARGET, TARGET_WITH_CUSTOMER_MAPPING
+from inbound.models import ImportItem, ImportJob, Target
+
+from .conftest import BASE
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(response) -> dict[str, str]:
+    return {e["field"]: e["code"] for e in response.json()["errors"]}
+
+
+def _nothing_written() -> bool:
+    return not (ImportJob.objects.exists() or Target.objects.exists())
+
+
+def test_invalid_single_target_is_422_naming_each_field_as_a_json_pointer(caller):
+    body = {
+        **TARGET_WITH_CUSTOMER_MAPPING,
+        "title": "x" * 201,
+        "customer": {"externalId": "C-1", "type": "Company", "email": "not-an-email"},
+        "location": {"externalId": "L-1", "country": "Germany", "latitude": 91, "longitude": -181},
+        "contact": {"externalId": "K-1", "preferredContactMethod": "Fax"},
+        "planning": {
+            "priority": "Asap",
+            "dueDate": "01.07.2026",
+            "preferredTimeWindowStart": "2026-07-01T14:00:00Z",
+            "preferredTimeWindowEnd": "2026-07-01T08:00:00Z",
+        },
+    }
+
+    response = caller.post("inbound/targets", body)
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert _fields(response) == {
+        "/title": "max_length",
+        "/customer/type": "invalid_choice",
+        "/customer/email": "invalid",
+        "/location/country": "max_length",
+        "/location/latitude": "max_value",
+        "/location/longitude": "min_value",
+        "/contact/preferredContactMethod": "invalid_choice",
+        "/planning/priority": "invalid_choice",
+        "/planning/dueDate": "invalid",
+    }
+    assert _nothing_written()
+
+
+def test_time_window_must_start_before_it_ends(caller):
+    body = {
+        **MINIMAL_TARGET,
+        "planning": {
+            "preferredTimeWindowStart": "2026-07-01T14:00:00Z",
+            "preferredTimeWindowEnd": "2026-07-01T08:00:00Z",
+        },
+    }
+
+    response = caller.post("inbound/targets", body)
+
+    assert response.status_code == 422
+    assert "/planning/preferredTimeWindowEnd" in _fields(response)
+
+
+def test_unknown_country_code_and_bounded_custom_fields(caller, settings):
+    settings.INBOUND_LIMITS = {**settings.INBOUND_LIMITS, "CUSTOM_FIELDS_MAX_KEYS": 2}
+    body = {
+        **MINIMAL_TARGET,
+        "location": {"externalId": "L", "country": "XX"},
+        "customFields": {"a": 1, "b": 2, "c": 3},
+    }
+
+    response = caller.post("inbound/targets", body)
+
+    assert _fields(response) == {
+        "/location/country": "invalid_country",
+        "/customFields": "too_many",
+    }
+
+
+def test_nested_custom_fields_are_refused(caller):
+    response = caller.post("inbound/targets", {**MINIMAL_TARGET, "customFields": {"a": {"b": 1}}})
+
+    assert _fields(response) == {"/customFields": "not_scalar"}
+
+
+def test_unknown_fields_are_ignored_and_not_stored(caller):
+    body = {
+        **MINIMAL_TARGET,
+        "customerNumber": "RRM-001",
+        "secret": "x",
+        "planning": {**MINIMAL_TARGET["planning"], "colour": "red"},
+    }
+
+    response = caller.post("inbound/targets", body)
+
+    target = Target.objects.get()
+    assert response.status_code == 200
+    assert "secret" not in str(target.__dict__)
+    assert "RRM-001" not in str(target.__dict__)
+
+
+def test_nulls_count_as_not_sent(caller):
+    body = {
+        **MINIMAL_TARGET,
+        "description": None,
+        "customer": None,
+        "planning": {"priority": None, "estimatedWorkMinutes": 30},
+    }
+
+    response = caller.post("inbound/targets", body)
+
+    assert response.status_code == 200
+    assert response.json()["items"][0]["customerMapping"]["status"] == "NotApplicable"
+    assert Target.objects.get().estimated_work_minutes == 30
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"{not json", "application/json", 400),
+        (b"", "application/json", 400),
+        (b'["a list"]', "application/json", 400),
+        (b'{"externalId": NaN, "title": "x"}', "application/json", 400),
+        (b"\xff\xfe", "application/json", 400),
+        (b'{"externalId": "J", "title": "T"}', "text/plain", 415),
+        (b"externalId=J&title=T", "application/x-www-form-urlencoded", 415),
+    ],
+)
+def test_malformed_bodies_are_rejected_whole(caller, body, content_type, status):
+    response = caller.http.post(BASE + "inbound/targets", body, content_type=content_type)
+
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    assert _nothing_written()
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"items": []}, 422),
+        ({"items": "not a list"}, 400),
+        ({"no_items": []}, 400),
+        ([MINIMAL_TARGET], 400),
+    ],
+)
+def test_batch_envelope_errors_reject_the_whole_request(caller, body, status):
+    response = caller.post("inbound/targets/batch", body)
+
+    assert response.status_code == status
+    assert _nothing_written()
+
+
+def test_batch_over_the_item_limit_is_422(caller, settings):
+    settings.INBOUND_LIMITS = {**settings.INBOUND_LIMITS, "MAX_BATCH_ITEMS": 3}
+    items = [{**MINIMAL_TARGET, "externalId": f"J-{i}"} for i in range(4)]
+
+    response = caller.post("inbound/targets/batch", {"items": items})
+
+    assert response.status_code == 422
+    assert _fields(response) == {"/items": "batch_size"}
+    assert _nothing_written()
+
+
+def test_body_over_the_size_limit_is_413(caller, settings):
+    settings.INBOUND_LIMITS = {**settings.INBOUND_LIMITS, "MAX_BODY_BYTES": 1000}
+
+    response = caller.post("inbound/targets", {**MINIMAL_TARGET, "description": "x" * 2000})
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    assert _nothing_written()
+
+
+def test_invalid_batch_item_fails_alone_and_the_others_are_imported(caller):
+    items = [
+        {**MINIMAL_TARGET, "externalId": "J-1"},
+        {"externalId": "J-2", "title": ""},
+        "not an object",
+        {**MINIMAL_TARGET, "externalId": "J-4", "location": {"country": "ZZ"}},
+        {**MINIMAL_TARGET, "externalId": "J-5"},
+    ]
+
+    response = caller.post("inbound/targets/batch", {"items": items})
+
+    result = response.json()["items"]
+    assert response.status_code == 200
+    assert [i["status"] for i in result] == ["Imported", "Failed", "Failed", "Failed", "Imported"]
+    assert result[1]["errors"] == [
+        {"field": "/items/1/title", "code": "blank", "message": "This field may not be blank."}
+    ]
+    assert result[1]["targetId"] is None
+    assert result[2]["errors"][0]["field"] == "/items/2"
+    assert result[3]["errors"][0]["field"] == "/items/3/location/country"
+    assert set(Target.objects.values_list("title", flat=True)) == {"Maintenance visit"}
+    assert Target.objects.count() == 2
+    job = ImportJob.objects.get()
+    assert job.status == "CompletedWithErrors"
+    assert ImportItem.objects.filter(job=job).count() == 5
+
+
+def test_repeated_external_ids_in_a_batch_fail_after_the_first(caller):
+    items = [
+        {**MINIMAL_TARGET, "externalId": "J-1", "title": "first"},
+        {**MINIMAL_TARGET, "externalId": "J-1", "title": "second"},
+        {**MINIMAL_TARGET, "externalId": "J-1", "title": "third"},
+    ]
+
+    result = caller.post("inbound/targets/batch", {"items": items}).json()["items"]
+
+    assert [i["status"] for i in result] == ["Imported", "Failed", "Failed"]
+    assert result[1]["errors"][0] == {
+        "field": "/items/1/externalId",
+        "code": "duplicate",
+        "message": "An earlier item of this batch has the same externalId.",
+    }
+    assert Target.objects.get().title == "first"
+
+
+def test_reimport_updates_the_target_instead_of_creating_another(caller):
+    first = caller.post("inbound/targets", MINIMAL_TARGET).json()["items"][0]
+    second = caller.post(
+        "inbound/targets", {**MINIMAL_TARGET, "title": "Renamed", "planning": {"priority": "Low"}}
+    ).json()["items"][0]
+
+    target = Target.objects.get()
+    assert first["status"] == "Imported"
+    assert second["status"] == "Updated"
+    assert second["targetId"] == first["targetId"] == target.pk
+    assert target.title == "Renamed"
+    assert target.priority == "Low"
+    assert target.estimated_work_minutes == 45  # not sent again, so kept
+
+
+def test_same_target_external_id_from_another_client_is_another_target(make_caller):
+    make_caller().post("inbound/targets", MINIMAL_TARGET)
+    make_caller().post("inbound/targets", MINIMAL_TARGET)
+
+    assert Target.objects.count() == 2
+
+
+def test_throttled_client_gets_429_with_retry_after(caller, settings):
+    settings.INBOUND_LIMITS = {**settings.INBOUND_LIMITS, "THROTTLE_RATE": "2/min"}
+    cache.clear()
+
+    statuses = [caller.get("inbound/import-jobs").status_code for _ in range(3)]
+    response = caller.get("inbound/import-jobs")
+
+    assert statuses == [200, 200, 429]
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert response["Content-Type"] == "application/problem+json"
