@@ -5,7 +5,13 @@ import os
 import shutil
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from rest_framework.test import APIClient
+
+from inbound.services import DEFAULT_SCOPES, api_key_issue
+from tests.api import Caller
+from tests.factories import IntegrationClientFactory
 
 
 def _require(env_var: str) -> bool:
@@ -42,3 +48,27 @@ def pytest_sessionfinish(session, exitstatus):
     if _require("REQUIRE_POSTGRES") and connection.vendor != "postgresql":
         session.exitstatus = 1
         print(f"\nREQUIRE_POSTGRES is set but the tests ran on {connection.vendor}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle():
+    cache.clear()
+
+
+@pytest.fixture
+def make_caller(db):
+    """Build callers: an API client with a fresh key (all scopes unless said) of a client."""
+
+    def make(*, scopes=DEFAULT_SCOPES, client=None, **client_kwargs) -> Caller:
+        client = client or IntegrationClientFactory(**client_kwargs)
+        api_key, key = api_key_issue(client=client, name="test", scopes=scopes)
+        http = APIClient()
+        http.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        return Caller(http=http, client=client, api_key=api_key, key=key)
+
+    return make
+
+
+@pytest.fixture
+def caller(make_caller) -> Caller:
+    return make_caller()

@@ -9,9 +9,8 @@ from rest_framework.test import APIClient
 from inbound.api.examples import MINIMAL_TARGET
 from inbound.models import ApiKey
 from inbound.services import api_key_revoke
+from tests.api import BASE
 from tests.factories import IntegrationClientFactory
-
-from .conftest import BASE
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from inbound.api.examples import MINIMAL_TARGET
 from inbound.models import ImportJob, Target
 from mapping.choices import ExternalType
 from mapping.models import ExternalReference
-
-from .conftest import BASE
+from tests.api import BASE
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

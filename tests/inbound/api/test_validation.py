@@ -5,8 +5,7 @@ from django.core.cache import cache
 
 from inbound.api.examples import MINIMAL_TARGET, TARGET_WITH_CUSTOMER_MAPPING
 from inbound.models import ImportItem, ImportJob, Target
-
-from .conftest import BASE
+from tests.api import BASE
 
 pytestmark = pytest.mark.django_db
 
