@@ -10,15 +10,78 @@ from mapping.models import ExternalReference
 from tenants.models import Tenant
 from tenants.services import dispatcher_create_or_add_tenant, tenant_get_or_create
 
-from .choices import MatchingStrategy
-from .models import ApiKey, ImportItem, IntegrationClient
-from .services import api_key_issue, api_key_revoke
+from .api.serializers import TargetInput, item_input
+from .choices import ImportJobKind, MatchingStrategy, ReviewState
+from .models import ApiKey, ImportItem, ImportJob, IntegrationClient
+from .services import api_key_issue, api_key_revoke, targets_import
 
 DEMO_TENANT = ("demo", "Demo Facility Services GmbH")
 DEMO_CLIENT = ("Demo ERP", "demo-erp")
 DEMO_KEY_NAME = "demo key"
 DEMO_ADMIN = ("admin", "admin-demo-password")
 DEMO_DISPATCHER = ("dispatcher", "dispatcher-demo-password")
+
+# Targets imported once, through the same validation and service as the API; some need review.
+DEMO_TARGETS = [
+    {
+        "externalId": "JOB-DEMO-001",
+        "title": "Maintenance visit",
+        "customer": {"externalId": "CUST-10042"},
+        "location": {"externalId": "LOC-ESSEN-01"},
+        "planning": {"priority": "High", "dueDate": "2026-12-01"},
+    },
+    {
+        "externalId": "JOB-DEMO-002",
+        "title": "Branch inspection",
+        "customer": {"externalId": "CUST-20019"},
+        "location": {"externalId": "LOC-BOCHUM-02"},
+    },
+    {
+        "externalId": "JOB-DEMO-003",
+        "title": "Cooling unit repair",
+        "customer": {
+            "externalId": "CUST-77001",
+            "customerNumber": "RRM-001",
+            "name": "Rhein Ruhr Medical Supply",
+        },
+        "location": {
+            "externalId": "LOC-ESSEN-77",
+            "street": "Hachestr. 12",
+            "postalCode": "45127",
+            "city": "Essen",
+            "country": "DE",
+        },
+    },
+    {
+        "externalId": "JOB-DEMO-004",
+        "title": "New shop opening check",
+        "customer": {
+            "externalId": "CUST-40001",
+            "customerNumber": "NS-001",
+            "name": "Nordsee Feinkost GmbH",
+        },
+        "location": {
+            "externalId": "LOC-ESSEN-40",
+            "name": "Rüttenscheid",
+            "street": "Rüttenscheider Str. 1",
+            "postalCode": "45128",
+            "city": "Essen",
+            "country": "DE",
+        },
+        "contact": {
+            "externalId": "CONT-40001",
+            "displayName": "Jonas Kramer",
+            "email": "j.kramer@nordsee-feinkost.example",
+        },
+    },
+]
+
+CITY_COORDINATES = {
+    "Essen": (51.4556, 7.0116),
+    "Bochum": (51.4818, 7.2162),
+    "Dortmund": (51.5136, 7.4653),
+    "Duisburg": (51.4344, 6.7623),
+}
 
 DEMO_CUSTOMERS = [
     # (external id, customer number, name, locations: (external id, name, street, zip, city))
@@ -76,6 +139,8 @@ def _demo_customers_create(*, tenant: Tenant, client: IntegrationClient) -> None
                     "postal_code": postal_code,
                     "city": city,
                     "country": "DE",
+                    "latitude": CITY_COORDINATES[city][0],
+                    "longitude": CITY_COORDINATES[city][1],
                 },
             )
             ExternalReference.objects.get_or_create(
@@ -111,9 +176,14 @@ def demo_seed() -> DemoSeedResult:
     # The plaintext of earlier keys is gone, so each run issues a new one and retires the old.
     for old_key in ApiKey.objects.filter(client=client, name=DEMO_KEY_NAME, revoked=False):
         api_key_revoke(api_key=old_key)
-    _, plaintext = api_key_issue(client=client, name=DEMO_KEY_NAME)
+    demo_key, plaintext = api_key_issue(client=client, name=DEMO_KEY_NAME)
 
-    open_items = ImportItem.objects.for_tenant(tenant).filter(review_state="Open").count()
+    if not ImportJob.objects.for_tenant(tenant).filter(client=client).exists():
+        validator = TargetInput()
+        items = [item_input(validator, n, raw, f"/items/{n}") for n, raw in enumerate(DEMO_TARGETS)]
+        targets_import(api_key=demo_key, kind=ImportJobKind.BATCH, items=items)
+
+    open_items = ImportItem.objects.for_tenant(tenant).filter(review_state=ReviewState.OPEN).count()
     return DemoSeedResult(
         tenant=tenant, client=client, api_key=plaintext, open_review_items=open_items
     )

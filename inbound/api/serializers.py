@@ -13,9 +13,11 @@ from customers.choices import ContactMethod, CustomerType, Priority
 from customers.models import Contact, Customer, Location
 from inbound.choices import ImportJobKind, ImportJobStatus, ImportStatus
 from inbound.models import Target
+from inbound.services import ItemInput
 from mapping.choices import MappingStatus, MappingWarning
 
 from .countries import ISO_3166_ALPHA2
+from .problems import field_errors
 
 EXTERNAL_ID_MAX = 100
 
@@ -205,6 +207,28 @@ class TargetInput(DropNullsMixin, serializers.Serializer):
         allow_null=True,
         allow_empty=True,
     )
+
+
+def item_input(validator: TargetInput, position: int, raw: Any, pointer: str) -> ItemInput:
+    """Validate one raw item: its data, or its errors as JSON pointers under `pointer`."""
+    if not isinstance(raw, dict):
+        return ItemInput(
+            position=position,
+            external_id=None,
+            errors=[
+                {"field": pointer, "code": "not_an_object", "message": "An item is a JSON object."}
+            ],
+        )
+    raw_id = raw.get("externalId")
+    try:
+        data = validator.run_validation(raw)
+    except serializers.ValidationError as exc:
+        return ItemInput(
+            position=position,
+            external_id=raw_id if isinstance(raw_id, str) else None,
+            errors=field_errors(exc.detail, pointer),
+        )
+    return ItemInput(position=position, external_id=data["external_id"], data=data)
 
 
 class BatchInput(serializers.Serializer):

@@ -13,7 +13,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics
-from rest_framework.exceptions import NotFound, ParseError, ValidationError
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,7 +36,7 @@ from inbound.services import (
 from . import presenters
 from .examples import BATCH_EXAMPLES, TARGET_EXAMPLES
 from .permissions import WRITE_SCOPES, scope_required
-from .problems import ValidationProblem, field_errors, problem_response
+from .problems import ValidationProblem, problem_response
 from .serializers import (
     BatchInput,
     ImportJobDetailOutput,
@@ -44,6 +44,7 @@ from .serializers import (
     ImportResponseOutput,
     TargetInput,
     TargetOutput,
+    item_input,
 )
 
 IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
@@ -58,27 +59,6 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "first response (header Idempotent-Replayed: true); with another body it is refused (422); "
     "while the first request still runs, 409. Kept at least 24 hours.",
 )
-
-
-def _item_input(validator: TargetInput, position: int, raw: Any, pointer: str) -> ItemInput:
-    if not isinstance(raw, dict):
-        return ItemInput(
-            position=position,
-            external_id=None,
-            errors=[
-                {"field": pointer, "code": "not_an_object", "message": "An item is a JSON object."}
-            ],
-        )
-    raw_id = raw.get("externalId")
-    try:
-        data = validator.run_validation(raw)
-    except ValidationError as exc:
-        return ItemInput(
-            position=position,
-            external_id=raw_id if isinstance(raw_id, str) else None,
-            errors=field_errors(exc.detail, pointer),
-        )
-    return ItemInput(position=position, external_id=data["external_id"], data=data)
 
 
 class ImportView(APIView):
@@ -175,7 +155,7 @@ class TargetImportView(ImportView):
     def items_from(self, data: Any) -> list[ItemInput]:
         if not isinstance(data, dict):
             raise ParseError("The request body must be a JSON object (one target).")
-        item = _item_input(TargetInput(), 0, data, "")
+        item = item_input(TargetInput(), 0, data, "")
         if item.errors:
             raise ValidationProblem(item.errors)
         return [item]
@@ -217,7 +197,7 @@ class TargetBatchImportView(ImportView):
             )
         # One validator for all items: DRF builds a serializer's fields once per instance.
         validator = TargetInput()
-        return [_item_input(validator, i, raw, f"/items/{i}") for i, raw in enumerate(raw_items)]
+        return [item_input(validator, i, raw, f"/items/{i}") for i, raw in enumerate(raw_items)]
 
 
 class ImportJobFilter(django_filters.FilterSet):
