@@ -20,6 +20,12 @@ class Customer(TenantScopedModel):
     email = models.EmailField(max_length=254, blank=True)
     phone = models.CharField(max_length=50, blank=True)
     website = models.URLField(max_length=300, blank=True)
+    normalized_name = models.CharField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="The name without legal form, case, accents or punctuation (for matching).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -39,7 +45,13 @@ class Customer(TenantScopedModel):
                 violation_error_message="A customer number is either absent or not empty.",
             ),
         ]
-        indexes = [models.Index(fields=["tenant", "name"], name="customers_customer_tenant_name")]
+        indexes = [
+            models.Index(fields=["tenant", "name"], name="customers_customer_tenant_name"),
+            models.Index(
+                fields=["tenant", "normalized_name"], name="customers_customer_tenant_norm"
+            ),
+            models.Index(fields=["tenant", "email"], name="customers_cust_tenant_email"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.customer_number})" if self.customer_number else self.name
@@ -66,6 +78,12 @@ class Location(TenantScopedModel):
     default_priority = models.CharField(max_length=16, choices=Priority.choices, blank=True)
     access_notes = models.CharField(max_length=2000, blank=True)
     parking_notes = models.CharField(max_length=2000, blank=True)
+    street_key = models.CharField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="The street name normalized (Straße / Str. / strasse alike), for matching.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -84,7 +102,9 @@ class Location(TenantScopedModel):
         ]
         indexes = [
             models.Index(fields=["tenant", "customer"], name="customers_location_tenant_cust"),
-            models.Index(fields=["tenant", "postal_code"], name="customers_location_tenant_zip"),
+            models.Index(
+                fields=["tenant", "postal_code", "street_key"], name="customers_location_address"
+            ),
         ]
 
     def __str__(self) -> str:

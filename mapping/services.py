@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Q
 
 from customers.models import Contact, Customer, Location
+from customers.services import customer_normalize, location_normalize
 from inbound.choices import MatchingStrategy, Scope
 from ordinavo.db import bulk_update
 from tenants.models import Tenant
@@ -26,7 +27,9 @@ from .choices import (
     RecordAction,
     ReferenceOrigin,
 )
+from .matching import Party, decide, normalize_email
 from .models import ExternalReference
+from .selectors import customer_candidates, name_locks_take
 
 CUSTOMER_FIELDS = ("customer_number", "name", "type", "industry", "email", "phone", "website")
 LOCATION_FIELDS = (
@@ -72,6 +75,18 @@ class MappingPolicy:
     can_update_location: bool
     can_create_contact: bool
     can_update_contact: bool
+    match_by_customer_number: bool = False
+    match_by_name_and_address: bool = False
+    name_match_threshold: float = 0.92
+    name_match_margin: float = 0.08
+
+    @property
+    def manual_only(self) -> bool:
+        return self.strategy == MatchingStrategy.MANUAL_ONLY
+
+    @property
+    def external_id_only(self) -> bool:
+        return self.strategy in (MatchingStrategy.EXTERNAL_ID_ONLY, MatchingStrategy.MANUAL_ONLY)
 
     @classmethod
     def for_client(cls, *, client, scopes: Iterable[str]) -> "MappingPolicy":
@@ -88,6 +103,18 @@ class MappingPolicy:
             can_update_location=update,
             can_create_contact=can_write and client.allow_contact_create,
             can_update_contact=update,
+            match_by_customer_number=(
+                client.strategy == MatchingStrategy.EXTERNAL_ID_THEN_CUSTOMER_NUMBER
+                or (
+                    client.strategy == MatchingStrategy.EXTERNAL_ID_FIRST
+                    and client.customer_number_fallback
+                )
+            ),
+            match_by_name_and_address=(
+                client.strategy == MatchingStrategy.EXTERNAL_ID_THEN_NAME_AND_ADDRESS
+            ),
+            name_match_threshold=client.name_match_threshold,
+            name_match_margin=client.name_match_margin,
         )
 
 
@@ -115,6 +142,8 @@ class MappingOutcome:
     decisions: dict[str, dict[str, Any]] = field(default_factory=dict)
     candidates: list[dict[str, Any]] = field(default_factory=list)
     actions: set[str] = field(default_factory=set)
+    # Left undecided on purpose: several candidates fit (AmbiguousCustomerMatch).
+    ambiguous: bool = False
 
     def warn(self, code: str) -> None:
         if code not in self.warnings:
@@ -168,6 +197,22 @@ def _changed_fields(instance, data: dict[str, Any], fields: Sequence[str]) -> di
     return {f: data[f] for f in fields if f in data and getattr(instance, f) != data[f]}
 
 
+def _party_of(customer_block: dict | None, location_block: dict | None) -> Party:
+    customer_block, location_block = customer_block or {}, location_block or {}
+    return Party.of(
+        name=customer_block.get("name"),
+        street=location_block.get("street"),
+        postal_code=location_block.get("postal_code"),
+        city=location_block.get("city"),
+        email=customer_block.get("email"),
+        phone=customer_block.get("phone"),
+    )
+
+
+def _location_party(location: Location) -> Party:
+    return Party.of(street=location.street, postal_code=location.postal_code, city=location.city)
+
+
 class _BatchMapper:
     def __init__(self, *, tenant: Tenant, policy: MappingPolicy, contexts: list[IncomingContext]):
         self.tenant = tenant
@@ -176,6 +221,11 @@ class _BatchMapper:
         self.plan = _Plan()
         self.references: dict[tuple[str, str], ExternalReference] = {}
         self.customers_by_number: dict[str, Customer] = {}
+        # Customers found by number that already carry another external ID of this source.
+        self.numbers_taken_by_reference: set[int] = set()
+        self.candidates: dict[int, dict[int, list[Party]]] = {}
+        self.candidate_customers: dict[int, Customer] = {}
+        self.new_customer_parties: list[tuple[Customer, Party]] = []
         self.locations_by_customer: dict[int, list[Location]] = defaultdict(list)
         self.contacts_by_customer: dict[int, list[Contact]] = defaultdict(list)
 
@@ -203,7 +253,7 @@ class _BatchMapper:
                 .filter(condition, source_system=self.policy.source_system)
                 .select_related("customer", "location__customer", "contact__customer")
             )
-            if self.policy.strategy == MatchingStrategy.MANUAL_ONLY:
+            if self.policy.manual_only:
                 references = references.filter(origin__in=CONFIRMED_ORIGINS)
             self.references = {(r.external_type, r.external_id): r for r in references}
         if numbers:
@@ -213,20 +263,65 @@ class _BatchMapper:
                     customer_number__in=numbers
                 )
             }
+        if self.policy.match_by_customer_number and self.customers_by_number:
+            self.numbers_taken_by_reference = set(
+                ExternalReference.objects.of_source(
+                    self.tenant, self.policy.source_system, ExternalType.CUSTOMER
+                )
+                .filter(customer__in=[c.pk for c in self.customers_by_number.values()])
+                .values_list("customer_id", flat=True)
+            )
+        if self.policy.match_by_name_and_address:
+            self._load_candidates()
+
+    def _load_candidates(self) -> None:
+        """Name-and-address candidates for every customer not known by its external ID."""
+        wanted: dict[int, Party] = {}
+        for index, ctx in enumerate(self.contexts):
+            block = ctx.customer
+            if (
+                block
+                and block.get("name")
+                and self._referenced(ExternalType.CUSTOMER, block) is None
+            ):
+                wanted[index] = _party_of(block, ctx.location)
+        if not wanted:
+            return
+        # Requests that might create the same customer wait for each other here, so the later
+        # one finds the earlier one's customer among its candidates.
+        name_locks_take(tenant=self.tenant, names=[p.name for p in wanted.values()])
+        found = customer_candidates(tenant=self.tenant, parties=wanted)
+        self.candidate_customers = found.customers
+        self.candidates = found.parties_by_index
 
     def _load_children(self, outcomes: list[MappingOutcome]) -> None:
-        """Locations and contacts of the resolved customers, for the within-customer fallbacks."""
-        customer_ids = {
-            o.customer.pk
-            for o, ctx in zip(outcomes, self.contexts, strict=True)
-            if o.customer is not None and o.customer.pk and (ctx.location or ctx.contact)
-        }
-        if not customer_ids:
-            return
-        for location in Location.objects.for_tenant(self.tenant).filter(customer__in=customer_ids):
-            self.locations_by_customer[location.customer_id].append(location)
-        for contact in Contact.objects.for_tenant(self.tenant).filter(customer__in=customer_ids):
-            self.contacts_by_customer[contact.customer_id].append(contact)
+        """Locations and contacts of resolved customers, only where a fallback needs them."""
+        location_customers, contact_customers = set(), set()
+        for out, ctx in zip(outcomes, self.contexts, strict=True):
+            if out.customer is None or not out.customer.pk:
+                continue
+            if (
+                ctx.location
+                and self.policy.match_by_name_and_address
+                and self._referenced(ExternalType.LOCATION, ctx.location) is None
+            ):
+                location_customers.add(out.customer.pk)
+            if (
+                ctx.contact
+                and not self.policy.external_id_only
+                and self._referenced(ExternalType.CONTACT, ctx.contact) is None
+            ):
+                contact_customers.add(out.customer.pk)
+        if location_customers:
+            for location in Location.objects.for_tenant(self.tenant).filter(
+                customer__in=location_customers
+            ):
+                self.locations_by_customer[location.customer_id].append(location)
+        if contact_customers:
+            for contact in Contact.objects.for_tenant(self.tenant).filter(
+                customer__in=contact_customers
+            ):
+                self.contacts_by_customer[contact.customer_id].append(contact)
 
     def _referenced(self, external_type: str, block: dict | None):
         if not block or not block.get("external_id"):
@@ -234,9 +329,9 @@ class _BatchMapper:
         reference = self.references.get((external_type, block["external_id"]))
         return reference.record if reference else None
 
-    # --- decisions --------------------------------------------------------------------------
+    # --- decisions: customer -------------------------------------------------------------------
 
-    def _decide_customer(self, ctx: IncomingContext, out: MappingOutcome) -> None:
+    def _decide_customer(self, index: int, ctx: IncomingContext, out: MappingOutcome) -> None:
         block = ctx.customer
         customer = self._referenced(ExternalType.CUSTOMER, block)
         if customer is not None:
@@ -260,11 +355,109 @@ class _BatchMapper:
                     )
                     return
             return
-        if self.policy.strategy == MatchingStrategy.MANUAL_ONLY:
+        if self.policy.manual_only:
             return
-        self._create_customer(block, out)
+        external_id = block.get("external_id")
+        planned = self.plan.new_customers.get(external_id) if external_id else None
+        if planned is not None:  # the same new customer earlier in this batch
+            out.customer = planned
+            out.decide(
+                "customer",
+                method=MatchMethod.EXTERNAL_ID,
+                action=RecordAction.MAPPED,
+                instance=planned,
+            )
+            return
+        if self.policy.match_by_customer_number and self._link_by_number(block, out):
+            return
+        if self.policy.match_by_name_and_address and self._link_by_name_and_address(
+            index, ctx, out
+        ):
+            return
+        self._create_customer(block, ctx, out)
 
-    def _update_customer(self, customer: Customer, block: dict | None, out, *, method) -> None:
+    def _learn(self, external_type: str, block: dict, instance) -> None:
+        """A fallback linked this record: remember its external ID, so next time maps by ID."""
+        if block.get("external_id"):
+            self.plan.reference(external_type, block["external_id"], instance)
+
+    def _link_by_number(self, block: dict, out: MappingOutcome) -> bool:
+        number = block.get("customer_number")
+        customer = self.customers_by_number.get(number) if number else None
+        if customer is None:
+            return False
+        if customer.pk in self.numbers_taken_by_reference:
+            # The number names a customer this source already knows by another external ID.
+            out.warn(MappingWarning.CUSTOMER_NUMBER_CONFLICT)
+            out.decide(
+                "customer",
+                method=MatchMethod.CUSTOMER_NUMBER,
+                action=RecordAction.NOT_LINKED,
+                otherCustomerId=customer.pk,
+                reason="the customer number belongs to a customer known by another external ID",
+            )
+            return True
+        out.customer = customer
+        self._learn(ExternalType.CUSTOMER, block, customer)
+        self._update_customer(customer, block, out, method=MatchMethod.CUSTOMER_NUMBER)
+        return True
+
+    def _link_by_name_and_address(self, index: int, ctx, out: MappingOutcome) -> bool:
+        block = ctx.customer
+        incoming = _party_of(block, ctx.location)
+        parties = dict(self.candidates.get(index, {}))
+        # Customers planned earlier in this batch are candidates too (negative keys).
+        planned = {-(n + 1): c for n, (c, _) in enumerate(self.new_customer_parties)}
+        for key, (_, party) in zip(planned, self.new_customer_parties, strict=True):
+            parties[key] = [party]
+        decision = decide(
+            incoming,
+            parties,
+            threshold=self.policy.name_match_threshold,
+            margin=self.policy.name_match_margin,
+        )
+        details = decision.as_json()
+        for candidate in details["candidates"]:
+            customer = self.candidate_customers.get(candidate["recordId"]) or planned.get(
+                candidate["recordId"]
+            )
+            candidate["name"] = customer.name if customer is not None else ""
+            if candidate["recordId"] < 0:
+                candidate["recordId"] = None  # created in this batch; not yet an id to show
+        if decision.link is not None:
+            customer = self.candidate_customers.get(decision.link) or planned[decision.link]
+            out.customer = customer
+            self._learn(ExternalType.CUSTOMER, block, customer)
+            if customer.pk:
+                self._update_customer(
+                    customer, block, out, method=MatchMethod.NAME_AND_ADDRESS, **details
+                )
+            else:
+                out.decide(
+                    "customer",
+                    method=MatchMethod.NAME_AND_ADDRESS,
+                    action=RecordAction.MAPPED,
+                    instance=customer,
+                    **details,
+                )
+            return True
+        if decision.ambiguous:
+            out.ambiguous = True
+            out.warn(MappingWarning.AMBIGUOUS_CUSTOMER_MATCH)
+            out.candidates = details["candidates"]
+            out.decide(
+                "customer",
+                method=MatchMethod.NAME_AND_ADDRESS,
+                action=RecordAction.NOT_LINKED,
+                **details,
+            )
+            return True
+        out.decisions["customer"] = {"nameAndAddress": details}  # nothing plausible: recorded
+        return False
+
+    def _update_customer(
+        self, customer: Customer, block: dict | None, out, *, method, **extra
+    ) -> None:
         changes = _changed_fields(customer, block or {}, CUSTOMER_FIELDS)
         number = changes.get("customer_number")
         if number is not None:
@@ -274,49 +467,50 @@ class _BatchMapper:
                 out.warn(MappingWarning.CUSTOMER_NUMBER_CONFLICT)
                 del changes["customer_number"]
         if changes and self.policy.can_update_customer:
-            if (
-                customer.customer_number in self.customers_by_number
-                and "customer_number" in changes
-            ):
-                del self.customers_by_number[customer.customer_number]
+            if "customer_number" in changes:
+                self.customers_by_number.pop(customer.customer_number, None)
             for name, value in changes.items():
                 setattr(customer, name, value)
             if "customer_number" in changes:
                 self.customers_by_number[customer.customer_number] = customer
-            self.plan.change(customer, set(changes))
+            fields = set(changes)
+            if "name" in changes:
+                customer_normalize(customer=customer)
+                fields.add("normalized_name")
+            self.plan.change(customer, fields)
             out.decide(
                 "customer",
                 method=method,
                 action=RecordAction.UPDATED,
                 instance=customer,
                 updatedFields=sorted(changes),
+                **extra,
             )
         else:
-            out.decide("customer", method=method, action=RecordAction.MAPPED, instance=customer)
+            out.decide(
+                "customer", method=method, action=RecordAction.MAPPED, instance=customer, **extra
+            )
 
-    def _create_customer(self, block: dict, out: MappingOutcome) -> None:
+    def _create_customer(self, block: dict, ctx: IncomingContext, out: MappingOutcome) -> None:
         external_id = block.get("external_id")
-        if not (self.policy.can_create_customer and external_id and block.get("name")):
+        # Without an external ID only name-and-address matching can find it again next time.
+        rememberable = bool(external_id) or self.policy.match_by_name_and_address
+        previous = out.decisions.get("customer", {})
+        if not (self.policy.can_create_customer and rememberable and block.get("name")):
             out.warn(MappingWarning.CUSTOMER_NOT_FOUND)
             reason = (
                 "no external ID to remember the customer by"
-                if not external_id
+                if not rememberable
                 else "no name to create the customer with"
                 if not block.get("name")
                 else "creating customers is not allowed (customers.write scope or client policy)"
             )
             out.decide(
-                "customer", method=MatchMethod.NONE, action=RecordAction.NOT_LINKED, reason=reason
-            )
-            return
-        planned = self.plan.new_customers.get(external_id)
-        if planned is not None:  # the same new customer earlier in this batch
-            out.customer = planned
-            out.decide(
                 "customer",
-                method=MatchMethod.EXTERNAL_ID,
-                action=RecordAction.MAPPED,
-                instance=planned,
+                method=MatchMethod.NONE,
+                action=RecordAction.NOT_LINKED,
+                reason=reason,
+                **previous,
             )
             return
         number = block.get("customer_number")
@@ -330,17 +524,29 @@ class _BatchMapper:
                 method=MatchMethod.NONE,
                 action=RecordAction.NOT_LINKED,
                 reason="the customer number belongs to another customer",
+                **previous,
             )
             return
         customer = Customer(
             tenant=self.tenant, **{f: block[f] for f in CUSTOMER_FIELDS if f in block}
         )
-        self.plan.new_customers[external_id] = customer
-        self.plan.reference(ExternalType.CUSTOMER, external_id, customer)
+        customer_normalize(customer=customer)
+        key = external_id or f"~{len(self.plan.new_customers)}"
+        self.plan.new_customers[key] = customer
+        if external_id:
+            self.plan.reference(ExternalType.CUSTOMER, external_id, customer)
+        if self.policy.match_by_name_and_address:
+            self.new_customer_parties.append((customer, _party_of(block, ctx.location)))
         out.customer = customer
         out.decide(
-            "customer", method=MatchMethod.CREATED, action=RecordAction.CREATED, instance=customer
+            "customer",
+            method=MatchMethod.CREATED,
+            action=RecordAction.CREATED,
+            instance=customer,
+            **previous,
         )
+
+    # --- decisions: location and contact ------------------------------------------------------
 
     def _decide_location(self, ctx: IncomingContext, out: MappingOutcome) -> None:
         block = ctx.location
@@ -351,11 +557,20 @@ class _BatchMapper:
         method = MatchMethod.EXTERNAL_ID
         if location is None and external_id:
             location = self.plan.new_locations.get(external_id)
-        if location is None and self.policy.strategy != MatchingStrategy.MANUAL_ONLY:
-            location = self._location_at_same_address(out.customer, block)
-            method = MatchMethod.NAME_AND_ADDRESS
-            if location is not None and external_id:
-                self.plan.reference(ExternalType.LOCATION, external_id, location)
+        if location is None and self.policy.match_by_name_and_address:
+            matches = self._locations_at_address(out.customer, block)
+            if len(matches) > 1:
+                out.warn(MappingWarning.AMBIGUOUS_LOCATION_MATCH)
+                out.decide(
+                    "location",
+                    method=MatchMethod.NAME_AND_ADDRESS,
+                    action=RecordAction.NOT_LINKED,
+                    candidateIds=sorted(m.pk for m in matches),
+                )
+                return
+            if matches:
+                location, method = matches[0], MatchMethod.NAME_AND_ADDRESS
+                self._learn(ExternalType.LOCATION, block, location)
         if location is not None:
             if location.customer is not out.customer and location.customer_id != out.customer.pk:
                 out.warn(MappingWarning.LOCATION_CUSTOMER_MISMATCH)
@@ -378,13 +593,16 @@ class _BatchMapper:
                 allowed=self.policy.can_update_location,
             )
         elif (
-            self.policy.can_create_location and self.policy.strategy != MatchingStrategy.MANUAL_ONLY
+            self.policy.can_create_location
+            and not self.policy.manual_only
+            and (external_id or self.policy.match_by_name_and_address)
         ):
             location = Location(
                 tenant=self.tenant,
                 customer=out.customer,
                 **{f: block[f] for f in LOCATION_FIELDS if f in block},
             )
+            location_normalize(location=location)
             self.plan.new_locations[external_id or f"~{len(self.plan.new_locations)}"] = location
             if external_id:
                 self.plan.reference(ExternalType.LOCATION, external_id, location)
@@ -396,26 +614,26 @@ class _BatchMapper:
                 instance=location,
             )
         else:
-            if self.policy.strategy != MatchingStrategy.MANUAL_ONLY:
+            if not self.policy.manual_only:
                 out.warn(MappingWarning.LOCATION_AUTO_CREATE_DISABLED)
             out.decide("location", method=MatchMethod.NONE, action=RecordAction.NOT_LINKED)
             return
         if not out.location.has_coordinates:
             out.warn(MappingWarning.LOCATION_MISSING_COORDINATES)
 
-    def _location_at_same_address(self, customer: Customer, block: dict) -> Location | None:
-        """A location of this customer at exactly the incoming address (name, street, postcode,
-        city, each compared case-insensitively); None when there is none or more than one."""
-        keys = ("street", "postal_code", "city")
-        if not customer.pk or not all(block.get(k) for k in keys):
-            return None
-        wanted = tuple(str(block.get(k, "")).strip().casefold() for k in ("name", *keys))
-        matches = [
-            loc
-            for loc in self.locations_by_customer.get(customer.pk, [])
-            if tuple(str(getattr(loc, k)).strip().casefold() for k in ("name", *keys)) == wanted
+    def _locations_at_address(self, customer: Customer, block: dict) -> list[Location]:
+        """Locations of this customer at the incoming address: same postal code, street and
+        house number after normalization (Straße / Str. / strasse alike)."""
+        incoming = Party.of(street=block.get("street"), postal_code=block.get("postal_code"))
+        if not customer.pk or not incoming.has_address:
+            return []
+        return [
+            location
+            for location in self.locations_by_customer.get(customer.pk, [])
+            if (existing := _location_party(location)).postal_code == incoming.postal_code
+            and existing.street == incoming.street
+            and existing.house_number == incoming.house_number
         ]
-        return matches[0] if len(matches) == 1 else None
 
     def _decide_contact(self, ctx: IncomingContext, out: MappingOutcome) -> None:
         block = ctx.contact
@@ -426,11 +644,11 @@ class _BatchMapper:
         method = MatchMethod.EXTERNAL_ID
         if contact is None and external_id:
             contact = self.plan.new_contacts.get(external_id)
-        if contact is None and self.policy.strategy != MatchingStrategy.MANUAL_ONLY:
+        if contact is None and not self.policy.external_id_only:
             contact = self._contact_with_same_email(out.customer, block)
             method = MatchMethod.EMAIL
-            if contact is not None and external_id:
-                self.plan.reference(ExternalType.CONTACT, external_id, contact)
+            if contact is not None:
+                self._learn(ExternalType.CONTACT, block, contact)
         if contact is not None:
             if contact.customer is not out.customer and contact.customer_id != out.customer.pk:
                 out.warn(MappingWarning.CONTACT_CUSTOMER_MISMATCH)
@@ -452,9 +670,7 @@ class _BatchMapper:
                 method=method,
                 allowed=self.policy.can_update_contact,
             )
-        elif (
-            self.policy.can_create_contact and self.policy.strategy != MatchingStrategy.MANUAL_ONLY
-        ):
+        elif self.policy.can_create_contact and not self.policy.manual_only:
             contact = Contact(
                 tenant=self.tenant,
                 customer=out.customer,
@@ -468,18 +684,18 @@ class _BatchMapper:
                 "contact", method=MatchMethod.CREATED, action=RecordAction.CREATED, instance=contact
             )
         else:
-            if self.policy.strategy != MatchingStrategy.MANUAL_ONLY:
+            if not self.policy.manual_only:
                 out.warn(MappingWarning.CONTACT_AUTO_CREATE_DISABLED)
             out.decide("contact", method=MatchMethod.NONE, action=RecordAction.NOT_LINKED)
 
     def _contact_with_same_email(self, customer: Customer, block: dict) -> Contact | None:
-        email = (block.get("email") or "").strip().casefold()
+        email = normalize_email(block.get("email"))
         if not customer.pk or not email:
             return None
         matches = [
             c
             for c in self.contacts_by_customer.get(customer.pk, [])
-            if c.email.strip().casefold() == email
+            if normalize_email(c.email) == email
         ]
         return matches[0] if len(matches) == 1 else None
 
@@ -488,7 +704,11 @@ class _BatchMapper:
         if changes and allowed and instance.pk:
             for name, value in changes.items():
                 setattr(instance, name, value)
-            self.plan.change(instance, set(changes))
+            changed = set(changes)
+            if isinstance(instance, Location) and "street" in changes:
+                location_normalize(location=instance)
+                changed.add("street_key")
+            self.plan.change(instance, changed)
             out.decide(
                 record,
                 method=method,
@@ -503,13 +723,15 @@ class _BatchMapper:
 
     def _status(self, ctx: IncomingContext, out: MappingOutcome) -> str:
         if out.customer is None:
-            if self.policy.strategy == MatchingStrategy.MANUAL_ONLY:
+            if self.policy.manual_only:
                 out.warn(MappingWarning.MANUAL_MAPPING_REQUIRED)
                 return MappingStatus.SKIPPED
-            if not ctx.customer:
+            if out.ambiguous:
+                return MappingStatus.WARNING
+            if not out.warnings:
                 out.warn(MappingWarning.CUSTOMER_NOT_FOUND)
             return MappingStatus.FAILED
-        if self.policy.strategy == MatchingStrategy.MANUAL_ONLY and (
+        if self.policy.manual_only and (
             (ctx.location and out.location is None) or (ctx.contact and out.contact is None)
         ):
             out.warn(MappingWarning.MANUAL_MAPPING_REQUIRED)
@@ -526,8 +748,7 @@ class _BatchMapper:
 
     def _write(self) -> None:
         plan = self.plan
-        customers = [plan.new_customers[k] for k in sorted(plan.new_customers)]
-        Customer.objects.bulk_create(customers)
+        Customer.objects.bulk_create([plan.new_customers[k] for k in sorted(plan.new_customers)])
         for location in plan.new_locations.values():
             location.customer_id = location.customer.pk
         for contact in plan.new_contacts.values():
@@ -554,9 +775,9 @@ class _BatchMapper:
                     out.warn(MappingWarning.CUSTOMER_MAPPING_SCOPE_MISSING)
             return outcomes
         self._load()
-        for ctx, out in zip(self.contexts, outcomes, strict=True):
+        for index, (ctx, out) in enumerate(zip(self.contexts, outcomes, strict=True)):
             if not ctx.is_empty:
-                self._decide_customer(ctx, out)
+                self._decide_customer(index, ctx, out)
         self._load_children(outcomes)
         for ctx, out in zip(self.contexts, outcomes, strict=True):
             if ctx.is_empty:
