@@ -3,6 +3,7 @@ from django.contrib import admin
 from tenants.admin import TenantScopedAdmin
 
 from .models import Contact, Customer, Location
+from .services import customer_normalize, location_normalize
 
 
 class LocationInline(admin.TabularInline):
@@ -27,6 +28,17 @@ class CustomerAdmin(TenantScopedAdmin):
     readonly_fields = ["created_at", "updated_at"]
     inlines = [LocationInline, ContactInline]
 
+    def save_model(self, request, obj, form, change):
+        customer_normalize(customer=obj)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for record in formset.save(commit=False):
+            record.tenant_id = form.instance.tenant_id  # a customer's records share its tenant
+            if isinstance(record, Location):
+                location_normalize(location=record)
+        super().save_formset(request, form, formset, change)
+
 
 @admin.register(Location)
 class LocationAdmin(TenantScopedAdmin):
@@ -37,6 +49,13 @@ class LocationAdmin(TenantScopedAdmin):
     autocomplete_fields = ["customer"]
     readonly_fields = ["created_at", "updated_at"]
 
+    exclude = ["tenant"]
+
+    def save_model(self, request, obj, form, change):
+        obj.tenant_id = obj.customer.tenant_id  # a location shares its customer's tenant
+        location_normalize(location=obj)
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Contact)
 class ContactAdmin(TenantScopedAdmin):
@@ -45,3 +64,8 @@ class ContactAdmin(TenantScopedAdmin):
     list_select_related = ["customer", "tenant"]
     autocomplete_fields = ["customer"]
     readonly_fields = ["created_at", "updated_at"]
+    exclude = ["tenant"]
+
+    def save_model(self, request, obj, form, change):
+        obj.tenant_id = obj.customer.tenant_id  # a contact shares its customer's tenant
+        super().save_model(request, obj, form, change)
