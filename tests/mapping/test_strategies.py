@@ -1,4 +1,4 @@
-"""Each strategy × found / not found × with / without customers.write; fallbacks and learning."""
+"""Each strategy by found / not found by with / without customers.write; fallbacks and learning."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
