@@ -18,6 +18,7 @@ help:
 	@echo "make run    - install, migrate the embedded SQLite db, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install and run every check and test (DATABASE_URL picks PostgreSQL)"
 	@echo "make bench  - import throughput benchmark on PostgreSQL under gunicorn"
+	@echo "make bench-matching - matching quality and 1M-customer candidate lookup benchmarks"
 
 python:
 	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then \
@@ -60,6 +61,10 @@ test: lint check-migrations
 
 bench: install
 	$(PY) bench/import_throughput.py
+
+bench-matching: install
+	$(PY) bench/matching_quality.py
+	$(PY) bench/candidate_lookup.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .ruff_cache

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "customers",
     "mapping",
     "inbound",
+    "review",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,42 @@
+"""The audit trail of the review queue: who decided what about which item, and what it was."""
+
+from django.conf import settings
+from django.db import models
+
+from tenants.models import TenantScopedModel
+
+from .choices import ReviewAction
+
+
+class ReviewAuditEntry(TenantScopedModel):
+    """One dispatcher decision on one import item, with the state before and after.
+
+    A decision that also resolved other items waiting on the same external record writes one
+    entry per item; those point at the entry of the item the dispatcher acted on.
+    """
+
+    item = models.ForeignKey(
+        "inbound.ImportItem", on_delete=models.CASCADE, related_name="review_entries"
+    )
+    action = models.CharField(max_length=16, choices=ReviewAction.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    caused_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="propagated"
+    )
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    undone = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "review audit entry"
+        verbose_name_plural = "review audit entries"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "item", "-created_at"], name="review_entry_tenant_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} on item {self.item_id} by {self.user}"

@@ -1,0 +1,397 @@
+"""Dispatcher decisions on import items: link, create new, dismiss, undo.
+
+Each action runs in one transaction and does everything a decision means: it stores the external
+references (origin Review, so later imports map by ID, ManualOnly included), attaches the
+customer context to the target, updates the item's mapping status and decision, resolves every
+other open item waiting on the same external record, and writes an audit entry per item with
+the state before and after.
+"""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from customers.models import Contact, Customer, Location
+from customers.services import customer_normalize, location_normalize
+from inbound.choices import ReviewState
+from inbound.models import ImportItem, Target
+from mapping.choices import ExternalType, MappingStatus, MatchMethod, RecordAction, ReferenceOrigin
+from mapping.models import RECORD_FIELD_BY_TYPE, ExternalReference
+from mapping.services import CONTACT_FIELDS, CUSTOMER_FIELDS, LOCATION_FIELDS
+
+from .choices import ReviewAction
+from .models import ReviewAuditEntry
+
+RECORDS = (
+    ("customer", ExternalType.CUSTOMER),
+    ("location", ExternalType.LOCATION),
+    ("contact", ExternalType.CONTACT),
+)
+
+
+class ReviewError(Exception):
+    """A decision that cannot be carried out; the message is meant for the dispatcher."""
+
+
+def _snapshot(item: ImportItem) -> dict[str, Any]:
+    target = item.target
+    return {
+        "reviewState": item.review_state,
+        "mappingStatus": item.mapping_status,
+        "warnings": list(item.warnings),
+        "decisions": item.decisions,
+        "customerId": item.customer_id,
+        "locationId": item.location_id,
+        "contactId": item.contact_id,
+        "resolvedById": item.resolved_by_id,
+        "resolvedAt": item.resolved_at.isoformat() if item.resolved_at else None,
+        "target": None
+        if target is None
+        else {
+            "customerId": target.customer_id,
+            "locationId": target.location_id,
+            "contactId": target.contact_id,
+        },
+    }
+
+
+def _restore(item: ImportItem, snapshot: dict[str, Any]) -> None:
+    item.review_state = snapshot["reviewState"]
+    item.mapping_status = snapshot["mappingStatus"]
+    item.warnings = snapshot["warnings"]
+    item.decisions = snapshot["decisions"]
+    item.customer_id = snapshot["customerId"]
+    item.location_id = snapshot["locationId"]
+    item.contact_id = snapshot["contactId"]
+    item.resolved_by_id = snapshot["resolvedById"]
+    item.resolved_at = snapshot["resolvedAt"]
+    item.save()
+    if item.target is not None and snapshot["target"] is not None:
+        Target.objects.filter(pk=item.target_id).update(
+            customer_id=snapshot["target"]["customerId"],
+            location_id=snapshot["target"]["locationId"],
+            contact_id=snapshot["target"]["contactId"],
+        )
+
+
+def _locked_open_item(item: ImportItem) -> ImportItem:
+    locked = (
+        ImportItem.objects.for_tenant(item.tenant_id)
+        .select_for_update(of=("self",))
+        .select_related("job__client", "target")
+        .get(pk=item.pk)
+    )
+    if locked.review_state != ReviewState.OPEN:
+        raise ReviewError("This item was already resolved; reload to see who did what.")
+    return locked
+
+
+def _external_id(item: ImportItem, record: str) -> str | None:
+    block = (item.payload or {}).get(record) or {}
+    return block.get("external_id") or None
+
+
+def _remember(*, item: ImportItem, user, records: dict[str, Any]) -> list[dict[str, Any]]:
+    """Store (or repoint) the references of the item's external IDs to the chosen records;
+    returns what changed, so an undo can put it back."""
+    changes = []
+    source_system = item.job.client.source_system
+    for record, external_type in RECORDS:
+        external_id = _external_id(item, record)
+        instance = records.get(record)
+        if not external_id or instance is None:
+            continue
+        field = RECORD_FIELD_BY_TYPE[external_type]
+        reference = (
+            ExternalReference.objects.of_source(item.tenant_id, source_system, external_type)
+            .select_for_update(of=("self",))
+            .filter(external_id=external_id)
+            .first()
+        )
+        if reference is None:
+            reference = ExternalReference.objects.create(
+                tenant_id=item.tenant_id,
+                source_system=source_system,
+                external_type=external_type,
+                external_id=external_id,
+                origin=ReferenceOrigin.REVIEW,
+                created_by=user,
+                **{field: instance},
+            )
+            changes.append({"referenceId": reference.pk, "previous": None})
+        elif getattr(reference, f"{field}_id") != instance.pk or (
+            reference.origin == ReferenceOrigin.IMPORT
+        ):
+            changes.append(
+                {
+                    "referenceId": reference.pk,
+                    "previous": {
+                        "recordId": getattr(reference, f"{field}_id"),
+                        "origin": reference.origin,
+                        "createdById": reference.created_by_id,
+                    },
+                }
+            )
+            setattr(reference, field, instance)
+            reference.origin = ReferenceOrigin.REVIEW
+            reference.created_by = user
+            reference.save(update_fields=[field, "origin", "created_by"])
+    return changes
+
+
+def _attach(item: ImportItem, *, user, records: dict[str, Any], method: str, now) -> None:
+    item.customer = records.get("customer")
+    item.location = records.get("location")
+    item.contact = records.get("contact")
+    item.mapping_status = MappingStatus.MAPPED
+    item.warnings = []
+    decisions = dict(item.decisions or {})
+    for record, _ in RECORDS:
+        if records.get(record) is not None:
+            decisions[record] = {
+                "method": method,
+                "action": RecordAction.MAPPED,
+                "recordId": records[record].pk,
+                "reviewedBy": user.get_username(),
+            }
+    item.decisions = decisions
+    item.review_state = ReviewState.RESOLVED
+    item.resolved_by = user
+    item.resolved_at = now
+    item.save()
+    if item.target_id:
+        Target.objects.filter(pk=item.target_id).update(
+            customer=item.customer, location=item.location, contact=item.contact
+        )
+
+
+def _waiting_on_the_same_record(item: ImportItem) -> list[ImportItem]:
+    """Other open items of this tenant and source system with the same customer external ID
+    (or, without a customer block, the same location or contact external ID)."""
+    source_system = item.job.client.source_system
+    items = (
+        ImportItem.objects.for_tenant(item.tenant_id)
+        .filter(review_state=ReviewState.OPEN, job__client__source_system=source_system)
+        .exclude(pk=item.pk)
+    )
+    for record, _ in RECORDS:
+        external_id = _external_id(item, record)
+        if external_id:
+            return list(
+                items.filter(**{f"payload__{record}__external_id": external_id})
+                .select_for_update(of=("self",))
+                .select_related("job__client", "target")
+            )
+    return []
+
+
+def _resolve(
+    *,
+    item: ImportItem,
+    user,
+    records: dict[str, Any],
+    action: str,
+    created: dict[str, int] | None = None,
+) -> ReviewAuditEntry:
+    now = timezone.now()
+    method = MatchMethod.REVIEW
+    before = _snapshot(item)
+    references = _remember(item=item, user=user, records=records)
+    _attach(item, user=user, records=records, method=method, now=now)
+    entry = ReviewAuditEntry.objects.create(
+        tenant_id=item.tenant_id,
+        item=item,
+        action=action,
+        user=user,
+        before=before,
+        after={**_snapshot(item), "references": references, "created": created or {}},
+    )
+    for other in _waiting_on_the_same_record(item):
+        # The same external record: the same customer; location and contact only where the
+        # other item names the same ones.
+        shared = {"customer": records["customer"]}
+        for record in ("location", "contact"):
+            if records.get(record) is not None and _external_id(other, record) == _external_id(
+                item, record
+            ):
+                shared[record] = records[record]
+        other_before = _snapshot(other)
+        _attach(other, user=user, records=shared, method=method, now=now)
+        ReviewAuditEntry.objects.create(
+            tenant_id=item.tenant_id,
+            item=other,
+            action=action,
+            user=user,
+            caused_by=entry,
+            before=other_before,
+            after=_snapshot(other),
+        )
+    return entry
+
+
+def _check_same_tenant(item: ImportItem, records: dict[str, Any]) -> None:
+    customer = records.get("customer")
+    if customer is None:
+        raise ReviewError("Choose a customer to link.")
+    for record in records.values():
+        if record is not None and record.tenant_id != item.tenant_id:
+            raise ReviewError("That record belongs to another tenant.")
+    for record in ("location", "contact"):
+        if records.get(record) is not None and records[record].customer_id != customer.pk:
+            raise ReviewError(f"The {record} belongs to another customer than the one chosen.")
+
+
+def import_item_link(
+    *,
+    item: ImportItem,
+    user,
+    customer: Customer,
+    location: Location | None = None,
+    contact: Contact | None = None,
+) -> ReviewAuditEntry:
+    """Link the item (and every open item waiting on the same external record) to records."""
+    records = {"customer": customer, "location": location, "contact": contact}
+    _check_same_tenant(item, records)
+    with transaction.atomic():
+        item = _locked_open_item(item)
+        return _resolve(item=item, user=user, records=records, action=ReviewAction.LINK)
+
+
+def import_item_create(*, item: ImportItem, user) -> ReviewAuditEntry:
+    """Create the customer (and the location and contact, when sent) from the incoming data."""
+    payload = item.payload or {}
+    incoming = payload.get("customer") or {}
+    if not incoming.get("name"):
+        raise ReviewError("The incoming customer has no name to create it with; link it instead.")
+    try:
+        with transaction.atomic():
+            item = _locked_open_item(item)
+            customer = Customer(
+                tenant_id=item.tenant_id,
+                **{f: incoming[f] for f in CUSTOMER_FIELDS if f in incoming},
+            )
+            customer_normalize(customer=customer)
+            customer.save()
+            records: dict[str, Any] = {"customer": customer}
+            if payload.get("location"):
+                location = Location(
+                    tenant_id=item.tenant_id,
+                    customer=customer,
+                    **{
+                        f: payload["location"][f]
+                        for f in LOCATION_FIELDS
+                        if f in payload["location"]
+                    },
+                )
+                location_normalize(location=location)
+                location.save()
+                records["location"] = location
+            if payload.get("contact"):
+                records["contact"] = Contact.objects.create(
+                    tenant_id=item.tenant_id,
+                    customer=customer,
+                    **{f: payload["contact"][f] for f in CONTACT_FIELDS if f in payload["contact"]},
+                )
+            created = {name: record.pk for name, record in records.items()}
+            return _resolve(
+                item=item, user=user, records=records, action=ReviewAction.CREATE, created=created
+            )
+    except IntegrityError as exc:
+        raise ReviewError(
+            "Another customer of this tenant has this customer number; link to it instead."
+        ) from exc
+
+
+def import_item_dismiss(*, item: ImportItem, user) -> ReviewAuditEntry:
+    """Keep the target without customer context; the item leaves the queue."""
+    with transaction.atomic():
+        item = _locked_open_item(item)
+        before = _snapshot(item)
+        item.review_state = ReviewState.DISMISSED
+        item.resolved_by = user
+        item.resolved_at = timezone.now()
+        item.save(update_fields=["review_state", "resolved_by", "resolved_at"])
+        return ReviewAuditEntry.objects.create(
+            tenant_id=item.tenant_id,
+            item=item,
+            action=ReviewAction.DISMISS,
+            user=user,
+            before=before,
+            after=_snapshot(item),
+        )
+
+
+def import_item_undo(*, item: ImportItem, user) -> ReviewAuditEntry:
+    """Take back the last decision on this item (and on the items it resolved along): the item
+    is open again, references and target context are as they were, records it created are
+    deleted when nothing else uses them."""
+    with transaction.atomic():
+        entry = (
+            ReviewAuditEntry.objects.for_tenant(item.tenant_id)
+            .select_for_update(of=("self",))
+            .filter(item=item, caused_by__isnull=True, undone=False)
+            .exclude(action=ReviewAction.UNDO)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if entry is None:
+            raise ReviewError("There is no decision on this item to undo.")
+        item = (
+            ImportItem.objects.for_tenant(item.tenant_id)
+            .select_for_update(of=("self",))
+            .select_related("target")
+            .get(pk=item.pk)
+        )
+        if item.review_state == ReviewState.OPEN:
+            raise ReviewError("This item is open already.")
+        current = _snapshot(item)
+        for change in entry.after.get("references", []):
+            reference = (
+                ExternalReference.objects.for_tenant(item.tenant_id)
+                .filter(pk=change["referenceId"])
+                .first()
+            )
+            if reference is None:
+                continue
+            if change["previous"] is None:
+                reference.delete()
+            else:
+                field = RECORD_FIELD_BY_TYPE[ExternalType(reference.external_type)]
+                setattr(reference, f"{field}_id", change["previous"]["recordId"])
+                reference.origin = change["previous"]["origin"]
+                reference.created_by_id = change["previous"]["createdById"]
+                reference.save()
+        for propagated in entry.propagated.filter(undone=False).select_related("item__target"):
+            _restore(propagated.item, propagated.before)
+            propagated.undone = True
+            propagated.save(update_fields=["undone"])
+        _restore(item, entry.before)
+        entry.undone = True
+        entry.save(update_fields=["undone"])
+        _delete_if_unused(entry.after.get("created", {}), tenant_id=item.tenant_id)
+        return ReviewAuditEntry.objects.create(
+            tenant_id=item.tenant_id,
+            item=item,
+            action=ReviewAction.UNDO,
+            user=user,
+            caused_by=None,
+            before=current,
+            after=_snapshot(item),
+        )
+
+
+def _delete_if_unused(created: dict[str, int], *, tenant_id: int) -> None:
+    customer_id = created.get("customer")
+    if not customer_id:
+        return
+    customer = Customer.objects.for_tenant(tenant_id).filter(pk=customer_id).first()
+    if customer is None:
+        return
+    in_use = (
+        Target.objects.for_tenant(tenant_id).filter(customer=customer).exists()
+        or ImportItem.objects.for_tenant(tenant_id).filter(customer=customer).exists()
+        or customer.external_references.exists()
+    )
+    if not in_use:
+        customer.delete()
