@@ -11,6 +11,8 @@ handler500 = api_server_error
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("review/", RedirectView.as_view(pattern_name="review:queue", permanent=False)),
+    path("admin/review/", include("review.urls")),
     path("admin/", admin.site.urls),
     path("api/connect/v1/", include("inbound.api.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import Http404
 
 from .models import Tenant, TenantMembership
 from .selectors import tenants_of_user
@@ -12,6 +13,10 @@ class TenantScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(tenant__in=tenants_of_user(user=request.user))
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another tenant's row is not there at all: 404, never a hint that it exists.
+        raise Http404(f"No {opts.verbose_name} with ID {object_id!r}.")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related_model = db_field.remote_field.model

@@ -102,4 +102,4 @@ def test_staff_of_one_tenant_never_sees_another_tenants_customers(client):
     assert mine.name in listing.content.decode()
     assert theirs.name not in listing.content.decode()
     assert theirs.tenant.name not in listing.content.decode()
-    assert other.status_code == 302  # the admin redirects a missing object to the index
+    assert other.status_code == 404  # another tenant's row does not exist for this user

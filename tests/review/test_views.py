@@ -1,0 +1,207 @@
+"""The review queue in the admin: listing, filters, the item page, actions, tenant isolation."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from inbound.models import ImportItem
+from tenants.services import dispatcher_create_or_add_tenant
+from tests.factories import CustomerFactory, LocationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SCOPES = [
+    "inbound.targets.write",
+    "inbound.targets.batch.write",
+    "customers.map",
+    "customers.read",
+    "customers.write",
+]
+
+
+@pytest.fixture
+def ambiguous(make_caller):
+    """An item with two equally good candidates, plus a Failed one, in one tenant."""
+    caller = make_caller(scopes=SCOPES, strategy="ExternalIdThenNameAndAddress")
+    tenant = caller.client.tenant
+    for name in ("Rhein-Ruhr Medical Supply GmbH", "Rhein-Ruhr Medical Supply AG"):
+        customer = CustomerFactory(
+            tenant=tenant, name=name, normalized_name="rhein ruhr medical supply"
+        )
+        LocationFactory(
+            customer=customer,
+            street="Hachestraße 12",
+            street_key="hachestr",
+            postal_code="45127",
+            city="Essen",
+        )
+    caller.post(
+        "inbound/targets",
+        {
+            "externalId": "JOB-AMB",
+            "title": "Visit",
+            "customer": {
+                "externalId": "SAP-1",
+                "name": "Rhein Ruhr Medical Supply",
+                "email": "ops@rrms.example",
+            },
+            "location": {
+                "externalId": "SAP-L1",
+                "street": "Hachestr. 12",
+                "postalCode": "45127",
+                "city": "Essen",
+                "latitude": 51.4,
+                "longitude": 7.0,
+            },
+        },
+    )
+    item = ImportItem.objects.get(external_id="JOB-AMB")
+    assert item.warnings == ["AmbiguousCustomerMatch"]
+    return caller, item
+
+
+def _dispatcher_client(tenant, username="dana") -> Client:
+    user, _ = dispatcher_create_or_add_tenant(username=username, password="pw", tenant=tenant)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_review_redirects_into_the_admin_queue(client):
+    response = client.get("/review/")
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("review:queue")
+
+
+def test_anonymous_users_are_sent_to_the_admin_login(client):
+    response = client.get(reverse("review:queue"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_staff_without_the_dispatcher_role_get_403(client):
+    client.force_login(UserFactory(is_staff=True))
+
+    assert client.get(reverse("review:queue")).status_code == 403
+
+
+def test_queue_lists_open_items_with_counts_and_filters(ambiguous):
+    caller, _item = ambiguous
+    dispatcher = _dispatcher_client(caller.client.tenant)
+
+    page = dispatcher.get(reverse("review:queue")).content.decode()
+    filtered = dispatcher.get(reverse("review:queue"), {"warning": "CustomerNotFound"})
+    searched = dispatcher.get(reverse("review:queue"), {"q": "rhein ruhr"})
+
+    assert "JOB-AMB" in page
+    assert "Warning <strong>1</strong>" in page
+    assert "JOB-AMB" not in filtered.content.decode()
+    assert "JOB-AMB" in searched.content.decode()
+
+
+def test_item_page_shows_candidates_with_scores_and_differences(ambiguous):
+    caller, item = ambiguous
+    dispatcher = _dispatcher_client(caller.client.tenant)
+
+    page = dispatcher.get(reverse("review:item", args=[item.pk])).content.decode()
+
+    assert "Rhein-Ruhr Medical Supply GmbH" in page
+    assert "Rhein-Ruhr Medical Supply AG" in page
+    assert 'class="differs"' in page
+    assert "Link to this customer" in page
+    assert "Create new from incoming data" in page
+
+
+def test_search_finds_records_of_the_tenant_only_and_works_with_htmx(ambiguous):
+    caller, item = ambiguous
+    CustomerFactory(name="Rhein Ruhr Foreign Ltd")  # another tenant
+    dispatcher = _dispatcher_client(caller.client.tenant)
+
+    full = dispatcher.get(reverse("review:item", args=[item.pk]), {"q": "Rhein"})
+    partial = dispatcher.get(
+        reverse("review:item", args=[item.pk]), {"q": "Rhein"}, headers={"HX-Request": "true"}
+    )
+
+    assert "Rhein-Ruhr Medical Supply AG" in full.content.decode()
+    assert "Foreign" not in full.content.decode()
+    assert partial.content.decode().lstrip().startswith('<div id="search-results">')
+    assert "Foreign" not in partial.content.decode()
+
+
+def test_link_action_resolves_the_item_and_the_api_shows_it(ambiguous):
+    caller, item = ambiguous
+    dispatcher = _dispatcher_client(caller.client.tenant)
+    chosen = item.candidates[0]["recordId"]
+
+    response = dispatcher.post(
+        reverse("review:action", args=[item.pk, "link"]), {"customer": chosen}
+    )
+
+    item.refresh_from_db()
+    job = caller.get(f"inbound/import-jobs/{item.job_id}").json()
+    assert response.status_code == 302
+    assert item.review_state == "Resolved"
+    assert job["items"][0]["customerMapping"]["customerId"] == chosen
+    assert job["items"][0]["customerMapping"]["status"] == "Mapped"
+    assert "Nothing waits for review" in dispatcher.get(reverse("review:queue")).content.decode()
+
+
+def test_actions_need_csrf(ambiguous):
+    caller, item = ambiguous
+    user, _ = dispatcher_create_or_add_tenant(
+        username="csrf", password="pw", tenant=caller.client.tenant
+    )
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+
+    response = client.post(reverse("review:action", args=[item.pk, "dismiss"]))
+
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert item.review_state == "Open"
+
+
+def test_another_tenants_dispatcher_gets_404_everywhere(ambiguous, make_caller):
+    _caller, item = ambiguous
+    other = make_caller()
+    stranger = _dispatcher_client(other.client.tenant, username="eve")
+    candidate = item.candidates[0]["recordId"]
+
+    assert stranger.get(reverse("review:item", args=[item.pk])).status_code == 404
+    assert stranger.post(reverse("review:action", args=[item.pk, "dismiss"])).status_code == 404
+    assert "JOB-AMB" not in stranger.get(reverse("review:queue")).content.decode()
+    assert (
+        stranger.get(reverse("admin:customers_customer_change", args=[candidate])).status_code
+        == 404
+    )
+    listing = stranger.get(reverse("admin:customers_customer_changelist")).content.decode()
+    assert "Rhein-Ruhr" not in listing
+    autocomplete = stranger.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "customers",
+            "model_name": "location",
+            "field_name": "customer",
+            "term": "Rhein",
+        },
+    )
+    assert "Rhein" not in autocomplete.content.decode()
+    item.refresh_from_db()
+    assert item.review_state == "Open"
+
+
+def test_customer_page_shows_how_it_was_created_and_linked(ambiguous):
+    caller, item = ambiguous
+    dispatcher = _dispatcher_client(caller.client.tenant)
+    chosen = item.candidates[0]["recordId"]
+    dispatcher.post(reverse("review:action", args=[item.pk, "link"]), {"customer": chosen})
+
+    page = dispatcher.get(reverse("admin:customers_customer_change", args=[chosen]))
+
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert "SAP-1" in content
+    assert "Review" in content
+    assert "Link" in content
