@@ -1,12 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
+from mapping.choices import MappingWarning
 from tenants.admin import TenantScopedAdmin
 from tenants.selectors import tenants_of_user
 
-from .choices import Scope
+from .choices import ReviewState, Scope
 from .models import ApiKey, ImportItem, ImportJob, IntegrationClient, Target
 from .services import DEFAULT_SCOPES, api_key_revoke
 
@@ -174,9 +177,23 @@ class ImportJobAdmin(TenantScopedAdmin):
         return False  # jobs come from the API only
 
 
+class WarningCodeFilter(admin.SimpleListFilter):
+    title = "warning code"
+    parameter_name = "warning"
+
+    def lookups(self, request, model_admin):
+        return MappingWarning.choices
+
+    def queryset(self, request, queryset):
+        from review.selectors import items_with_warning
+
+        return items_with_warning(queryset, self.value()) if self.value() else queryset
+
+
 @admin.register(ImportItem)
 class ImportItemAdmin(TenantScopedAdmin):
     list_display = [
+        "review_link",
         "external_id",
         "job",
         "import_status",
@@ -187,6 +204,7 @@ class ImportItemAdmin(TenantScopedAdmin):
     ]
     list_filter = (
         *TenantScopedAdmin.list_filter,
+        WarningCodeFilter,
         "mapping_status",
         "review_state",
         "import_status",
@@ -199,3 +217,8 @@ class ImportItemAdmin(TenantScopedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="Review")
+    def review_link(self, obj: ImportItem) -> str:
+        label = "Review" if obj.review_state == ReviewState.OPEN else "Decisions"
+        return format_html('<a href="{}">{}</a>', reverse("review:item", args=[obj.pk]), label)

@@ -1,10 +1,12 @@
 import django_filters
-from django.db import connection
+from django import forms
 from django.db.models import Q
 
 from inbound.models import ImportItem, IntegrationClient
 from mapping.choices import MappingStatus, MappingWarning
 from tenants.selectors import tenants_of_user
+
+from .selectors import items_with_warning
 
 QUEUE_STATUSES = [
     (s.value, s.label) for s in (MappingStatus.WARNING, MappingStatus.FAILED, MappingStatus.SKIPPED)
@@ -30,10 +32,16 @@ class ReviewItemFilter(django_filters.FilterSet):
         field_name="job__client", queryset=_clients, label="Integration client"
     )
     created_after = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__gte", label="From"
+        field_name="created_at",
+        lookup_expr="date__gte",
+        label="Imported from",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     created_before = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__lte", label="To"
+        field_name="created_at",
+        lookup_expr="date__lte",
+        label="Imported until",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     q = django_filters.CharFilter(method="filter_text", label="Search")
 
@@ -42,9 +50,7 @@ class ReviewItemFilter(django_filters.FilterSet):
         fields = []
 
     def filter_warning(self, queryset, name, value):
-        if connection.vendor == "postgresql":
-            return queryset.filter(warnings__contains=[value])
-        return queryset.filter(warnings__icontains=f'"{value}"')
+        return items_with_warning(queryset, value)
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -1,5 +1,6 @@
 """Reads of the review queue, always narrowed to the signed-in dispatcher's tenants."""
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from customers.models import Contact, Customer, Location
@@ -26,6 +27,13 @@ def review_queue(*, user) -> QuerySet[ImportItem]:
         .filter(review_state=ReviewState.OPEN)
         .order_by("created_at", "id")
     )
+
+
+def items_with_warning(queryset: QuerySet[ImportItem], code: str) -> QuerySet[ImportItem]:
+    """Items whose warnings include `code` (a JSON array lookup on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        return queryset.filter(warnings__contains=[code])
+    return queryset.filter(warnings__icontains=f'"{code}"')
 
 
 def review_counts(*, queryset: QuerySet[ImportItem]) -> dict[str, int]:

@@ -205,3 +205,15 @@ def test_customer_page_shows_how_it_was_created_and_linked(ambiguous):
     assert "SAP-1" in content
     assert "Review" in content
     assert "Link" in content
+
+
+def test_import_item_changelist_filters_by_warning_and_links_into_the_queue(ambiguous):
+    caller, item = ambiguous
+    dispatcher = _dispatcher_client(caller.client.tenant)
+    url = reverse("admin:inbound_importitem_changelist")
+
+    matching = dispatcher.get(url, {"warning": "AmbiguousCustomerMatch"}).content.decode()
+    other = dispatcher.get(url, {"warning": "CustomerNotFound"}).content.decode()
+
+    assert reverse("review:item", args=[item.pk]) in matching
+    assert reverse("review:item", args=[item.pk]) not in other
