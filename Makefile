@@ -12,13 +12,14 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help python install install-browser run test lint check-migrations bench bench-matching clean
+.PHONY: help python install install-browser run test lint check-migrations bench bench-matching bench-review clean
 
 help:
 	@echo "make run    - install, migrate the embedded SQLite db, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install and run every check and test (DATABASE_URL picks PostgreSQL)"
 	@echo "make bench  - import throughput benchmark on PostgreSQL under gunicorn"
 	@echo "make bench-matching - matching quality and 1M-customer candidate lookup benchmarks"
+	@echo "make bench-review - review queue list latency with 100,000 open items"
 
 python:
 	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then \
@@ -61,6 +62,9 @@ test: lint check-migrations
 
 bench: install
 	$(PY) bench/import_throughput.py
+
+bench-review: install
+	$(PY) bench/review_queue.py
 
 bench-matching: install
 	$(PY) bench/matching_quality.py
