@@ -28,8 +28,18 @@ class LimitedJSONParser(JSONParser):
         if len(raw) > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
         try:
-            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         except UnicodeDecodeError as exc:
             raise ParseError("The request body is not UTF-8.") from exc
         except (ValueError, RecursionError) as exc:
             raise ParseError(f"The request body is not valid JSON: {exc}") from exc
+        if b"\\u" in raw or b"\\U" in raw:
+            # An escaped lone surrogate ("\ud800") parses, but no database or response can hold
+            # it; only bodies with escapes can carry one, so only those are checked.
+            try:
+                json.dumps(data, ensure_ascii=False).encode("utf-8")
+            except (UnicodeEncodeError, RecursionError) as exc:
+                raise ParseError(
+                    "The request body contains an unpaired UTF-16 surrogate escape."
+                ) from exc
+        return data
