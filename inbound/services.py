@@ -272,15 +272,7 @@ def _import_once(
 ) -> tuple[ImportJob, list[ImportItem]]:
     client = api_key.client
     tenant = client.tenant
-    job = ImportJob.objects.create(
-        tenant=tenant,
-        client=client,
-        api_key=api_key,
-        kind=kind,
-        status=ImportJobStatus.PROCESSING,
-        item_count=len(items),
-        started_at=timezone.now(),
-    )
+    started_at = timezone.now()
     failures: dict[int, list[dict[str, str]]] = {}
     valid: list[ItemInput] = []
     seen: set[str] = set()
@@ -345,6 +337,17 @@ def _import_once(
         origin=ReferenceOrigin.IMPORT,
     )
 
+    # Written once, complete: the request is the processing, so nobody sees it half done.
+    job = ImportJob.objects.create(
+        tenant=tenant,
+        client=client,
+        api_key=api_key,
+        kind=kind,
+        status=ImportJobStatus.COMPLETED_WITH_ERRORS if failures else ImportJobStatus.COMPLETED,
+        item_count=len(items),
+        started_at=started_at,
+        finished_at=timezone.now(),
+    )
     import_items = []
     for item in items:
         row = ImportItem(
@@ -379,10 +382,6 @@ def _import_once(
                 row.review_state = ReviewState.OPEN
         import_items.append(row)
     ImportItem.objects.bulk_create(import_items)
-
-    job.status = ImportJobStatus.COMPLETED_WITH_ERRORS if failures else ImportJobStatus.COMPLETED
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "finished_at"])
     return job, import_items
 
 

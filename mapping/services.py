@@ -180,6 +180,7 @@ class _Plan:
     new_locations: dict[str, Location] = field(default_factory=dict)
     new_contacts: dict[str, Contact] = field(default_factory=dict)
     new_references: dict[tuple[str, str], Any] = field(default_factory=dict)
+    new_customer_numbers: set[str] = field(default_factory=set)
     changed: dict[type, dict[int, tuple[Any, set[str]]]] = field(
         default_factory=lambda: defaultdict(dict)
     )
@@ -251,11 +252,13 @@ class _BatchMapper:
             references = (
                 ExternalReference.objects.for_tenant(self.tenant)
                 .filter(condition, source_system=self.policy.source_system)
-                .select_related("customer", "location__customer", "contact__customer")
+                .select_related("customer", "location", "contact")
+                .order_by()
             )
             if self.policy.manual_only:
                 references = references.filter(origin__in=CONFIRMED_ORIGINS)
             self.references = {(r.external_type, r.external_id): r for r in references}
+            self._attach_parent_customers()
         if numbers:
             self.customers_by_number = {
                 c.customer_number: c
@@ -273,6 +276,22 @@ class _BatchMapper:
             )
         if self.policy.match_by_name_and_address:
             self._load_candidates()
+
+    def _attach_parent_customers(self) -> None:
+        """The customers of referenced locations and contacts, in one query: they establish the
+        customer when an item sends no customer block."""
+        children = [
+            r.record
+            for r in self.references.values()
+            if r.external_type in (ExternalType.LOCATION, ExternalType.CONTACT)
+        ]
+        if not children:
+            return
+        customers = Customer.objects.for_tenant(self.tenant).in_bulk(
+            {child.customer_id for child in children}
+        )
+        for child in children:
+            child.customer = customers[child.customer_id]
 
     def _load_candidates(self) -> None:
         """Name-and-address candidates for every customer not known by its external ID."""
@@ -462,7 +481,7 @@ class _BatchMapper:
         number = changes.get("customer_number")
         if number is not None:
             holder = self.customers_by_number.get(number)
-            claimed = any(c.customer_number == number for c in self.plan.new_customers.values())
+            claimed = number in self.plan.new_customer_numbers
             if (holder is not None and holder.pk != customer.pk) or claimed:
                 out.warn(MappingWarning.CUSTOMER_NUMBER_CONFLICT)
                 del changes["customer_number"]
@@ -515,8 +534,7 @@ class _BatchMapper:
             return
         number = block.get("customer_number")
         if number and (
-            number in self.customers_by_number
-            or any(c.customer_number == number for c in self.plan.new_customers.values())
+            number in self.customers_by_number or number in self.plan.new_customer_numbers
         ):
             out.warn(MappingWarning.CUSTOMER_NUMBER_CONFLICT)
             out.decide(
@@ -533,6 +551,8 @@ class _BatchMapper:
         customer_normalize(customer=customer)
         key = external_id or f"~{len(self.plan.new_customers)}"
         self.plan.new_customers[key] = customer
+        if customer.customer_number:
+            self.plan.new_customer_numbers.add(customer.customer_number)
         if external_id:
             self.plan.reference(ExternalType.CUSTOMER, external_id, customer)
         if self.policy.match_by_name_and_address:

@@ -170,7 +170,7 @@ def test_location_defaults_fill_planning_values_the_payload_left_out(make_caller
 
 def test_known_location_establishes_the_customer_when_no_customer_is_sent(make_caller):
     caller = make_caller(scopes=ALL)
-    location = LocationFactory(tenant=caller.client.tenant, latitude=1.0, longitude=2.0)
+    location = LocationFactory(customer__tenant=caller.client.tenant, latitude=1.0, longitude=2.0)
     ExternalReference.objects.create(
         tenant=caller.client.tenant,
         source_system=caller.client.source_system,
