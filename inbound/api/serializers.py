@@ -271,6 +271,16 @@ class FieldErrorOutput(serializers.Serializer):
     message = serializers.CharField()
 
 
+class ProblemOutput(serializers.Serializer):
+    """RFC 9457 problem details (application/problem+json)."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    errors = FieldErrorOutput(many=True, required=False)
+
+
 class ImportItemOutput(serializers.Serializer):
     externalId = serializers.CharField(allow_null=True)
     status = serializers.ChoiceField(choices=ImportStatus.choices)

@@ -6,7 +6,6 @@ from typing import Any
 
 import django_filters
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -37,12 +36,13 @@ from inbound.services import (
 from . import presenters
 from .examples import BATCH_EXAMPLES, TARGET_EXAMPLES
 from .permissions import WRITE_SCOPES, scope_required
-from .problems import ValidationProblem, problem_response
+from .problems import PROBLEM_CONTENT_TYPE, ValidationProblem, problem_response
 from .serializers import (
     BatchInput,
     ImportJobDetailOutput,
     ImportJobOutput,
     ImportResponseOutput,
+    ProblemOutput,
     TargetInput,
     TargetOutput,
     item_input,
@@ -60,8 +60,11 @@ def target_validator() -> TargetInput:
 
 
 IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
-PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, description="RFC 9457 problem details")
-ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 413, 415, 422, 429, 503), PROBLEM)
+PROBLEM = OpenApiResponse(ProblemOutput, description="RFC 9457 problem details")
+ERRORS = {
+    (status, PROBLEM_CONTENT_TYPE): PROBLEM
+    for status in (400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429, 500, 503)
+}
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",
     str,
