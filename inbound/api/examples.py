@@ -84,6 +84,23 @@ BATCH = {
     ]
 }
 
+# The body of the seed's curl and C# calls.
+CURL_TARGET = {
+    "externalId": "JOB-2026-000918",
+    "title": "Maintenance visit",
+    "customer": {
+        "externalId": "CUST-10042",
+        "customerNumber": "RRM-001",
+        "name": "Rhein-Ruhr Medical Supply",
+    },
+    "location": {
+        "externalId": "LOC-ESSEN-01",
+        "name": "Essen Center",
+        "city": "Essen",
+        "country": "DE",
+    },
+}
+
 IMPORT_RESPONSE = {
     "importJobId": 123,
     "status": "Accepted",
@@ -105,6 +122,7 @@ IMPORT_RESPONSE = {
 
 TARGET_EXAMPLES = [
     OpenApiExample("Minimal target import", value=MINIMAL_TARGET, request_only=True),
+    OpenApiExample("The curl walkthrough's target", value=CURL_TARGET, request_only=True),
     OpenApiExample(
         "Target import with customer mapping",
         value=TARGET_WITH_CUSTOMER_MAPPING,

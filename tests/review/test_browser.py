@@ -8,17 +8,9 @@ from customers.models import Customer
 from inbound.models import ImportItem
 from tenants.services import dispatcher_create_or_add_tenant
 from tests.conftest import BROWSER_PATH
-from tests.factories import CustomerFactory, LocationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCOPES = [
-    "inbound.targets.write",
-    "inbound.targets.batch.write",
-    "customers.map",
-    "customers.read",
-    "customers.write",
-]
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -49,39 +41,12 @@ def page(live_server, monkeypatch):
 
 
 @pytest.fixture
-def queue(make_caller):
-    """One ambiguous item and two failed ones in tenant A; a dispatcher for A and one for B."""
-    caller = make_caller(scopes=SCOPES, strategy="ExternalIdThenNameAndAddress")
-    tenant = caller.client.tenant
-    for name in ("Rhein-Ruhr Medical Supply GmbH", "Rhein-Ruhr Medical Supply AG"):
-        customer = CustomerFactory(
-            tenant=tenant, name=name, normalized_name="rhein ruhr medical supply"
-        )
-        LocationFactory(
-            customer=customer,
-            street="Hachestraße 12",
-            street_key="hachestr",
-            postal_code="45127",
-            city="Essen",
-        )
-    caller.post(
-        "inbound/targets",
-        {
-            "externalId": "JOB-AMB",
-            "title": "Visit",
-            "customer": {"externalId": "SAP-1", "name": "Rhein Ruhr Medical Supply"},
-            "location": {
-                "externalId": "SAP-L1",
-                "street": "Hachestr. 12",
-                "postalCode": "45127",
-                "city": "Essen",
-                "latitude": 51.4,
-                "longitude": 7.0,
-            },
-        },
-    )
+def queue(ambiguous, make_caller):
+    """The ambiguous item and two failed ones in tenant A; a dispatcher for A and one for B."""
+    caller, _ = ambiguous
     reader = make_caller(
-        client=caller.client, scopes=["inbound.targets.write", "customers.map", "customers.read"]
+        client=caller.client,
+        scopes=["inbound.targets.write", "customers.map", "customers.read"],
     )
     for n, name in ((1, "Nordsee Feinkost GmbH"), (2, "Kältetechnik Lindner KG")):
         reader.post(
@@ -92,7 +57,9 @@ def queue(make_caller):
                 "customer": {"externalId": f"NEW-{n}", "customerNumber": f"NEW-{n}", "name": name},
             },
         )
-    dispatcher_create_or_add_tenant(username="dana", password="dana-pw-123", tenant=tenant)
+    dispatcher_create_or_add_tenant(
+        username="dana", password="dana-pw-123", tenant=caller.client.tenant
+    )
     other = make_caller()
     dispatcher_create_or_add_tenant(
         username="eve", password="eve-pw-123", tenant=other.client.tenant

@@ -4,60 +4,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from inbound.models import ImportItem
 from tenants.services import dispatcher_create_or_add_tenant
-from tests.factories import CustomerFactory, LocationFactory, UserFactory
+from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-SCOPES = [
-    "inbound.targets.write",
-    "inbound.targets.batch.write",
-    "customers.map",
-    "customers.read",
-    "customers.write",
-]
-
-
-@pytest.fixture
-def ambiguous(make_caller):
-    """An item with two equally good candidates, plus a Failed one, in one tenant."""
-    caller = make_caller(scopes=SCOPES, strategy="ExternalIdThenNameAndAddress")
-    tenant = caller.client.tenant
-    for name in ("Rhein-Ruhr Medical Supply GmbH", "Rhein-Ruhr Medical Supply AG"):
-        customer = CustomerFactory(
-            tenant=tenant, name=name, normalized_name="rhein ruhr medical supply"
-        )
-        LocationFactory(
-            customer=customer,
-            street="Hachestraße 12",
-            street_key="hachestr",
-            postal_code="45127",
-            city="Essen",
-        )
-    caller.post(
-        "inbound/targets",
-        {
-            "externalId": "JOB-AMB",
-            "title": "Visit",
-            "customer": {
-                "externalId": "SAP-1",
-                "name": "Rhein Ruhr Medical Supply",
-                "email": "ops@rrms.example",
-            },
-            "location": {
-                "externalId": "SAP-L1",
-                "street": "Hachestr. 12",
-                "postalCode": "45127",
-                "city": "Essen",
-                "latitude": 51.4,
-                "longitude": 7.0,
-            },
-        },
-    )
-    item = ImportItem.objects.get(external_id="JOB-AMB")
-    assert item.warnings == ["AmbiguousCustomerMatch"]
-    return caller, item
 
 
 def _dispatcher_client(tenant, username="dana") -> Client:

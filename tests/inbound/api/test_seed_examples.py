@@ -5,7 +5,12 @@ import copy
 import pytest
 
 from customers.models import Customer
-from inbound.api.examples import BATCH, MINIMAL_TARGET, TARGET_WITH_CUSTOMER_MAPPING
+from inbound.api.examples import (
+    BATCH,
+    CURL_TARGET,
+    MINIMAL_TARGET,
+    TARGET_WITH_CUSTOMER_MAPPING,
+)
 from inbound.models import Target
 from mapping.choices import ExternalType, ReferenceOrigin
 from mapping.models import ExternalReference
@@ -151,21 +156,7 @@ def test_batch_import_with_multiple_customers(make_caller):
 
 def test_curl_walkthrough_call(caller):
     """The seed's curl call: Bearer key, JSON body, Idempotency-Key header."""
-    body = {
-        "externalId": "JOB-2026-000918",
-        "title": "Maintenance visit",
-        "customer": {
-            "externalId": "CUST-10042",
-            "customerNumber": "RRM-001",
-            "name": "Rhein-Ruhr Medical Supply",
-        },
-        "location": {
-            "externalId": "LOC-ESSEN-01",
-            "name": "Essen Center",
-            "city": "Essen",
-            "country": "DE",
-        },
-    }
+    body = CURL_TARGET
 
     first = caller.post("inbound/targets", body, **{"Idempotency-Key": "JOB-2026-000918"})
     again = caller.post(
