@@ -623,16 +623,7 @@ class _BatchMapper:
                 **{f: block[f] for f in LOCATION_FIELDS if f in block},
             )
             location_normalize(location=location)
-            self.plan.new_locations[external_id or f"~{len(self.plan.new_locations)}"] = location
-            if external_id:
-                self.plan.reference(ExternalType.LOCATION, external_id, location)
-            out.location = location
-            out.decide(
-                "location",
-                method=MatchMethod.CREATED,
-                action=RecordAction.CREATED,
-                instance=location,
-            )
+            self._plan_child("location", location, self.plan.new_locations, block, out)
         else:
             if not self.policy.manual_only:
                 out.warn(MappingWarning.LOCATION_AUTO_CREATE_DISABLED)
@@ -696,17 +687,22 @@ class _BatchMapper:
                 customer=out.customer,
                 **{f: block[f] for f in CONTACT_FIELDS if f in block},
             )
-            self.plan.new_contacts[external_id or f"~{len(self.plan.new_contacts)}"] = contact
-            if external_id:
-                self.plan.reference(ExternalType.CONTACT, external_id, contact)
-            out.contact = contact
-            out.decide(
-                "contact", method=MatchMethod.CREATED, action=RecordAction.CREATED, instance=contact
-            )
+            self._plan_child("contact", contact, self.plan.new_contacts, block, out)
         else:
             if not self.policy.manual_only:
                 out.warn(MappingWarning.CONTACT_AUTO_CREATE_DISABLED)
             out.decide("contact", method=MatchMethod.NONE, action=RecordAction.NOT_LINKED)
+
+    def _plan_child(self, record: str, instance, planned: dict, block: dict, out) -> None:
+        """Plan a new location or contact of the item's customer, remembered by its external ID."""
+        external_id = block.get("external_id")
+        planned[external_id or f"~{len(planned)}"] = instance
+        if external_id:
+            self.plan.reference(ExternalType(record.capitalize()), external_id, instance)
+        setattr(out, record, instance)
+        out.decide(
+            record, method=MatchMethod.CREATED, action=RecordAction.CREATED, instance=instance
+        )
 
     def _contact_with_same_email(self, customer: Customer, block: dict) -> Contact | None:
         email = normalize_email(block.get("email"))

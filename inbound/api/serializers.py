@@ -185,7 +185,7 @@ class CustomFieldsField(serializers.DictField):
                 self.fail("not_scalar", name=key[:100])
             if isinstance(value, str) and len(value) > limits["CUSTOM_FIELDS_MAX_VALUE_LENGTH"]:
                 self.fail(
-                    "value_length", key=key[:100], limit=limits["CUSTOM_FIELDS_MAX_VALUE_LENGTH"]
+                    "value_length", name=key[:100], limit=limits["CUSTOM_FIELDS_MAX_VALUE_LENGTH"]
                 )
         return data
 

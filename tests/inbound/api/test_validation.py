@@ -254,3 +254,18 @@ def test_throttled_client_gets_429_with_retry_after(caller, settings):
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_overlong_custom_field_value_is_422(caller, settings):
+    settings.INBOUND_LIMITS = {**settings.INBOUND_LIMITS, "CUSTOM_FIELDS_MAX_VALUE_LENGTH": 10}
+
+    response = caller.post("inbound/targets", {**MINIMAL_TARGET, "customFields": {"a": "x" * 11}})
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "/customFields",
+            "code": "value_length",
+            "message": "Custom field 'a' has more than 10 characters.",
+        }
+    ]
