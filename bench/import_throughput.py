@@ -1,0 +1,896 @@
+"""Import throughput benchmark: the inbound API under gunicorn on PostgreSQL, end to end.
+
+    .venv/bin/python bench/import_throughput.py            # what `make bench` runs
+    .venv/bin/python bench/import_throughput.py --profile  # then profile the same work in-process
+
+It creates its own database (`ordinavo_bench`, dropped again at the end), migrates it with the
+production settings, creates an integration client and key with `create_integration_client`,
+starts `gunicorn ordinavo.wsgi --workers 2` on a free port and measures, over HTTP:
+
+1. new batches     - batches of 500 items, each with a new customer, location and contact
+                     (every item must come back Imported / customerMapping Created);
+2. known batches   - the same customers, locations and contacts with NEW target externalIds
+                     (Imported / Mapped, and mapped to the very records phase 1 created);
+3. re-sent batches - phase 1's bodies again, same target externalIds (Updated / Mapped);
+4. single imports  - POST inbound/targets with a small known customer context (Imported / Mapped).
+
+It prints items/s (batches) or requests/s and latency percentiles next to the targets. A phase
+starts no new request after --phase-budget seconds (default 25), so a slow server cannot make the
+run take much longer than ~2 minutes; the rate is then over the requests sent.
+It exits non-zero when any request or item did not come back as expected; a missed target is a
+measurement, not a failure. gunicorn is always stopped and the database always dropped.
+
+Only the standard library, psycopg and the project's own venv are used (no new dependencies).
+"""
+
+import argparse
+import contextlib
+import cProfile
+import http.client
+import io
+import json
+import logging
+import math
+import os
+import platform
+import pstats
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+DB_NAME = "ordinavo_bench"
+TENANT, CLIENT_NAME, SOURCE_SYSTEM = "bench", "Bench", "bench-erp"
+BATCH_PATH = "/api/connect/v1/inbound/targets/batch"
+SINGLE_PATH = "/api/connect/v1/inbound/targets"
+
+# What we want to see on this (2-core) machine.
+TARGET_NEW_ITEMS_PER_S = 2000
+TARGET_KNOWN_ITEMS_PER_S = 3000
+TARGET_SINGLE_PER_S = 200
+
+REQUEST_TIMEOUT_S = 120
+MAX_ERRORS_SHOWN = 10
+RECORDS = ("customer", "location", "contact")
+
+
+# --- realistic, deterministic test data ----------------------------------------------------------
+
+FIRST_NAMES = (
+    "Anna", "Lukas", "Marie", "Jonas", "Sophie", "Felix", "Lea", "Paul", "Hannah", "Leon",
+    "Emilia", "Finn", "Clara", "Elias", "Johanna", "Noah", "Katharina", "Tim", "Laura", "Jan",
+)  # fmt: skip
+LAST_NAMES = (
+    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz",
+    "Hoffmann", "Koch", "Richter", "Klein", "Wolf", "Schröder", "Neumann", "Schwarz", "Braun",
+    "Zimmermann", "Krüger", "Hartmann", "Lange", "Werner", "Krause", "Lehmann", "Köhler",
+    "Maier", "Herrmann", "König", "Walter", "Peters", "Möller", "Jung", "Hahn", "Vogel",
+    "Friedrich", "Keller", "Günther", "Frank", "Berger",
+)  # fmt: skip
+TRADES = (
+    "Haustechnik", "Kältetechnik", "Medizintechnik", "Logistik", "Facility Services",
+    "Gebäudereinigung", "Elektrotechnik", "Bäckereien", "Apotheken", "Autohaus",
+    "Lebensmittelmarkt", "Hotelbetriebe", "Sanitär", "Druckerei", "Metallbau", "Pflegedienst",
+    "Getränkehandel", "Zahnarztpraxis", "Brandschutz", "Aufzugstechnik",
+)  # fmt: skip
+LEGAL_FORMS = ("GmbH", "GmbH & Co. KG", "AG", "KG", "e.K.", "OHG")
+INDUSTRIES = ("Healthcare", "Retail", "Hospitality", "Manufacturing", "Logistics", "Facilities")
+# city, postal code prefix, region, latitude, longitude
+CITIES = (
+    ("Essen", "451", "Nordrhein-Westfalen", 51.4556, 7.0116),
+    ("Bochum", "447", "Nordrhein-Westfalen", 51.4818, 7.2162),
+    ("Dortmund", "441", "Nordrhein-Westfalen", 51.5136, 7.4653),
+    ("Düsseldorf", "402", "Nordrhein-Westfalen", 51.2277, 6.7735),
+    ("Köln", "506", "Nordrhein-Westfalen", 50.9375, 6.9603),
+    ("Duisburg", "470", "Nordrhein-Westfalen", 51.4344, 6.7623),
+    ("Gelsenkirchen", "458", "Nordrhein-Westfalen", 51.5177, 7.0857),
+    ("Münster", "481", "Nordrhein-Westfalen", 51.9607, 7.6261),
+    ("Hannover", "301", "Niedersachsen", 52.3759, 9.7320),
+    ("Frankfurt am Main", "603", "Hessen", 50.1109, 8.6821),
+    ("Stuttgart", "701", "Baden-Württemberg", 48.7758, 9.1829),
+    ("München", "803", "Bayern", 48.1351, 11.5820),
+)
+STREETS = (
+    "Hachestraße", "Kettwiger Straße", "Rüttenscheider Straße", "Hauptstraße", "Bahnhofstraße",
+    "Industriestraße", "Am Stadtpark", "Gewerbering", "Lindenallee", "Schillerstraße",
+    "Goethestraße", "Kantstraße", "Ringstraße", "Mühlenweg", "Hafenstraße", "Friedrichstraße",
+)  # fmt: skip
+SITE_KINDS = ("Filiale", "Lager", "Werk", "Praxis", "Zentrale", "Markt", "Depot", "Büro")
+ROLES = ("Operations Manager", "Facility Manager", "Filialleitung", "Technischer Leiter", "Einkauf")
+DEPARTMENTS = ("Operations", "Technik", "Einkauf", "Verwaltung")
+TITLES = (
+    ("Maintenance visit", "Check refrigeration unit and document status."),
+    ("Annual inspection", "Inspect fire extinguishers and emergency lighting."),
+    ("Repair", "Door closer of the delivery entrance is broken."),
+    ("Installation", "Install the new coffee machine and brief the staff."),
+    ("Service call", "Heating does not reach the set temperature."),
+)
+PRIORITIES = ("Low", "Normal", "High", "Urgent")
+ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", " ": ""})
+
+
+def context_blocks(n: int) -> dict[str, dict[str, Any]]:
+    """Customer, location and contact of record set `n`: unique external IDs, customer numbers and
+    e-mail addresses; plausible German names and addresses; coordinates always present."""
+    rng = random.Random(n)
+    last = LAST_NAMES[n % len(LAST_NAMES)]
+    trade = TRADES[(n // len(LAST_NAMES)) % len(TRADES)]
+    legal = LEGAL_FORMS[(n // (len(LAST_NAMES) * len(TRADES))) % len(LEGAL_FORMS)]
+    city, zip_prefix, region, lat, lon = CITIES[n % len(CITIES)]
+    first, contact_last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    domain = f"{last.lower().translate(ASCII)}-{trade.split()[0].lower().translate(ASCII)}.de"
+    street = f"{rng.choice(STREETS)} {rng.randint(1, 180)}"
+    return {
+        "customer": {
+            "externalId": f"CUST-{n:06d}",
+            "customerNumber": f"K-{100000 + n}",
+            "name": f"{last} {trade} {legal}",
+            "type": "Business",
+            "industry": rng.choice(INDUSTRIES),
+            "email": f"info{n}@{domain}",
+            "phone": f"+49 {rng.randint(200, 899)} {rng.randint(100000, 999999)}",
+            "website": f"https://www.{domain}",
+        },
+        "location": {
+            "externalId": f"LOC-{n:06d}",
+            "name": f"{city} {rng.choice(SITE_KINDS)} {n % 97 + 1}",
+            "type": "Branch",
+            "street": street,
+            "postalCode": f"{zip_prefix}{rng.randint(10, 99)}",
+            "city": city,
+            "region": region,
+            "country": "DE",
+            "latitude": round(lat + rng.uniform(-0.05, 0.05), 6),
+            "longitude": round(lon + rng.uniform(-0.05, 0.05), 6),
+            "defaultEstimatedWorkMinutes": rng.choice((30, 45, 60, 90)),
+            "defaultPriority": rng.choice(PRIORITIES[:3]),
+            "accessNotes": "Anmeldung am Empfang, Ausweis mitbringen.",
+        },
+        "contact": {
+            "externalId": f"CONT-{n:06d}",
+            "firstName": first,
+            "lastName": contact_last,
+            "displayName": f"{first} {contact_last}",
+            "role": rng.choice(ROLES),
+            "department": rng.choice(DEPARTMENTS),
+            "email": f"{first.lower()}.{contact_last.lower().translate(ASCII)}.{n}@{domain}",
+            "phone": f"+49 {rng.randint(200, 899)} {rng.randint(100000, 999999)}",
+            "preferredContactMethod": "Email",
+        },
+    }
+
+
+def target_item(external_id: str, n: int, *, context: dict[str, Any]) -> dict[str, Any]:
+    rng = random.Random(f"{external_id}")
+    title, description = TITLES[n % len(TITLES)]
+    due = date(2026, 7, 1) + timedelta(days=n % 60)
+    return {
+        "externalId": external_id,
+        "title": title,
+        "description": description,
+        **context,
+        "planning": {
+            "priority": rng.choice(PRIORITIES),
+            "estimatedWorkMinutes": rng.choice((30, 45, 60, 120)),
+            "dueDate": due.isoformat(),
+            "preferredTimeWindowStart": f"{due.isoformat()}T08:00:00Z",
+            "preferredTimeWindowEnd": f"{due.isoformat()}T14:00:00Z",
+        },
+        "customFields": {"serviceType": "Maintenance", "assetId": f"ASSET-{n:06d}"},
+    }
+
+
+def batch_bodies(prefix: str, batches: int, size: int) -> list[list[dict[str, Any]]]:
+    """`batches` lists of `size` items; item n carries record set n and target `prefix-n`."""
+    return [
+        [
+            target_item(f"{prefix}-{n:06d}", n, context=context_blocks(n))
+            for n in range(b * size, (b + 1) * size)
+        ]
+        for b in range(batches)
+    ]
+
+
+def small_context(n: int) -> dict[str, Any]:
+    """A known customer context as a lean client sends it: external IDs and the customer name."""
+    full = context_blocks(n)
+    return {
+        "customer": {
+            "externalId": full["customer"]["externalId"],
+            "name": full["customer"]["name"],
+        },
+        "location": {"externalId": full["location"]["externalId"]},
+        "contact": {"externalId": full["contact"]["externalId"]},
+    }
+
+
+# --- HTTP ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    status: int  # 0: no HTTP response at all
+    body: bytes
+    seconds: float
+    error: str = ""
+
+
+class Api:
+    """Bearer-authenticated POSTs; one connection per thread (reopened when the server closes)."""
+
+    def __init__(self, port: int, key: str):
+        self.port = port
+        self.headers = {
+            "Authorization": f"Bearer {key}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        self.local = threading.local()
+
+    def _connection(self) -> http.client.HTTPConnection:
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT_S)
+            self.local.conn = conn
+        return conn
+
+    def post(self, path: str, body: bytes) -> Reply:
+        start = time.perf_counter()
+        try:
+            conn = self._connection()
+            conn.request("POST", path, body=body, headers=self.headers)
+            response = conn.getresponse()
+            data = response.read()
+            return Reply(response.status, data, time.perf_counter() - start)
+        except (OSError, http.client.HTTPException) as exc:
+            self.local.conn = None
+            return Reply(0, b"", time.perf_counter() - start, error=repr(exc))
+
+    def get(self, path: str) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            conn.request("GET", path)
+            return conn.getresponse().status
+        finally:
+            conn.close()
+
+
+def run_concurrently(
+    api: Api, path: str, bodies: list[bytes], concurrency: int, budget: float | None = None
+) -> tuple[list[Reply | None], float]:
+    """POST the bodies, `concurrency` at a time; the replies in order and the wall time.
+
+    No request is started once `budget` seconds have passed (its reply is None), so a slow
+    server cannot stretch the run; requests already running are waited for.
+    """
+    start = time.perf_counter()
+    deadline = start + budget if budget else float("inf")
+
+    def send(body: bytes) -> Reply | None:
+        if time.perf_counter() > deadline:
+            return None
+        return api.post(path, body)
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        replies = list(pool.map(send, bodies))
+    return replies, time.perf_counter() - start
+
+
+# --- verification --------------------------------------------------------------------------------
+
+
+@dataclass
+class Expectation:
+    item_status: str
+    mapping_status: str
+    action: str  # of customer, location and contact alike
+
+
+@dataclass
+class Check:
+    errors: list[str] = field(default_factory=list)
+    # target externalId -> (customerId, customerLocationId, customerContactId)
+    ids: dict[str, tuple[Any, Any, Any]] = field(default_factory=dict)
+
+    def fail(self, message: str) -> None:
+        self.errors.append(message)
+
+
+def check_reply(check: Check, label: str, reply: Reply, sent: list[str], exp: Expectation) -> bool:
+    """The reply is 200 and every item came back as expected, with all three records."""
+    if reply.status != 200:
+        detail = reply.error or reply.body[:300].decode("utf-8", "replace")
+        check.fail(f"{label}: HTTP {reply.status}: {detail}")
+        return False
+    try:
+        items = json.loads(reply.body)["items"]
+    except (ValueError, KeyError, TypeError) as exc:
+        check.fail(f"{label}: unreadable response ({exc!r})")
+        return False
+    ok = True
+    if [i.get("externalId") for i in items] != sent:
+        check.fail(f"{label}: response items do not match the request's externalIds")
+        ok = False
+    for item in items:
+        mapping = item.get("customerMapping") or {}
+        ids = (
+            mapping.get("customerId"),
+            mapping.get("customerLocationId"),
+            mapping.get("customerContactId"),
+        )
+        check.ids[item.get("externalId")] = ids
+        details = mapping.get("details") or {}
+        actions = {record: (details.get(record) or {}).get("action") for record in RECORDS}
+        problems = []
+        if item.get("status") != exp.item_status:
+            problems.append(f"status {item.get('status')!r}, expected {exp.item_status!r}")
+        if mapping.get("status") != exp.mapping_status:
+            problems.append(
+                f"customerMapping.status {mapping.get('status')!r}, expected {exp.mapping_status!r}"
+            )
+        if mapping.get("warnings"):
+            problems.append(f"warnings {mapping['warnings']}")
+        if None in ids:
+            problems.append(f"ids {ids}")
+        if set(actions.values()) != {exp.action}:
+            problems.append(f"actions {actions}, expected {exp.action}")
+        if item.get("errors"):
+            problems.append(f"errors {item['errors']}")
+        if problems:
+            check.fail(f"{label} item {item.get('externalId')}: {'; '.join(problems)}")
+            ok = False
+    return ok
+
+
+def same_records(check: Check, name: str, created: dict[str, tuple], prefix: str) -> None:
+    """Known records must map to the very records the new-records phase created for them."""
+    wrong = [
+        external_id
+        for external_id, ids in check.ids.items()
+        if created.get(external_id.replace(prefix, "JOB-NEW", 1)) != ids
+    ]
+    if wrong:
+        check.fail(f"{name}: {len(wrong)} items mapped to other records than 'new' created")
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+
+
+def verdict(measured: float, target: float) -> str:
+    return "MET" if measured >= target else f"MISSED ({measured / target:.0%} of target)"
+
+
+@dataclass
+class Phase:
+    name: str
+    unit: str  # what one request carries: "batch" or "request"
+    planned: int  # requests planned
+    replies: list[Reply]  # requests sent (the time budget may stop a phase early)
+    items: int  # items in the requests sent
+    wall: float
+    check: Check
+    ok: list[bool]  # per planned request: sent, 200 and every item as expected
+
+    @property
+    def items_per_s(self) -> float:
+        return self.items / self.wall
+
+    @property
+    def requests_per_s(self) -> float:
+        return len(self.replies) / self.wall
+
+    def latency(self) -> str:
+        ms = [r.seconds * 1000 for r in self.replies]
+        return (
+            f"latency per {self.unit}: p50 {percentile(ms, 50):,.1f} ms, "
+            f"p95 {percentile(ms, 95):,.1f} ms, max {max(ms):,.1f} ms"
+        )
+
+    def print(self, note: str, *, target: float, per_request: bool = False) -> None:
+        print(f"\n[{self.name}] {note}")
+        if len(self.replies) < self.planned:
+            kind = "batches" if self.unit == "batch" else "requests"
+            print(
+                f"  ! time budget reached: sent {len(self.replies)} of {self.planned} {kind}; "
+                "the rate is over those sent"
+            )
+        if per_request:
+            rate = self.requests_per_s
+            print(
+                f"  {len(self.replies)} requests in {self.wall:.2f} s -> {rate:,.0f} requests/s"
+                f"   (target >= {target:,} /s: {verdict(rate, target)})"
+            )
+        else:
+            rate = self.items_per_s
+            print(
+                f"  {len(self.replies)} batches, {self.items} items in {self.wall:.2f} s -> "
+                f"{rate:,.0f} items/s   (target >= {target:,} items/s: {verdict(rate, target)})"
+            )
+        print(f"  {self.latency()}")
+
+
+def run_phase(
+    name: str,
+    unit: str,
+    api: Api,
+    path: str,
+    requests: list[list[dict[str, Any]]],
+    *,
+    concurrency: int,
+    expect: Expectation,
+    budget: float,
+) -> Phase:
+    """POST each request (a batch `{"items": [...]}`, or one target when `unit` is "request")
+    and check every reply once the clock has stopped."""
+    if unit == "batch":
+        bodies = [json.dumps({"items": items}).encode() for items in requests]
+    else:
+        bodies = [json.dumps(items[0]).encode() for items in requests]
+    replies, wall = run_concurrently(api, path, bodies, concurrency, budget)
+    check = Check()
+    ok = []
+    for n, (items, reply) in enumerate(zip(requests, replies, strict=True)):
+        sent = [item["externalId"] for item in items]
+        ok.append(
+            reply is not None and check_reply(check, f"{name} {unit} {n}", reply, sent, expect)
+        )
+    done = [(items, r) for items, r in zip(requests, replies, strict=True) if r is not None]
+    return Phase(
+        name=name,
+        unit=unit,
+        planned=len(requests),
+        replies=[r for _, r in done],
+        items=sum(len(items) for items, _ in done),
+        wall=wall,
+        check=check,
+        ok=ok,
+    )
+
+
+# --- environment: database, commands, gunicorn ---------------------------------------------------
+
+
+def django_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="ordinavo.settings.production",
+        DEBUG="false",
+        SECRET_KEY="bench",  # noqa: S106 - a throw-away key for a throw-away database
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{DB_NAME}",
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        INBOUND_THROTTLE_RATE="1000000/min",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def admin_connection() -> psycopg.Connection:
+    return psycopg.connect(
+        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True
+    )
+
+
+def database_drop() -> None:
+    with admin_connection() as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME))
+        )
+
+
+def database_create() -> str:
+    """A fresh, empty bench database; returns the server version."""
+    database_drop()
+    with admin_connection() as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
+        return conn.execute("SHOW server_version").fetchone()[0]
+
+
+def database_counts() -> dict[str, int]:
+    tables = {
+        "customers": "customers_customer",
+        "locations": "customers_location",
+        "contacts": "customers_contact",
+        "targets": "inbound_target",
+        "external references": "mapping_externalreference",
+        "import items": "inbound_importitem",
+    }
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=DB_NAME) as conn:
+        return {
+            label: conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+            ).fetchone()[0]
+            for label, table in tables.items()
+        }
+
+
+def manage(*args: str) -> str:
+    result = subprocess.run(
+        [str(VENV_BIN / "python"), "manage.py", *args],
+        cwd=ROOT,
+        env=django_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"manage.py {' '.join(args)} failed ({result.returncode}):\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(port: int, workers: int, log_path: Path) -> Iterator[subprocess.Popen]:
+    """gunicorn for the duration of the block; stopped by its pid (SIGTERM, then SIGKILL)."""
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "ordinavo.wsgi",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                # Leave the shared default control socket (~/.gunicorn) to other gunicorns.
+                "--no-control-socket",
+            ],
+            cwd=ROOT,
+            env=django_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+
+
+def wait_healthy(api: Api, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({process.returncode}):\n{log_path.read_text()}")
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            if api.get("/healthz") == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"/healthz did not answer 200 within {timeout} s:\n{log_path.read_text()}")
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def load_average() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+# --- optional in-process profile -----------------------------------------------------------------
+
+
+def profile_in_process(key: str, batch_size: int, lines: int) -> None:
+    """One request of each kind through Django's test client in this process: first timed (with
+    the SQL round trips measured apart), then again, with new IDs, under cProfile."""
+    os.environ.update(django_env())
+    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,testserver"
+    sys.path.insert(0, str(ROOT))
+    import django  # only now that the environment is set
+
+    django.setup()
+    logging.disable(logging.WARNING)
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    sql_time = {"queries": 0, "seconds": 0.0}
+
+    def timed(execute, sql_text, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql_text, params, many, context)
+        finally:
+            sql_time["queries"] += 1
+            sql_time["seconds"] += time.perf_counter() - start
+
+    def post(path: str, body: dict) -> None:
+        response = client.post(path, body, "application/json")
+        if response.status_code != 200:
+            raise RuntimeError(f"profile request failed: {response.content[:500]!r}")
+
+    def cases(base: int, tag: str) -> list[tuple[str, int, Callable[[], None]]]:
+        # Record sets from `base` on are used by nobody else.
+        new = [
+            target_item(f"JOB-NEW-{tag}-{n:06d}", n, context=context_blocks(n))
+            for n in range(base, base + batch_size)
+        ]
+        known = [{**i, "externalId": i["externalId"].replace("NEW", "KNOWN")} for i in new]
+        singles = [
+            target_item(f"JOB-SINGLE-{tag}-{n:06d}", n, context=small_context(base + n % 20))
+            for n in range(100)
+        ]
+        return [
+            ("new batch", len(new), lambda: post(BATCH_PATH, {"items": new})),
+            ("known batch", len(known), lambda: post(BATCH_PATH, {"items": known})),
+            ("re-sent batch", len(new), lambda: post(BATCH_PATH, {"items": new})),
+            ("100 single imports", 100, lambda: [post(SINGLE_PATH, s) for s in singles]),
+        ]
+
+    post(SINGLE_PATH, target_item("JOB-WARM-PROFILE", 0, context={}))  # imports, connection
+    print("\nIn-process profile (Django test client, no HTTP server; same settings and database)")
+    with connection.execute_wrapper(timed):
+        for name, items, run in cases(900_000, "T"):
+            sql_time.update(queries=0, seconds=0.0)
+            start = time.perf_counter()
+            run()
+            total = time.perf_counter() - start
+            print(
+                f"  {name:<19} {total * 1000:7.0f} ms = {total / items * 1e6:6.0f} us/item; "
+                f"SQL {sql_time['seconds'] * 1000:5.0f} ms in {sql_time['queries']} queries "
+                f"({sql_time['seconds'] / total:.0%}; the rest is Python)"
+            )
+    for name, _, run in cases(950_000, "P"):
+        profiler = cProfile.Profile()
+        profiler.runcall(run)
+        stats = pstats.Stats(profiler)
+        by_package: dict[str, float] = {}
+        for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():
+            package = _package_of(filename)
+            by_package[package] = by_package.get(package, 0.0) + tottime
+        total = sum(by_package.values())
+        shares = sorted(by_package.items(), key=lambda kv: -kv[1])[:8]
+        print(f"\n=== cProfile: {name} ({total * 1000:.0f} ms under the profiler) ===")
+        print("  own time by package: " + ", ".join(f"{p} {t / total:.0%}" for p, t in shares))
+        for sort in ("tottime", "cumulative"):
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(lines)
+            text = out.getvalue().replace(str(ROOT / ".venv") + "/", "").replace(f"{ROOT}/", "")
+            rows = text.splitlines()
+            header = next(i for i, line in enumerate(rows) if "ncalls" in line)
+            print(f"  --- top {lines} by {sort} ---")
+            print("\n".join(rows[header : header + lines + 1]))
+
+
+def _package_of(filename: str) -> str:
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0]
+    if filename.startswith(str(ROOT)):
+        return filename[len(str(ROOT)) + 1 :].split("/", 1)[0]
+    if filename.startswith("~") or filename.startswith("<"):
+        return "builtins"
+    return "stdlib"
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--batches", type=int, default=8, help="batches per batch phase")
+    parser.add_argument("--batch-size", type=int, default=500, help="items per batch")
+    parser.add_argument("--batch-concurrency", type=int, default=2)
+    parser.add_argument("--singles", type=int, default=2000, help="single import requests")
+    parser.add_argument("--single-concurrency", type=int, default=4)
+    parser.add_argument(
+        "--single-customers", type=int, default=20, help="known customers the singles cycle through"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--phase-budget",
+        type=float,
+        default=25,
+        help="seconds after which a phase starts no more requests (keeps the run bounded)",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="afterwards, profile each kind in-process"
+    )
+    parser.add_argument("--profile-lines", type=int, default=20)
+    args = parser.parse_args()
+    if not 1 <= args.single_customers <= args.batch_size:
+        parser.error("--single-customers must be between 1 and --batch-size")
+
+    print("Ordinavo Connect - import throughput benchmark")
+    print(
+        f"  machine: nproc {os.cpu_count()}, {cpu_model()}, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+    print(f"  load average before the run: {load_average()}")
+    if os.getloadavg()[0] > 0.5:
+        print("  ! the machine is busy: figures will be lower than on an idle machine")
+    started = time.perf_counter()
+    server_version = database_create()
+    phases: dict[str, Phase] = {}
+    failures = 0
+    try:
+        manage("migrate", "--noinput")
+        key = (
+            manage(
+                "create_integration_client",
+                *("--tenant", TENANT, "--name", CLIENT_NAME, "--source-system", SOURCE_SYSTEM),
+                "--allow-contact-create",
+            )
+            .strip()
+            .splitlines()[-1]
+        )
+        port = free_port()
+        print(
+            f"  PostgreSQL {server_version} at {PG_HOST}:{PG_PORT}, database {DB_NAME} "
+            "(created and migrated now, dropped at the end)"
+        )
+        print(
+            f"  server: gunicorn ordinavo.wsgi --workers {args.workers} (sync) on "
+            f"127.0.0.1:{port}; ordinavo.settings.production, DEBUG=false, "
+            f"CONN_MAX_AGE={os.environ.get('CONN_MAX_AGE', '60 (default)')}, "
+            "INBOUND_THROTTLE_RATE=1000000/min"
+        )
+        if (ROOT / ".env").exists():
+            print("  ! a .env file exists: settings it holds apply unless set above")
+        print(
+            f"  client: tenant {TENANT!r}, source system {SOURCE_SYSTEM!r}, strategy "
+            "ExternalIdFirst, --allow-contact-create, default scopes (with customers.read)"
+        )
+        print(
+            f"  load: {args.batches} batches x {args.batch_size} items per batch phase, "
+            f"{args.batch_concurrency} concurrent; {args.singles} single imports, "
+            f"{args.single_concurrency} concurrent; at most {args.phase_budget:g} s of new "
+            "requests per phase; the load generator shares this machine's CPUs"
+        )
+
+        new_batches = batch_bodies("JOB-NEW", args.batches, args.batch_size)
+        known_batches = batch_bodies("JOB-KNOWN", args.batches, args.batch_size)
+        singles = [
+            [
+                target_item(
+                    f"JOB-SINGLE-{n:06d}", n, context=small_context(n % args.single_customers)
+                )
+            ]
+            for n in range(args.singles)
+        ]
+
+        with tempfile.TemporaryDirectory(prefix="ordinavo-bench-") as tmp:
+            log_path = Path(tmp) / "gunicorn.log"
+            with gunicorn(port, args.workers, log_path) as process:
+                api = Api(port, key)
+                wait_healthy(api, process, log_path)
+                # Warm-up, not measured: every worker imports its views and opens its connection.
+                warm = [
+                    json.dumps(target_item(f"JOB-WARM-{n}", n, context={})).encode()
+                    for n in range(4 * args.workers)
+                ]
+                warm_replies, _ = run_concurrently(api, SINGLE_PATH, warm, 2 * args.workers)
+                if any(r is None or r.status != 200 for r in warm_replies):
+                    raise RuntimeError(f"warm-up failed:\n{log_path.read_text()[-3000:]}")
+
+                budget = args.phase_budget
+                new = phases["new"] = run_phase(
+                    "new", "batch", api, BATCH_PATH, new_batches,
+                    concurrency=args.batch_concurrency, budget=budget,
+                    expect=Expectation("Imported", "Created", "Created"),
+                )  # fmt: skip
+                new.print(
+                    "POST inbound/targets/batch; every item a new target with a new customer, "
+                    "location and contact -> Imported / Created",
+                    target=TARGET_NEW_ITEMS_PER_S,
+                )
+                # Only what 'new' created is known.
+                created = [b for b, ok in enumerate(new.ok) if ok]
+                known = phases["known"] = run_phase(
+                    "known", "batch", api, BATCH_PATH, [known_batches[b] for b in created],
+                    concurrency=args.batch_concurrency, budget=budget,
+                    expect=Expectation("Imported", "Mapped", "Mapped"),
+                )  # fmt: skip
+                same_records(known.check, "known", new.check.ids, "JOB-KNOWN")
+                known.print(
+                    "the same customer, location and contact blocks with NEW target externalIds "
+                    "-> Imported / Mapped (to the records 'new' created)",
+                    target=TARGET_KNOWN_ITEMS_PER_S,
+                )
+                resent = phases["re-sent"] = run_phase(
+                    "re-sent", "batch", api, BATCH_PATH, [new_batches[b] for b in created],
+                    concurrency=args.batch_concurrency, budget=budget,
+                    expect=Expectation("Updated", "Mapped", "Mapped"),
+                )  # fmt: skip
+                same_records(resent.check, "re-sent", new.check.ids, "JOB-NEW")
+                resent.print(
+                    "the 'new' batches again, SAME target externalIds -> Updated / Mapped",
+                    target=TARGET_KNOWN_ITEMS_PER_S,
+                )
+                if created and created[0] == 0:  # the singles' customers are in batch 0
+                    single = phases["single"] = run_phase(
+                        "single", "request", api, SINGLE_PATH, singles,
+                        concurrency=args.single_concurrency, budget=budget,
+                        expect=Expectation("Imported", "Mapped", "Mapped"),
+                    )  # fmt: skip
+                    single.print(
+                        "POST inbound/targets; a new target with a small known context "
+                        "(customer externalId and name, location and contact externalId; "
+                        f"{args.single_customers} customers) -> Imported / Mapped",
+                        target=TARGET_SINGLE_PER_S,
+                        per_request=True,
+                    )
+                if process.poll() is not None:
+                    print(f"\n! gunicorn died during the run (exit {process.returncode})")
+                    failures += 1
+                errors = [e for phase in phases.values() for e in phase.check.errors]
+                failures += len(errors)
+                if errors:
+                    print(f"\nFAILED: {len(errors)} unexpected responses or items; the first:")
+                    for error in errors[:MAX_ERRORS_SHOWN]:
+                        print(f"  - {error[:400]}")
+                if failures:
+                    print(f"\ngunicorn log (last lines):\n{log_path.read_text()[-3000:]}")
+
+        counts = database_counts()
+        print("\n  rows afterwards: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        if args.profile:
+            profile_in_process(key, args.batch_size, args.profile_lines)
+    finally:
+        database_drop()
+
+    print(
+        f"\nSummary ({time.perf_counter() - started:.0f} s in all; load average now "
+        f"{load_average()}; database {DB_NAME} dropped)"
+    )
+    for name, target, per_request in (
+        ("new", TARGET_NEW_ITEMS_PER_S, False),
+        ("known", TARGET_KNOWN_ITEMS_PER_S, False),
+        ("re-sent", TARGET_KNOWN_ITEMS_PER_S, False),
+        ("single", TARGET_SINGLE_PER_S, True),
+    ):
+        phase = phases.get(name)
+        if phase is None:
+            print(f"  {name:<8} not run")
+            continue
+        rate = phase.requests_per_s if per_request else phase.items_per_s
+        unit = "requests/s" if per_request else "items/s"
+        print(
+            f"  {name:<8} {rate:>7,.0f} {unit:<10}  target >= {target:>5,}  {verdict(rate, target)}"
+        )
+    print("  responses: " + ("all as expected" if not failures else f"{failures} FAILED"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
