@@ -15,6 +15,25 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _unstorable_text(value) -> str | None:
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return "a NUL character (\\u0000)"
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return "an unpaired UTF-16 surrogate escape"
+    return None
+
+
 class LimitedJSONParser(JSONParser):
     """JSON only, strict (no NaN/Infinity), and never more than the configured body size."""
 
@@ -34,12 +53,9 @@ class LimitedJSONParser(JSONParser):
         except (ValueError, RecursionError) as exc:
             raise ParseError(f"The request body is not valid JSON: {exc}") from exc
         if b"\\u" in raw or b"\\U" in raw:
-            # An escaped lone surrogate ("\ud800") parses, but no database or response can hold
-            # it; only bodies with escapes can carry one, so only those are checked.
-            try:
-                json.dumps(data, ensure_ascii=False).encode("utf-8")
-            except (UnicodeEncodeError, RecursionError) as exc:
-                raise ParseError(
-                    "The request body contains an unpaired UTF-16 surrogate escape."
-                ) from exc
+            # Escapes can smuggle in what no database or response can hold: NUL characters and
+            # unpaired UTF-16 surrogates ("\u0000", "\ud800"). Only bodies with escapes can.
+            problem = _unstorable_text(data)
+            if problem:
+                raise ParseError(f"The request body contains {problem}, which cannot be stored.")
         return data

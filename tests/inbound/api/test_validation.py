@@ -269,3 +269,17 @@ def test_overlong_custom_field_value_is_422(caller, settings):
             "message": "Custom field 'a' has more than 10 characters.",
         }
     ]
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\ud800"])
+def test_unstorable_escapes_are_rejected_whole(caller, escape):
+    second = '{"externalId": "J-2", "title": "T", "customFields": {"k": "a' + escape + 'b"}}'
+    body = '{"items": [{"externalId": "J-1", "title": "T"}, ' + second + "]}"
+
+    response = caller.http.post(
+        BASE + "inbound/targets/batch", body.encode(), content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "cannot be stored" in response.json()["detail"]
+    assert _nothing_written()
