@@ -249,8 +249,20 @@ class ImportItem(TenantScopedModel):
             ),
         ]
         indexes = [
+            # The review queue: a tenant's open items oldest first, read in index order and
+            # stopped after a page; mapping status and warnings are in the index (as key
+            # columns, SQLite has no INCLUDE) so the counts and the status and warning filters
+            # are index-only. Only open items are in it, so imports that need nobody skip it.
             models.Index(
-                fields=["tenant", "review_state", "created_at"], name="inbound_item_review_queue"
+                fields=["tenant", "created_at", "id", "mapping_status", "warnings"],
+                condition=Q(review_state=ReviewState.OPEN),
+                name="inbound_item_open_queue",
+            ),
+            # The same order across tenants, for dispatchers of several tenants.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(review_state=ReviewState.OPEN),
+                name="inbound_item_open_age",
             ),
             models.Index(fields=["tenant", "external_id"], name="inbound_item_tenant_extid"),
         ]

@@ -1,12 +1,15 @@
+from datetime import date, datetime, time, timedelta
+
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.utils import timezone
 
+from customers.models import Customer
 from inbound.models import ImportItem, IntegrationClient
 from mapping.choices import MappingStatus, MappingWarning
 from tenants.selectors import tenants_of_user
 
-from .selectors import items_with_warning
+from .selectors import items_matching_text, items_with_warning
 
 QUEUE_STATUSES = [
     (s.value, s.label) for s in (MappingStatus.WARNING, MappingStatus.FAILED, MappingStatus.SKIPPED)
@@ -17,6 +20,12 @@ def _clients(request):
     if request is None:
         return IntegrationClient.objects.none()
     return IntegrationClient.objects.for_tenants(tenants_of_user(user=request.user))
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight at the start of `day` in the current time zone: `created_at__date` compared with
+    a day, written as a range the open-queue index can use."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
 class ReviewItemFilter(django_filters.FilterSet):
@@ -32,14 +41,12 @@ class ReviewItemFilter(django_filters.FilterSet):
         field_name="job__client", queryset=_clients, label="Integration client"
     )
     created_after = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__gte",
+        method="filter_created_after",
         label="Imported from",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     created_before = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__lte",
+        method="filter_created_before",
         label="Imported until",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -52,15 +59,17 @@ class ReviewItemFilter(django_filters.FilterSet):
     def filter_warning(self, queryset, name, value):
         return items_with_warning(queryset, value)
 
+    def filter_created_after(self, queryset, name, value):
+        return queryset.filter(created_at__gte=_day_start(value))
+
+    def filter_created_before(self, queryset, name, value):
+        return queryset.filter(created_at__lt=_day_start(value + timedelta(days=1)))
+
     def filter_text(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(external_id__icontains=value)
-            | Q(payload__customer__name__icontains=value)
-            | Q(payload__customer__external_id__icontains=value)
-            | Q(payload__location__external_id__icontains=value)
-            | Q(payload__contact__external_id__icontains=value)
-            | Q(customer__name__icontains=value)
-        )
+        customers = Customer.objects.all()  # the queryset keeps the items within their tenants
+        if self.request is not None:
+            customers = Customer.objects.for_tenants(tenants_of_user(user=self.request.user))
+        return items_matching_text(queryset, value, customers=customers)

@@ -1,7 +1,9 @@
 """Reads of the review queue, always narrowed to the signed-in dispatcher's tenants."""
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, TextField, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Concat
 
 from customers.models import Contact, Customer, Location
 from inbound.choices import ReviewState
@@ -12,10 +14,24 @@ from tenants.selectors import tenants_of_user
 from .models import ReviewAuditEntry
 
 SEARCH_LIMIT = 20
+# What the queue's free-text search looks in, besides the name of the linked customer.
+QUEUE_SEARCHED_FIELDS = (
+    "external_id",
+    "payload__customer__name",
+    "payload__customer__external_id",
+    "payload__location__external_id",
+    "payload__contact__external_id",
+)
+# Customers whose name matches a queue search are looked up first, at most this many.
+QUEUE_SEARCH_CUSTOMER_LIMIT = 500
 
 
 def review_items_of_user(*, user) -> QuerySet[ImportItem]:
-    return ImportItem.objects.for_tenants(tenants_of_user(user=user)).select_related(
+    # The tenant ids as values, not as a subquery: with `tenant_id IN (1)` PostgreSQL reads the
+    # open-queue index in order and stops after one page; with the subquery it sorts every open
+    # item of the tenant on every page.
+    tenant_ids = list(tenants_of_user(user=user).values_list("id", flat=True))
+    return ImportItem.objects.for_tenants(tenant_ids).select_related(
         "job__client", "tenant", "target"
     )
 
@@ -34,6 +50,32 @@ def items_with_warning(queryset: QuerySet[ImportItem], code: str) -> QuerySet[Im
     if connection.vendor == "postgresql":
         return queryset.filter(warnings__contains=[code])
     return queryset.filter(warnings__icontains=f'"{code}"')
+
+
+def item_search_text() -> Concat:
+    """The searched fields of an item as one text, one per line. The trigram index
+    `inbound_item_open_search` (review/search_indexes.py) is built on exactly this expression."""
+    parts = []
+    for name in QUEUE_SEARCHED_FIELDS:
+        if parts:
+            parts.append(Value("\n"))
+        parts.append(KT(name) if "__" in name else F(name))
+    return Concat(*parts, output_field=TextField())
+
+
+def items_matching_text(
+    queryset: QuerySet[ImportItem], text: str, *, customers: QuerySet[Customer]
+) -> QuerySet[ImportItem]:
+    """Items whose external ID, incoming customer name or incoming external IDs contain `text`,
+    or whose linked customer (one of `customers`) has it in its name; case-insensitive."""
+    customer_ids = list(
+        customers.filter(name__icontains=text)
+        .order_by()
+        .values_list("id", flat=True)[:QUEUE_SEARCH_CUSTOMER_LIMIT]
+    )
+    return queryset.alias(search_text=item_search_text()).filter(
+        Q(search_text__icontains=text) | Q(customer_id__in=customer_ids)
+    )
 
 
 def review_counts(*, queryset: QuerySet[ImportItem]) -> dict[str, int]:

@@ -33,8 +33,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     _dispatcher(request)
     open_items = selectors.review_queue(user=request.user)
     filterset = ReviewItemFilter(request.GET or None, queryset=open_items, request=request)
-    items = filterset.qs if filterset.is_bound and filterset.is_valid() else open_items
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered = (
+        filterset.is_bound
+        and filterset.is_valid()
+        and any(value not in (None, "") for value in filterset.form.cleaned_data.values())
+    )
+    items = filterset.qs if filtered else open_items
+    counts = selectors.review_counts(queryset=open_items)
+    paginator = Paginator(items, PAGE_SIZE)
+    if not filtered:
+        # The total is the sum of the counts: no second pass over every open item.
+        paginator.count = sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -46,7 +56,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             filter=filterset,
             page=page,
             query=query.urlencode(),
-            counts=selectors.review_counts(queryset=open_items),
+            counts=counts,
         ),
     )
 

@@ -167,3 +167,26 @@ def test_import_item_changelist_filters_by_warning_and_links_into_the_queue(ambi
 
     assert reverse("review:item", args=[item.pk]) in matching
     assert reverse("review:item", args=[item.pk]) not in other
+
+
+def test_queue_shows_items_without_customer_external_id_or_customer(make_caller):
+    caller = make_caller(scopes=["inbound.targets.write", "customers.map"])
+    caller.post(
+        "inbound/targets",
+        {"externalId": "J-NAME", "title": "T", "customer": {"name": "Name Only GmbH"}},
+    )
+    caller.post(
+        "inbound/targets",
+        {"externalId": "J-LOC", "title": "T", "location": {"externalId": "L-UNKNOWN"}},
+    )
+    dispatcher = _dispatcher_client(caller.client.tenant)
+
+    page = dispatcher.get(reverse("review:queue"))
+    today = dispatcher.get(
+        reverse("review:queue"), {"created_after": "2000-01-01", "created_before": "2999-12-31"}
+    )
+
+    assert page.status_code == 200
+    assert "Name Only GmbH" in page.content.decode()
+    assert "J-LOC" in page.content.decode()
+    assert "J-NAME" in today.content.decode()
