@@ -401,7 +401,11 @@ def targets_import(
                 return _import_once(api_key=api_key, kind=kind, items=items)
         except (IntegrityError, OperationalError) as exc:
             sqlstate = getattr(exc.__cause__, "sqlstate", None)
-            retryable = isinstance(exc, IntegrityError) or sqlstate in RETRYABLE_SQLSTATES
+            # Only a unique violation means "someone else created it first"; NOT NULL, FK and
+            # CHECK violations are bugs and must not hide behind a 503.
+            retryable = sqlstate in RETRYABLE_SQLSTATES or (
+                isinstance(exc, IntegrityError) and sqlstate in (None, "23505")
+            )
             if not retryable:
                 raise
             if attempt == IMPORT_ATTEMPTS:

@@ -1,11 +1,14 @@
 """The inbound API: one view per operation; the work is done by services and selectors."""
 
+import datetime as dt
 import re
 import threading
 from typing import Any
 
 import django_filters
+from django import forms
 from django.conf import settings
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -214,10 +217,30 @@ class TargetBatchImportView(ImportView):
         return [item_input(validator, i, raw, f"/items/{i}") for i, raw in enumerate(raw_items)]
 
 
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """ISO 8601 in any UTC offset, normalised to UTC: PostgreSQL refuses offsets beyond ±15:59
+    and SQLite's adapter overflows outside years 1-9999 UTC; both must be a 422, not a 500."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(dt.UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError(
+                "The date and time is out of range.", code="overflow"
+            ) from exc
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class ImportJobFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ImportJobStatus.choices)
-    createdAfter = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    createdBefore = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    createdAfter = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = ImportJob

@@ -126,3 +126,24 @@ def test_read_back_responses_conform_to_the_schema(caller, make_caller):
     )
     response = forbidden.call_and_validate(headers=_auth(narrow_key), checks=CHECKS)
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("2026-07-01T08:00:00+16:00", id="offset-beyond-postgres-range"),
+        pytest.param("2026-07-01T08:00:00-18:00", id="negative-offset-beyond-postgres-range"),
+        pytest.param("0001-01-01T00:00:00+01:00", id="before-year-1-in-utc"),
+        pytest.param("9999-12-31T23:59:59-01:00", id="after-year-9999-in-utc"),
+        pytest.param("0001-01-01T00:00:00Z", id="first-instant"),
+        pytest.param("9999-12-31T23:59:59.999999Z", id="last-instant"),
+    ],
+)
+@pytest.mark.parametrize("parameter", ["createdAfter", "createdBefore"])
+def test_job_list_date_filters_at_the_edges_conform_to_the_schema(caller, parameter, value):
+    """Valid ISO 8601 that Python parses but a database may not take: fuzzing finds these only
+    by chance (offsets beyond ±15:59 on PostgreSQL, UTC instants outside years 1-9999 on SQLite)."""
+    case = schema[f"{API}/inbound/import-jobs"]["GET"].Case(query={parameter: value})
+    with transaction.atomic():
+        response = case.call_and_validate(headers=_auth(caller.key), checks=CHECKS)
+    assert response.status_code in (200, 422)
