@@ -75,6 +75,27 @@ def _restore(item: ImportItem, snapshot: dict[str, Any]) -> None:
         )
 
 
+def _audit(
+    item: ImportItem,
+    *,
+    action: str,
+    user,
+    before: dict[str, Any],
+    caused_by: ReviewAuditEntry | None = None,
+    after_extra: dict[str, Any] | None = None,
+) -> ReviewAuditEntry:
+    """The audit entry of one decision on one item: the state before it and after it."""
+    return ReviewAuditEntry.objects.create(
+        tenant_id=item.tenant_id,
+        item=item,
+        action=action,
+        user=user,
+        caused_by=caused_by,
+        before=before,
+        after={**_snapshot(item), **(after_extra or {})},
+    )
+
+
 def _locked_open_item(item: ImportItem) -> ImportItem:
     locked = (
         ImportItem.objects.for_tenant(item.tenant_id)
@@ -199,13 +220,12 @@ def _resolve(
     before = _snapshot(item)
     references = _remember(item=item, user=user, records=records)
     _attach(item, user=user, records=records, method=method, now=now)
-    entry = ReviewAuditEntry.objects.create(
-        tenant_id=item.tenant_id,
-        item=item,
+    entry = _audit(
+        item,
         action=action,
         user=user,
         before=before,
-        after={**_snapshot(item), "references": references, "created": created or {}},
+        after_extra={"references": references, "created": created or {}},
     )
     for other in _waiting_on_the_same_record(item):
         # The same external record: the same customer; location and contact only where the
@@ -218,14 +238,12 @@ def _resolve(
                 shared[record] = records[record]
         other_before = _snapshot(other)
         _attach(other, user=user, records=shared, method=method, now=now)
-        ReviewAuditEntry.objects.create(
-            tenant_id=item.tenant_id,
-            item=other,
+        _audit(
+            other,
             action=action,
             user=user,
-            caused_by=entry,
             before=other_before,
-            after=_snapshot(other),
+            caused_by=entry,
         )
     return entry
 
@@ -312,13 +330,11 @@ def import_item_dismiss(*, item: ImportItem, user) -> ReviewAuditEntry:
         item.resolved_by = user
         item.resolved_at = timezone.now()
         item.save(update_fields=["review_state", "resolved_by", "resolved_at"])
-        return ReviewAuditEntry.objects.create(
-            tenant_id=item.tenant_id,
-            item=item,
+        return _audit(
+            item,
             action=ReviewAction.DISMISS,
             user=user,
             before=before,
-            after=_snapshot(item),
         )
 
 
@@ -370,14 +386,11 @@ def import_item_undo(*, item: ImportItem, user) -> ReviewAuditEntry:
         entry.undone = True
         entry.save(update_fields=["undone"])
         _delete_if_unused(entry.after.get("created", {}), tenant_id=item.tenant_id)
-        return ReviewAuditEntry.objects.create(
-            tenant_id=item.tenant_id,
-            item=item,
+        return _audit(
+            item,
             action=ReviewAction.UNDO,
             user=user,
-            caused_by=None,
             before=current,
-            after=_snapshot(item),
         )
 
 
