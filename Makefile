@@ -18,7 +18,7 @@ help:
 	@echo "make run    - install, migrate the embedded SQLite db, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install and run every check and test (DATABASE_URL picks PostgreSQL)"
 	@echo "make bench  - import throughput benchmark on PostgreSQL under gunicorn"
-	@echo "make bench-matching - candidate lookup latency with 1,000,000 customers"
+	@echo "make bench-matching - matching quality on generated data; candidate lookup at 1M customers"
 	@echo "make bench-review - review queue list latency with 100,000 open items"
 
 python:
@@ -67,6 +67,7 @@ bench-review: install
 	$(PY) bench/review_queue.py
 
 bench-matching: install
+	$(PY) bench/matching_quality.py
 	$(PY) bench/candidate_lookup.py
 
 clean:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Q
 
+from customers.choices import CustomerType
 from customers.models import Customer, Location
 from tenants.models import Tenant
 
@@ -72,9 +73,11 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
         ids_by_index = _ids_by_exact_name(tenant, parties)
     ids_by_index = defaultdict(set, ids_by_index)
 
-    addresses = {
-        (p.postal_code, p.street.replace(" ", "")): i for i, p in parties.items() if p.has_address
-    }
+    # Every item at an address, not only the last one: a batch often has several jobs there.
+    addresses: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, party in parties.items():
+        if party.has_address:
+            addresses[(party.postal_code, party.street.replace(" ", ""))].append(index)
     emails = defaultdict(list)
     for index, party in parties.items():
         if party.email:
@@ -88,7 +91,8 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
             .filter(condition)
             .values_list("customer_id", "postal_code", "street_key")
         ):
-            ids_by_index[addresses[(postal_code, key)]].add(customer_id)
+            for index in addresses[(postal_code, key)]:
+                ids_by_index[index].add(customer_id)
     if emails:
         for customer_id, email in (
             Customer.objects.for_tenant(tenant)
@@ -103,28 +107,42 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
     if not all_ids:
         return result
     result.customers = {c.pk: c for c in Customer.objects.for_tenant(tenant).filter(pk__in=all_ids)}
-    postal_codes = {p.postal_code for p in parties.values() if p.postal_code}
+    # Every location of a candidate: one known only in Munich must be scored as being in Munich,
+    # not on its name alone (which ties it with the real match in Essen and blocks the link).
     locations = defaultdict(list)
-    if postal_codes:
-        for location in Location.objects.for_tenant(tenant).filter(
-            customer__in=all_ids, postal_code__in=postal_codes
-        ):
-            locations[location.customer_id].append(location)
+    for location in Location.objects.for_tenant(tenant).filter(customer__in=all_ids):
+        locations[location.customer_id].append(location)
+    comparable: dict[int, list[Party]] = {}  # each candidate normalized once per batch
     for index, ids in ids_by_index.items():
-        result.parties_by_index[index] = {
-            customer_id: _parties_of(result.customers[customer_id], locations[customer_id])
-            for customer_id in ids
-            if customer_id in result.customers
-        }
+        result.parties_by_index[index] = {}
+        for customer_id in ids:
+            if customer_id not in result.customers:
+                continue
+            if customer_id not in comparable:
+                comparable[customer_id] = _parties_of(
+                    result.customers[customer_id], locations[customer_id]
+                )
+            result.parties_by_index[index][customer_id] = comparable[customer_id]
     return result
 
 
 def _parties_of(customer: Customer, locations: list[Location]) -> list[Party]:
-    base = {"name": customer.name, "email": customer.email, "phone": customer.phone}
+    base = {
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "person": customer.type == CustomerType.PRIVATE,
+    }
     if not locations:
         return [Party.of(**base)]
     return [
-        Party.of(**base, street=loc.street, postal_code=loc.postal_code, city=loc.city)
+        Party.of(
+            **base,
+            street=loc.street,
+            postal_code=loc.postal_code,
+            city=loc.city,
+            country=loc.country,
+        )
         for loc in locations
     ]
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from customers.choices import CustomerType
 from customers.models import Contact, Customer, Location
 from customers.services import customer_normalize, location_normalize
 from inbound.choices import MatchingStrategy, Scope
@@ -207,11 +208,26 @@ def _party_of(customer_block: dict | None, location_block: dict | None) -> Party
         city=location_block.get("city"),
         email=customer_block.get("email"),
         phone=customer_block.get("phone"),
+        person=customer_block.get("type") == CustomerType.PRIVATE,
+        country=location_block.get("country"),
     )
 
 
+def _belongs_to(record: Location | Contact, customer: Customer) -> bool:
+    """Whether a location or contact is the customer's, without loading its customer (one query
+    per record otherwise): by id once both are saved, else by identity (planned in this batch)."""
+    if record.customer_id is not None and customer.pk is not None:
+        return record.customer_id == customer.pk
+    return record.customer is customer
+
+
 def _location_party(location: Location) -> Party:
-    return Party.of(street=location.street, postal_code=location.postal_code, city=location.city)
+    return Party.of(
+        street=location.street,
+        postal_code=location.postal_code,
+        city=location.city,
+        country=location.country,
+    )
 
 
 class _BatchMapper:
@@ -592,7 +608,7 @@ class _BatchMapper:
                 location, method = matches[0], MatchMethod.NAME_AND_ADDRESS
                 self._learn(ExternalType.LOCATION, block, location)
         if location is not None:
-            if location.customer is not out.customer and location.customer_id != out.customer.pk:
+            if not _belongs_to(location, out.customer):
                 out.warn(MappingWarning.LOCATION_CUSTOMER_MISMATCH)
                 out.decide(
                     "location",
@@ -635,7 +651,11 @@ class _BatchMapper:
     def _locations_at_address(self, customer: Customer, block: dict) -> list[Location]:
         """Locations of this customer at the incoming address: same postal code, street and
         house number after normalization (Straße / Str. / strasse alike)."""
-        incoming = Party.of(street=block.get("street"), postal_code=block.get("postal_code"))
+        incoming = Party.of(
+            street=block.get("street"),
+            postal_code=block.get("postal_code"),
+            country=block.get("country"),
+        )
         if not customer.pk or not incoming.has_address:
             return []
         return [
@@ -661,7 +681,7 @@ class _BatchMapper:
             if contact is not None:
                 self._learn(ExternalType.CONTACT, block, contact)
         if contact is not None:
-            if contact.customer is not out.customer and contact.customer_id != out.customer.pk:
+            if not _belongs_to(contact, out.customer):
                 out.warn(MappingWarning.CONTACT_CUSTOMER_MISMATCH)
                 out.decide(
                     "contact",

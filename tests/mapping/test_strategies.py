@@ -207,6 +207,32 @@ def test_name_and_address_links_a_strong_match_and_learns_its_reference(make_cal
     assert Customer.objects.count() == 1
 
 
+def test_the_same_name_in_another_city_does_not_block_a_strong_match(make_caller):
+    caller = make_caller(scopes=WRITE, strategy="ExternalIdThenNameAndAddress")
+    customer = _existing(caller, reference=False)
+    munich = CustomerFactory(
+        tenant=caller.client.tenant,
+        name="Rhein-Ruhr Medical Supply AG",
+        normalized_name="rhein ruhr medical supply",
+    )
+    LocationFactory(
+        customer=munich,
+        street="Leopoldstraße 3",
+        street_key="leopoldstr",
+        postal_code="80331",
+        city="München",
+    )
+
+    mapping = _import(
+        caller,
+        customer={"externalId": "X-1", "name": "Rhein-Ruhr Medical Supply"},
+        location=LOCATION,
+    )
+
+    assert mapping["customerId"] == customer.pk
+    assert mapping["details"]["customer"]["method"] == "NameAndAddress"
+
+
 def test_several_plausible_candidates_are_ambiguous_and_kept_for_review(make_caller):
     caller = make_caller(scopes=WRITE, strategy="ExternalIdThenNameAndAddress")
     first = _existing(caller, reference=False)
