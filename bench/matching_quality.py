@@ -2,8 +2,6 @@
 
     .venv/bin/python bench/matching_quality.py                  # what `make bench-matching` runs
     .venv/bin/python bench/matching_quality.py --seed 7         # another realistic data set
-    .venv/bin/python bench/matching_quality.py --proposed       # also the proposed matcher (a
-                                                                # copy at the end, patched in)
     .venv/bin/python bench/matching_quality.py --shipped-index  # index as shipped, see run_engine
 
 It creates its own PostgreSQL database (`ordinavo_matching_bench` on 127.0.0.1:5432, dropped again
@@ -40,7 +38,6 @@ the project's venv are used.
 """
 
 import argparse
-import functools
 import os
 import random
 import re
@@ -48,8 +45,6 @@ import sys
 import time
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1822,442 +1817,19 @@ def print_example(r: Result, pk_by_key: dict[int, int]) -> None:
         print(line)
 
 
-# --- the proposed matcher: a copy of the logic with the proposed changes -------------------------
-#
-# Patched into mapping.matching / mapping.selectors / mapping.services / customers.services for
-# the --proposed run only (mapping/*.py is not edited). Each change answers a cause the analysis
-# above measures; the exact diffs against mapping/*.py are in the report.
-
-FREEMAIL_DOMAINS = frozenset(
-    {
-        "web.de", "gmx.de", "gmx.net", "gmail.com", "googlemail.com", "t-online.de",
-        "outlook.de", "outlook.com", "hotmail.com", "hotmail.de", "yahoo.de", "yahoo.com",
-        "icloud.com", "me.com", "freenet.de", "posteo.de", "mail.de", "aol.com", "online.de",
-    }
-)  # fmt: skip
-# (1) Legal forms and salutations the current list misses (measured: gGmbH, "haftungsbeschrankt"
-#     without umlaut, PartG mbB, Kommanditgesellschaft, Ges.m.b.H., e.Kfm., Herr/Frau/Dr.).
-EXTRA_NAME_TOKENS = frozenset(
-    {
-        "haftungsbeschrankt", "hb", "ggmbh", "gemeinnuetzige", "gemeinnutzige", "partg", "mbb",
-        "partgmbb", "partnerschaftsgesellschaft", "kommanditgesellschaft", "offene",
-        "handelsgesellschaft", "gesmbh", "ges", "og", "eu", "kfm", "kfr", "vof", "snc", "sl",
-        "spj", "sp", "zoo", "spolka", "sociedad", "limitada", "societe", "anonyme", "llp",
-        "public", "company", "herr", "frau", "hr", "fr", "dr", "prof", "med", "dent", "dipl",
-        "ing",
-    }
-)  # fmt: skip
-# (2) Letters NFKD does not decompose; today they are dropped: Yilmaz with a dotless i (U+0131)
-#     becomes "y lmaz", then "lmaz"; "Michał" becomes "micha".
-EXTRA_TRANSLITERATION = str.maketrans({"\u0131": "i", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d",
-                                       "œ": "oe", "Œ": "oe", "þ": "th", "ð": "d"})  # fmt: skip
-# (3) A site designation after the name: "Frischemarkt Nord GmbH - Essen", "..., Filiale Essen".
-SITE_SUFFIX = re.compile(
-    r"[\s,(/\u2013-]+(?:filiale|niederlassung|zweigniederlassung|standort|zweigstelle|"
-    r"betriebsst(?:ä|ae)tte|nl|branch)\b.*$",
-    re.IGNORECASE,
-)
-SAME_NAME = 0.97
-# (1b) Long legal forms are mistyped like any word: "GmvH", "GmHb", "Gmbhh".
-TYPO_PRONE_FORMS = ("gmbh", "ggmbh", "gesmbh", "kgaa", "limited", "haftungsbeschraenkt")
-ANOTHER_NAME_SAME_ADDRESS = 0.5
-
-
-@functools.lru_cache(maxsize=65536)  # (13) cleanco costs ~0.5 ms a call; names repeat per location
-def p_normalize_name(name: str | None) -> str:
-    from cleanco import basename
-
-    from mapping import matching
-
-    if not name:
-        return ""
-    name = str(name).translate(EXTRA_TRANSLITERATION)
-    try:
-        stripped = basename(name)
-    except Exception:
-        stripped = name
-    from rapidfuzz.distance import OSA
-
-    drop = matching._LEGAL_TOKENS | EXTRA_NAME_TOKENS
-    tokens = [
-        t
-        for t in matching.fold(stripped or name).split()
-        if t not in drop and not any(OSA.distance(t, f) <= 1 for f in TYPO_PRONE_FORMS)
-    ]
-    tokens = [t for t in tokens if len(t) > 1 or t.isdigit()]
-    return " ".join(tokens) or matching.fold(name)
-
-
-def p_strip_site(name: str | None, city: str | None) -> str:
-    name = str(name or "")
-    cut = SITE_SUFFIX.sub("", name)
-    if cut.strip():
-        name = cut
-    first = re.split(r"[\s/(,-]", str(city or "").strip())[0]
-    if len(first) >= 3:  # "... - Essen", "... (Essen)", "..., Essen" where Essen is its city
-        cut = re.sub(r"(?:\s[-\u2013]\s*|,\s*|\s*\()\s*" + re.escape(first) + r"\b.*$", "", name,
-                     flags=re.IGNORECASE)  # fmt: skip
-        if cut.strip():
-            name = cut
-    return name
-
-
-def p_normalize_phone(phone: str | None) -> str:
-    """(4) The full international number: "+49 30 932723", "030/932723", "+49 (0)30 932723"
-    and "0049 30 932723" are one number. Today the last nine digits are compared, which splits
-    numbers shorter than nine digits after the area code, and "(0)" breaks all of them."""
-    raw = str(phone or "").replace("(0)", "").strip()
-    digits = re.sub(r"\D", "", raw)
-    if raw.startswith("+"):
-        number = digits
-    elif digits.startswith("00"):
-        number = digits[2:]
-    elif digits.startswith("0"):
-        number = "49" + digits[1:]  # national format: German by default
-    else:
-        number = ""  # no area code: not comparable
-    return number if len(number) >= 8 else ""
-
-
-def _p_party_class():
-    from mapping.matching import Party
-
-    @dataclass(frozen=True)
-    class PParty(Party):
-        person: bool = False
-        name_key: str = ""  # order- and umlaut-insensitive exact key
-        name_numbers: tuple = ()
-        email_domain: str = ""
-
-        @classmethod
-        def make(cls, *, name=None, street=None, postal_code=None, city=None, email=None,
-                 phone=None, person=False, country=None) -> "PParty":  # fmt: skip
-            code = str(postal_code or "").strip()
-            if (country or "").upper() == "DE" and code.isdigit() and len(code) == 4:
-                code = "0" + code  # (18) "1067" is 01067: a spreadsheet ate the zero
-            base = Party.of(name=p_strip_site(name, city), street=street,
-                            postal_code=code, city=city, email=email, phone=phone)  # fmt: skip
-            key = base.name.replace("ae", "a").replace("oe", "o").replace("ue", "u")
-            domain = base.email.rsplit("@", 1)[-1] if "@" in base.email else ""
-            return cls(
-                **vars(base),
-                person=person,
-                name_key=" ".join(sorted(key.split())),
-                name_numbers=tuple(sorted(t for t in base.name.split() if t.isdigit())),
-                email_domain="" if domain in FREEMAIL_DOMAINS else domain,
-            )
-
-    return PParty
-
-
-def p_tokens_align(a: str, b: str) -> bool:
-    """(16) Every word of each name has a counterpart in the other: the same word, or (4+
-    letters) one typo away (one letter swapped, dropped, doubled or replaced). "Kraus Partner
-    Rechtsanwaelte Service" vs "Kraus Partner Rechtsanwaelte" (0.88) and "Zimmermann
-    Haustechnik" vs "Zimmermann Aufzugstechnik" (0.89) are other companies; "Schmidt
-    Haustechnik" vs "Schmitd Haustechnik" is a typo."""
-    from rapidfuzz.distance import OSA
-
-    def close(x: str, y: str) -> bool:
-        return x == y or (min(len(x), len(y)) >= 4 and OSA.distance(x, y) <= 1)
-
-    ta, tb = a.split(), b.split()
-    return all(any(close(x, y) for y in tb) for x in ta) and all(
-        any(close(y, x) for x in ta) for y in tb
-    )
-
-
-def p_site_of(incoming, candidate) -> bool:
-    """(17) The incoming name is the candidate's whole name plus a site designation that names
-    the incoming record's own city: "FitWerk Studios GmbH Studio Leipzig" in Leipzig,
-    "Scholz Getraenkehandel, Markt Koeln" in Koeln."""
-    ti, tc = incoming.name.split(), candidate.name.split()
-    city = incoming.city.split()
-    if not city or len(ti) <= len(tc) or ti[: len(tc)] != tc:
-        return False
-    rest = ti[len(tc) :]
-    # "... Studio Leipzig", or just "... Duesseldorf" after a name of two words or more
-    return city[0] in rest and (len(rest) >= 2 or (len(tc) >= 2 and rest == city[:1]))
-
-
-def p_score(incoming, candidate):
-    """Like mapping.matching.score, with:
-    (5) e-mail / phone only as evidence FOR a candidate: a customer has several addresses
-        (info@, rechnung@); a different one is no evidence against it. Today a different
-        e-mail costs a same-name-same-address candidate 0.22 (1.0 -> 0.78 < 0.92);
-    (6) private persons: the address corroborates only the exact name (order and umlauts
-        aside): neighbours and family members share an address and differ by a letter
-        (Jan/Jana, Christian/Christiane, Peter/Petra);
-    (7) numbers in names must agree ("WEG Hauptstraße 5" is not "WEG Hauptstraße 7");
-    (8) for businesses, the same company mail domain (not freemail) corroborates too;
-    (9) the same e-mail, phone or company mail domain with the same name outweighs an old
-        address (moved, or a new branch)."""
-    from mapping.matching import Score, _similarity
-
-    person = incoming.person or candidate.person
-    site = not person and p_site_of(incoming, candidate)
-    name = 1.0 if site else _similarity(incoming.name, candidate.name)
-    street = _similarity(incoming.street, candidate.street)
-    same_number = bool(incoming.house_number) and incoming.house_number == candidate.house_number
-    same_postal = bool(incoming.postal_code) and incoming.postal_code == candidate.postal_code
-    same_city = bool(incoming.city) and incoming.city == candidate.city
-    same_email = bool(incoming.email) and incoming.email == candidate.email
-    same_phone = bool(incoming.phone) and incoming.phone == candidate.phone
-    same_domain = (
-        not person and bool(incoming.email_domain)
-        and incoming.email_domain == candidate.email_domain
-    )  # fmt: skip
-    numbers_differ = bool(
-        incoming.name_numbers and candidate.name_numbers
-        and incoming.name_numbers != candidate.name_numbers
-    )  # fmt: skip
-    if person:
-        name_ok = incoming.name_key == candidate.name_key
-    else:
-        name_ok = site or (name >= 0.85 and p_tokens_align(incoming.name, candidate.name))
-    name_ok = name_ok and not numbers_differ
-
-    address = 0.0
-    compared_address = bool(incoming.postal_code and candidate.postal_code)
-    if incoming.has_address and candidate.has_address:
-        address = 0.45 * street + 0.25 * same_number + 0.2 * same_postal + 0.1 * same_city
-    elif compared_address:
-        address = 0.6 * same_postal + 0.4 * same_city
-    contact = 1.0 if (same_email or same_phone) else 0.8 if same_domain else 0.0
-    same_address = incoming.has_address and same_postal and same_number and street >= 0.9
-
-    weights = {"name": 0.55}
-    if compared_address:
-        weights["address"] = 0.35
-    if contact:
-        weights["contact"] = 0.25
-    if contact and name >= SAME_NAME and name_ok and not same_address:
-        weights.pop("address", None)
-    parts = {"name": name, "address": address, "contact": contact}
-    total = sum(parts[k] * w for k, w in weights.items()) / sum(weights.values())
-    corroborated = name_ok and (same_address or same_email or same_phone or same_domain)
-    signals = {
-        "name": round(name, 3),
-        "street": round(street, 3),
-        "houseNumber": float(same_number),
-        "postalCode": float(same_postal),
-        "city": float(same_city),
-        "email": float(same_email),
-        "phone": float(same_phone),
-        "emailDomain": float(same_domain),
-        "addressCompared": float(compared_address),
-        "streetCompared": float(incoming.has_address and candidate.has_address),
-    }
-    return Score(round(total, 4), round(name, 4), round(address, 4), contact, corroborated,
-                 signals)  # fmt: skip
-
-
-def p_decide(incoming, candidates, *, threshold, margin, keep=5):
-    """Like mapping.matching.decide, but (10) plausible means one difference, not two:
-    the same name anywhere (it may have moved), a similar name where the address does not
-    contradict it (same street, or no street to compare), a corroborated candidate, or another
-    name at the very same address (a reviewer should see it). Today any candidate with a
-    similar name anywhere, or an average score >= 0.6 (a shared trade word plus the same postal
-    code is enough), goes to review."""
-    from mapping.matching import PLAUSIBLE_NAME, MatchDecision, Ranked
-
-    ranked = []
-    for record_id, parties in candidates.items():
-        best = max((p_score(incoming, p) for p in parties), key=lambda s: (s.corroborated, s.total))
-        ranked.append(Ranked(record_id, best))
-    ranked.sort(key=lambda r: (r.score.total, r.score.corroborated), reverse=True)
-
-    def plausible(r) -> bool:
-        s, sig = r.score, r.score.signals
-        same_street = sig["street"] >= 0.9
-        same_address = sig["postalCode"] and sig["houseNumber"] and same_street
-        uncontradicted = not sig["addressCompared"] or (
-            sig["postalCode"] and (not sig["streetCompared"] or same_street)
-        )
-        return bool(
-            s.corroborated
-            or s.name >= SAME_NAME
-            or (s.name >= PLAUSIBLE_NAME and uncontradicted)
-            or (same_address and s.name >= ANOTHER_NAME_SAME_ADDRESS)
-        )
-
-    found = [r for r in ranked if plausible(r)][:keep]
-    if not found:
-        return MatchDecision(None, False, [], threshold, margin)
-    best = found[0]
-    runner_up = found[1].score.total if len(found) > 1 else 0.0
-    if (
-        best.score.corroborated
-        and best.score.total >= threshold
-        and (best.score.total - runner_up >= margin)
-    ):
-        return MatchDecision(best.record_id, False, found, threshold, margin)
-    return MatchDecision(None, True, found, threshold, margin)
-
-
-def p_customer_candidates(*, tenant, parties):
-    """Like mapping.selectors.customer_candidates, but (11) every location of a candidate is
-    compared, not only those in a postal code somewhere in the batch: today a candidate known
-    to be in Munich is scored on its name alone (1.0) for an incoming record in Essen and blocks
-    the real match by margin (and stored postal codes with a space, "1012 AB", never matched
-    the normalized incoming ones, so those customers were always scored on the name alone);
-    (12) every item at an address gets the customers there, not only the last one of the
-    batch."""
-    from django.db import connection
-    from django.db.models import Q
-
-    from customers.models import Customer, Location
-    from mapping import selectors
-
-    if connection.vendor == "postgresql":
-        ids_by_index = selectors._ids_by_trigram(tenant, parties)
-    else:
-        ids_by_index = selectors._ids_by_exact_name(tenant, parties)
-    ids_by_index = defaultdict(set, ids_by_index)
-    addresses = defaultdict(list)
-    for i, p in parties.items():
-        if p.has_address:
-            addresses[(p.postal_code, p.street.replace(" ", ""))].append(i)
-    emails = defaultdict(list)
-    for index, party in parties.items():
-        if party.email:
-            emails[party.email].append(index)
-    if addresses:
-        condition = Q()
-        for postal_code, key in addresses:
-            condition |= Q(postal_code=postal_code, street_key=key)
-        rows = (
-            Location.objects.for_tenant(tenant)
-            .filter(condition)
-            .values_list("customer_id", "postal_code", "street_key")
-        )
-        for customer_id, postal_code, key in rows:
-            for index in addresses.get((postal_code, key), ()):
-                ids_by_index[index].add(customer_id)
-    if emails:
-        for customer_id, email in (
-            Customer.objects.for_tenant(tenant)
-            .filter(email__in=list(emails))
-            .values_list("id", "email")
-        ):
-            for index in emails.get(email.casefold(), ()):
-                ids_by_index[index].add(customer_id)
-    all_ids = set().union(*ids_by_index.values()) if ids_by_index else set()
-    result = selectors.CandidateSet()
-    if not all_ids:
-        return result
-    result.customers = {c.pk: c for c in Customer.objects.for_tenant(tenant).filter(pk__in=all_ids)}
-    locations = defaultdict(list)
-    for location in Location.objects.for_tenant(tenant).filter(customer__in=all_ids):
-        locations[location.customer_id].append(location)
-    parties_of = {}
-    for index, ids in ids_by_index.items():
-        result.parties_by_index[index] = {}
-        for customer_id in ids:
-            if customer_id in result.customers:
-                if customer_id not in parties_of:
-                    parties_of[customer_id] = p_parties_of(
-                        result.customers[customer_id], locations[customer_id]
-                    )
-                result.parties_by_index[index][customer_id] = parties_of[customer_id]
-    return result
-
-
-def p_parties_of(customer, locations):
-    base = {"name": customer.name, "email": customer.email, "phone": customer.phone,
-            "person": customer.type == "Private"}  # fmt: skip
-    if not locations:
-        return [PARTY.make(**base)]
-    return [
-        PARTY.make(
-            **base,
-            street=loc.street,
-            postal_code=loc.postal_code,
-            city=loc.city,
-            country=loc.country,
-        )
-        for loc in locations
-    ]
-
-
-def p_party_of(customer_block, location_block):
-    customer_block, location_block = customer_block or {}, location_block or {}
-    return PARTY.make(
-        name=customer_block.get("name"),
-        street=location_block.get("street"),
-        postal_code=location_block.get("postal_code"),
-        city=location_block.get("city"),
-        email=customer_block.get("email"),
-        phone=customer_block.get("phone"),
-        person=customer_block.get("type") == "Private",
-        country=location_block.get("country"),
-    )
-
-
-@contextmanager
-def proposed_matcher() -> Iterator[None]:
-    """The engine with the proposed matcher patched in, for the duration of the block."""
-    global PARTY
-    import customers.services as customer_services
-    from mapping import matching, selectors, services
-
-    PARTY = _p_party_class()
-    patches = [
-        (matching, "normalize_name", p_normalize_name),
-        (matching, "normalize_phone", p_normalize_phone),
-        (customer_services, "normalize_name", p_normalize_name),
-        (selectors, "_parties_of", p_parties_of),
-        (services, "customer_candidates", p_customer_candidates),
-        (services, "decide", p_decide),
-        (services, "_party_of", p_party_of),
-    ]
-    saved = [(module, name, getattr(module, name)) for module, name, _ in patches]
-    try:
-        for module, name, value in patches:
-            setattr(module, name, value)
-        yield
-    finally:
-        for module, name, value in saved:
-            setattr(module, name, value)
-
-
-PARTY: Any = None
-
-
-def proposed_index_setting() -> None:
-    """(14) The trigram GIN index without a pending list: with `fastupdate` on (the default),
-    customers created or renamed by an import wait in the pending list, every lookup scans it,
-    and once it has a few pages the planner prefers the tenant btree and computes trigrams for
-    every customer of the tenant: ~30 ms per name, 15-20 s per batch of 500 (measured here after
-    two batches). Applied before the proposed run only."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER INDEX customers_customer_name_trgm SET (fastupdate = off)")
-        cursor.execute("VACUUM ANALYZE customers_customer")
-
-
 # --- main -------------------------------------------------------------------------------------
 
 
-def thresholds_text(client, proposed: bool = False) -> str:
+def thresholds_text(client) -> str:
     from mapping import matching, selectors
 
+    # What a link and a review mean is mapping/matching.py's docstring; here only the settings.
     text = (
-        f"link threshold {client.name_match_threshold}, margin {client.name_match_margin}; "
-        f"plausible: score >= {getattr(matching, 'PLAUSIBLE_SCORE', '-')} or name >= "
-        f"{matching.PLAUSIBLE_NAME}; "
-        f"corroborated: name >= 0.85 and same address/e-mail/phone; candidates: trigram >= "
+        f"matcher {matching.MATCHER_VERSION}; link threshold {client.name_match_threshold}, "
+        f"margin {client.name_match_margin}; candidates: trigram >= "
         f"{selectors.TRIGRAM_THRESHOLD} (top {selectors.CANDIDATES_PER_NAME}), same address, "
         f"same e-mail"
     )
-    if proposed:
-        text += (
-            f"; PROPOSED: plausible = corroborated, or the same name (>= {SAME_NAME}) anywhere, or "
-            f"a similar name (>= 0.85) at an uncontradicted address, or a name >= "
-            f"{ANOTHER_NAME_SAME_ADDRESS} at the same address; persons need the exact name; every "
-            f"location of a candidate compared"
-        )
     return text
 
 
@@ -2265,9 +1837,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=EXAMPLES_PER_GROUP)
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument(
-        "--proposed", action="store_true", help="also run the proposed matcher (a copy, patched in)"
-    )
     parser.add_argument(
         "--shipped-index",
         action="store_true",
@@ -2298,10 +1867,6 @@ def run(args: argparse.Namespace) -> int:
         django_setup()
         migrated = time.perf_counter()
         current = seed(entities, "matching-bench")
-        proposed = None
-        if args.proposed:
-            with proposed_matcher():  # its own tenant, normalized the proposed way
-                proposed = seed(entities, "matching-bench-proposed")
         vacuum()
         seeded = time.perf_counter()
 
@@ -2326,26 +1891,9 @@ def run(args: argparse.Namespace) -> int:
                       seconds)  # fmt: skip
         analyse(results, margin, args.examples, current.pk_by_key)
 
-        proposed_s = 0.0
-        if proposed is not None:
-            proposed_index_setting()
-            with proposed_matcher():
-                proposed_results, seconds = run_engine(proposed, records)
-            proposed_s = sum(seconds)
-            print_summary("PROPOSED matcher (copy in bench/matching_quality.py)",
-                          proposed_results, thresholds_text(proposed.client, True),
-                          seconds)  # fmt: skip
-            analyse(proposed_results, margin, args.examples, proposed.pk_by_key)
-            before, after = summary(results), summary(proposed_results)
-            print("\n=== current -> proposed ===")
-            for key, label in (("wrong", "wrong links"), ("duplicates", "duplicates created"),
-                               ("review", "reviews"), ("correct", "correct automatic links"),
-                               ("created_new", "new customers created")):  # fmt: skip
-                print(f"  {label:26s} {before[key]:5d} -> {after[key]:5d}")
         print(
             f"\ntimings: generate {generated - started:.1f}s, create+migrate "
             f"{migrated - generated:.1f}s, seed {seeded - migrated:.1f}s, engine {engine_s:.1f}s"
-            + (f", proposed {proposed_s:.1f}s" if args.proposed else "")
             + f", total {time.perf_counter() - started:.1f}s"
         )
     finally:
