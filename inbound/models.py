@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.fields.json import KeyTransform
 from rest_framework_api_key.models import AbstractAPIKey
 
 from customers.choices import Priority
@@ -263,6 +264,25 @@ class ImportItem(TenantScopedModel):
                 fields=["created_at", "id"],
                 condition=Q(review_state=ReviewState.OPEN),
                 name="inbound_item_open_age",
+            ),
+            # The queue's counts per status: a narrow index reads a tenant's open items about
+            # three times faster than the wide queue index (bench/review_queue.py).
+            models.Index(
+                fields=["tenant", "mapping_status"],
+                condition=Q(review_state=ReviewState.OPEN),
+                name="inbound_item_open_counts",
+            ),
+            # A review decision carries over to the other open items of the same external
+            # record (review.services): found by the incoming external IDs, not by a scan.
+            *(
+                models.Index(
+                    F("tenant"),
+                    # payload__<record>__external_id, as review.services filters it
+                    KeyTransform("external_id", KeyTransform(record, "payload")),
+                    condition=Q(review_state=ReviewState.OPEN),
+                    name=f"inbound_open_{record[:4]}_extid",
+                )
+                for record in ("customer", "location", "contact")
             ),
             models.Index(fields=["tenant", "external_id"], name="inbound_item_tenant_extid"),
         ]

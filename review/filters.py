@@ -71,5 +71,7 @@ class ReviewItemFilter(django_filters.FilterSet):
             return queryset
         customers = Customer.objects.all()  # the queryset keeps the items within their tenants
         if self.request is not None:
-            customers = Customer.objects.for_tenants(tenants_of_user(user=self.request.user))
+            # The ids as values: `tenant_id IN (1)` lets PostgreSQL use the tenant-leading index.
+            tenant_ids = list(tenants_of_user(user=self.request.user).values_list("id", flat=True))
+            customers = Customer.objects.for_tenants(tenant_ids)
         return items_matching_text(queryset, value, customers=customers)

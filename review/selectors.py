@@ -8,6 +8,7 @@ from django.db.models.functions import Concat
 from customers.models import Contact, Customer, Location
 from inbound.choices import ReviewState
 from inbound.models import ImportItem
+from mapping.matching import normalize_name
 from mapping.models import ExternalReference
 from tenants.selectors import tenants_of_user
 
@@ -67,11 +68,18 @@ def items_matching_text(
     queryset: QuerySet[ImportItem], text: str, *, customers: QuerySet[Customer]
 ) -> QuerySet[ImportItem]:
     """Items whose external ID, incoming customer name or incoming external IDs contain `text`,
-    or whose linked customer (one of `customers`) has it in its name; case-insensitive."""
-    customer_ids = list(
-        customers.filter(name__icontains=text)
-        .order_by()
-        .values_list("id", flat=True)[:QUEUE_SEARCH_CUSTOMER_LIMIT]
+    or whose linked customer (one of `customers`) has it in its name; case-insensitive, and for
+    the customer's name also insensitive to accents, punctuation and legal forms."""
+    name = normalize_name(text)
+    customer_ids = (
+        list(
+            # normalized_name has the tenant-leading trigram index (customers/search_indexes.py)
+            customers.filter(normalized_name__contains=name)
+            .order_by()
+            .values_list("id", flat=True)[:QUEUE_SEARCH_CUSTOMER_LIMIT]
+        )
+        if name
+        else []
     )
     return queryset.alias(search_text=item_search_text()).filter(
         Q(search_text__icontains=text) | Q(customer_id__in=customer_ids)
@@ -79,7 +87,8 @@ def items_matching_text(
 
 
 def review_counts(*, queryset: QuerySet[ImportItem]) -> dict[str, int]:
-    rows = queryset.order_by().values("mapping_status").annotate(n=Count("id"))
+    # COUNT(*), not COUNT(id): the counts index holds no id, and the count stays index-only.
+    rows = queryset.order_by().values("mapping_status").annotate(n=Count("*"))
     return {row["mapping_status"]: row["n"] for row in rows}
 
 
