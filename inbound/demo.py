@@ -10,7 +10,7 @@ from mapping.models import ExternalReference
 from tenants.models import Tenant
 from tenants.services import dispatcher_create_or_add_tenant, tenant_get_or_create
 
-from .api.serializers import TargetInput, item_input
+from .api.serializers import item_input, target_validator
 from .choices import ImportJobKind, MatchingStrategy, ReviewState
 from .models import ApiKey, ImportItem, ImportJob, IntegrationClient
 from .services import api_key_issue, api_key_revoke, targets_import
@@ -179,7 +179,7 @@ def demo_seed() -> DemoSeedResult:
     demo_key, plaintext = api_key_issue(client=client, name=DEMO_KEY_NAME)
 
     if not ImportJob.objects.for_tenant(tenant).filter(client=client).exists():
-        validator = TargetInput()
+        validator = target_validator()
         items = [item_input(validator, n, raw, f"/items/{n}") for n, raw in enumerate(DEMO_TARGETS)]
         targets_import(api_key=demo_key, kind=ImportJobKind.BATCH, items=items)
 

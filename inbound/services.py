@@ -20,7 +20,7 @@ from mapping.services import (
     customer_contexts_map,
     references_create,
 )
-from ordinavo.db import bulk_update
+from ordinavo.db import bulk_insert, bulk_update
 from tenants.models import Tenant
 
 from .choices import (
@@ -328,7 +328,7 @@ def _import_once(
             status = ImportStatus.IMPORTED
         _target_apply(target, item.data, outcome)
         results[item.position] = (status, target, outcome)
-    Target.objects.bulk_create([new_targets[k] for k in sorted(new_targets)])
+    bulk_insert(Target, [new_targets[k] for k in sorted(new_targets)])
     bulk_update(Target, sorted(existing.values(), key=lambda t: t.pk), TARGET_UPDATE_FIELDS)
     references_create(
         tenant=tenant,
@@ -381,7 +381,7 @@ def _import_once(
             if _needs_review(outcome.status, client.strategy):
                 row.review_state = ReviewState.OPEN
         import_items.append(row)
-    ImportItem.objects.bulk_create(import_items)
+    bulk_insert(ImportItem, import_items)
     return job, import_items
 
 

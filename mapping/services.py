@@ -17,7 +17,7 @@ from customers.choices import CustomerType
 from customers.models import Contact, Customer, Location
 from customers.services import customer_normalize, location_normalize
 from inbound.choices import MatchingStrategy, Scope
-from ordinavo.db import bulk_update
+from ordinavo.db import bulk_insert, bulk_update
 from tenants.models import Tenant
 
 from .choices import (
@@ -784,13 +784,13 @@ class _BatchMapper:
 
     def _write(self) -> None:
         plan = self.plan
-        Customer.objects.bulk_create([plan.new_customers[k] for k in sorted(plan.new_customers)])
+        bulk_insert(Customer, [plan.new_customers[k] for k in sorted(plan.new_customers)])
         for location in plan.new_locations.values():
             location.customer_id = location.customer.pk
         for contact in plan.new_contacts.values():
             contact.customer_id = contact.customer.pk
-        Location.objects.bulk_create([plan.new_locations[k] for k in sorted(plan.new_locations)])
-        Contact.objects.bulk_create([plan.new_contacts[k] for k in sorted(plan.new_contacts)])
+        bulk_insert(Location, [plan.new_locations[k] for k in sorted(plan.new_locations)])
+        bulk_insert(Contact, [plan.new_contacts[k] for k in sorted(plan.new_contacts)])
         for model, changed in plan.changed.items():
             rows = [changed[pk] for pk in sorted(changed)]
             fields = sorted(set().union(*(f for _, f in rows)) | {"updated_at"})
@@ -862,4 +862,5 @@ def references_create(
         )
         for external_type, external_id in sorted(records)
     ]
-    return ExternalReference.objects.bulk_create(references)
+    bulk_insert(ExternalReference, references)
+    return references

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import re
-import threading
 from typing import Any
 
 import django_filters
@@ -49,18 +48,8 @@ from .serializers import (
     TargetInput,
     TargetOutput,
     item_input,
+    target_validator,
 )
-
-_validators = threading.local()
-
-
-def target_validator() -> TargetInput:
-    """One validator per thread: DRF builds a serializer's fields (a deep copy) once per
-    instance, which costs more than validating a small target; validation keeps no state."""
-    if not hasattr(_validators, "target"):
-        _validators.target = TargetInput()
-    return _validators.target
-
 
 IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
 PROBLEM = OpenApiResponse(ProblemOutput, description="RFC 9457 problem details")

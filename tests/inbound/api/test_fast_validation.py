@@ -1,0 +1,159 @@
+"""The fast validation path gives exactly what the TargetInput serializer gives.
+
+For any input, `FastValidator(TargetInput()).validated(raw)` is either equal to
+`TargetInput().run_validation(raw)`, or None where the serializer raises a ValidationError.
+Hypothesis
+mutates the seed payload member by member with values at and across every boundary the fields have
+(blank, whitespace, lengths, numbers as strings, bools, out-of-range numbers, unknown choices,
+nulls, wrong types).
+"""
+
+import copy
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rest_framework import serializers
+
+from inbound.api.examples import CURL_TARGET, MINIMAL_TARGET, TARGET_WITH_CUSTOMER_MAPPING
+from inbound.api.fast_validation import FastValidator
+from inbound.api.serializers import TargetInput
+
+REMOVED = object()
+SEED_PAYLOADS = [MINIMAL_TARGET, CURL_TARGET, TARGET_WITH_CUSTOMER_MAPPING]
+SERIALIZER = TargetInput()
+VALIDATOR = FastValidator(TargetInput())
+
+BOUNDED = settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+FIXED_EDGE_VALUES = [
+    *(None, True, False, 0, 1, -1, 45, 100_000, 100_001, 90, 91, -90, -91, 180, 181, -181),
+    *(10**20, 0.5, 51.451, float("inf"), float("nan"), "", " ", "  x  ", "x", "45", "4.5"),
+    *("1e3", "true", "High", "high", "DE", "de", "XX", "2026-07-01", "2026-07-01T08:00:00Z"),
+    *("not-a-date", "a@b.de", "anna@", "Person", "Company", "Email", " High", "x" * 101),
+    *("x" * 300, "\x00", "a\x00b", "\ud800", "Ünïcödé", "\t", "x" * 100, "x" * 255, [], {}),
+    *([1], {"a": 1}),
+]
+EDGE_VALUES = st.one_of(
+    st.sampled_from(FIXED_EDGE_VALUES),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.sampled_from([0, 1, -1, 45, 100_000, 100_001, 90, 91, -180, 181, 10**20]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["", " ", "  x  ", "x", "45", "4.5", "1e3", "true", "High", "high", "DE"]),
+    st.sampled_from(["de", "XX", "2026-07-01", "2026-07-01T08:00:00Z", "not-a-date", "a@b.de"]),
+    st.sampled_from(["anna@", "Person", "Company", "Email", " High", "x" * 101, "x" * 300]),
+    st.sampled_from(["\x00", "a\x00b", "\ud800", "Ünïcödé", "  ", "\t", "x" * 100, "x" * 255]),
+    st.text(max_size=30),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+
+
+def _members(value: Any, path: tuple = ()) -> list[tuple]:
+    """Every path into a payload (objects only), its members' and its own."""
+    paths = [path]
+    if isinstance(value, dict):
+        for key, member in value.items():
+            paths += _members(member, (*path, key))
+    return paths
+
+
+@st.composite
+def mutated_payloads(draw) -> dict:
+    payload = copy.deepcopy(draw(st.sampled_from(SEED_PAYLOADS)))
+    paths = [p for p in _members(payload) if p]
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        path = draw(st.sampled_from(paths))
+        parent = payload
+        for key in path[:-1]:
+            if not isinstance(parent.get(key), dict):
+                break
+            parent = parent[key]
+        else:
+            if draw(st.booleans()) and draw(st.booleans()):
+                parent.pop(path[-1], None)
+            else:
+                parent[path[-1]] = draw(EDGE_VALUES)
+    if draw(st.booleans()):
+        payload[draw(st.sampled_from(["extra", "customFields", "unknownBlock"]))] = draw(
+            st.one_of(EDGE_VALUES, st.dictionaries(st.text(max_size=8), EDGE_VALUES, max_size=3))
+        )
+    return payload
+
+
+def _serializer_result(raw: Any) -> Any | None:
+    try:
+        return SERIALIZER.run_validation(raw)
+    except serializers.ValidationError:
+        return None
+
+
+@pytest.mark.parametrize("payload", SEED_PAYLOADS, ids=["minimal", "curl", "mapping"])
+def test_seed_payloads_give_what_the_serializer_gives(payload):
+    expected = _serializer_result(payload)
+
+    assert expected is not None
+    assert VALIDATOR.validated(payload) == expected
+
+
+def test_every_member_set_to_every_edge_value_or_removed_gives_what_the_serializer_gives():
+    base = TARGET_WITH_CUSTOMER_MAPPING
+    checked = 0
+    for path in [p for p in _members(base) if p]:
+        for value in [*FIXED_EDGE_VALUES, REMOVED]:
+            raw = copy.deepcopy(base)
+            parent = raw
+            for key in path[:-1]:
+                parent = parent[key]
+            if value is REMOVED:
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = value
+
+            assert VALIDATOR.validated(raw) == _serializer_result(raw), (path, value)
+            checked += 1
+    assert checked > 1000
+
+
+@BOUNDED
+@given(mutated_payloads())
+def test_any_payload_gives_what_the_serializer_gives_or_none_where_it_fails(raw):
+    expected = _serializer_result(raw)
+
+    assert VALIDATOR.validated(raw) == expected
+
+
+def test_plain_values_do_not_go_through_drf_field_validation(monkeypatch):
+    calls: list[str] = []
+    for field_class in (serializers.CharField, serializers.ChoiceField, serializers.FloatField):
+        original = field_class.run_validation
+
+        def spy(self, data=serializers.empty, _original=original):
+            calls.append(self.field_name)
+            return _original(self, data)
+
+        monkeypatch.setattr(field_class, "run_validation", spy)
+
+    validated = VALIDATOR.validated(TARGET_WITH_CUSTOMER_MAPPING)
+
+    assert validated["location"]["latitude"] == 51.451
+    assert calls == []
+
+
+def test_a_serializer_the_fast_path_cannot_mirror_is_refused():
+    class Custom(serializers.Serializer):
+        name = serializers.CharField()
+
+        def to_internal_value(self, data):
+            return {"name": "changed"}
+
+    with pytest.raises(ValueError, match="to_internal_value"):
+        FastValidator(Custom())
