@@ -1,5 +1,6 @@
 """Database helpers shared by the apps."""
 
+import functools
 import time
 from collections.abc import Sequence
 
@@ -47,12 +48,55 @@ def bulk_update(
         cursor.execute(sql, params)
 
 
+# Fields whose Python value psycopg adapts as it is: no Django conversion needed for COPY.
+_PLAIN_FIELDS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.BooleanField,
+    models.CharField,  # EmailField, URLField, SlugField and choices (psycopg dumps enum values)
+    models.DateField,  # DateTimeField too: aware datetimes, USE_TZ is on
+    models.FloatField,
+    models.ForeignKey,
+    models.IntegerField,  # its subclasses (big, small, positive)
+    models.TextField,
+)
+
+
+@functools.cache
+def _copy_plan(model: type[models.Model]) -> tuple[list, list]:
+    """Per column of `model`: how an instance's value becomes a COPY value (fast where plain);
+    and the foreign keys, to take the keys of objects saved since they were set."""
+    columns = []
+    for field in model._meta.concrete_fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            columns.append((field, "pre_save"))
+        elif isinstance(field, _PLAIN_FIELDS):
+            columns.append((field, "plain"))
+        else:  # JSON and anything else: Django's own conversion
+            columns.append((field, "prepare"))
+    foreign_keys = [f for f in model._meta.concrete_fields if f.is_relation]
+    return columns, foreign_keys
+
+
+def _copy_row(instance: models.Model, columns: list) -> list:
+    values = instance.__dict__
+    row = []
+    for field, how in columns:
+        if how == "plain":
+            row.append(values[field.attname])
+        elif how == "pre_save":
+            row.append(field.pre_save(instance, add=True))
+        else:
+            row.append(field.get_db_prep_save(values[field.attname], connection))
+    return row
+
+
 def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) -> None:
     """Insert new rows and give each instance its primary key, like `bulk_create`.
 
     On PostgreSQL the keys are drawn from the table's sequence in one query and the rows sent
     with COPY: Django's bulk_create compiles and adapts every value of an INSERT in Python,
-    which is most of an import's time (bench/import_throughput.py). Elsewhere, bulk_create.
+    which was most of an import's time (bench/import_throughput.py). Elsewhere, bulk_create.
     """
     if not instances:
         return
@@ -61,28 +105,26 @@ def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) ->
         return
     meta = model._meta
     quote = connection.ops.quote_name
-    table, pk = quote(meta.db_table), meta.pk
-    fields = meta.concrete_fields
+    columns, foreign_keys = _copy_plan(model)
     started = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk.column, len(instances)],
+            [meta.db_table, meta.pk.column, len(instances)],
         )
-        ids = [row[0] for row in cursor.fetchall()]
         rows = []
-        for instance, pk_value in zip(instances, ids, strict=True):
-            # What bulk_create does first: foreign keys to objects saved since they were set.
-            instance._prepare_related_fields_for_save(operation_name="bulk_insert")
-            setattr(instance, pk.attname, pk_value)
-            rows.append(
-                [
-                    field.get_db_prep_save(field.pre_save(instance, add=True), connection)
-                    for field in fields
-                ]
-            )
-        columns = ", ".join(quote(field.column) for field in fields)
-        statement = f"COPY {table} ({columns}) FROM STDIN"
+        for instance, (pk_value,) in zip(instances, cursor.fetchall(), strict=True):
+            for field in foreign_keys:
+                # A related object saved after it was set: its key now (as bulk_create does).
+                related = field.get_cached_value(instance, default=None)
+                if related is not None:
+                    if related.pk is None:
+                        raise ValueError(f"{model.__name__}.{field.name} is not saved yet.")
+                    setattr(instance, field.attname, related.pk)
+            setattr(instance, meta.pk.attname, pk_value)
+            rows.append(_copy_row(instance, columns))
+        names = ", ".join(quote(field.column) for field, _ in columns)
+        statement = f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
         with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)

@@ -84,3 +84,11 @@ def test_bulk_update_writes_the_given_fields_only():
     assert [(c.name, c.email) for c in stored] == [
         (f"New {n}", "old@example.com") for n in range(3)
     ]
+
+
+def test_bulk_insert_refuses_a_link_to_an_unsaved_object():
+    tenant = TenantFactory()
+    unsaved = Customer(tenant=tenant, name="Not saved", customer_number="N-1")
+
+    with pytest.raises(ValueError, match="saved"):
+        bulk_insert(Location, [Location(tenant=tenant, customer=unsaved, city="Essen")])
