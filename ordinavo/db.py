@@ -48,6 +48,9 @@ def bulk_update(
         cursor.execute(sql, params)
 
 
+# Below this many rows one INSERT is cheaper than the two round trips of keys and COPY.
+COPY_FROM_ROWS = 8
+
 # Fields whose Python value psycopg adapts as it is: no Django conversion needed for COPY.
 _PLAIN_FIELDS = (
     models.AutoField,
@@ -94,13 +97,13 @@ def _copy_row(instance: models.Model, columns: list) -> list:
 def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) -> None:
     """Insert new rows and give each instance its primary key, like `bulk_create`.
 
-    On PostgreSQL the keys are drawn from the table's sequence in one query and the rows sent
-    with COPY: Django's bulk_create compiles and adapts every value of an INSERT in Python,
+    On PostgreSQL, from COPY_FROM_ROWS rows on, the keys are drawn from the table's sequence in
+    one query and the rows sent with COPY: Django's bulk_create compiles and adapts every value of an INSERT in Python,
     which was most of an import's time (bench/import_throughput.py). Elsewhere, bulk_create.
     """
     if not instances:
         return
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(instances) < COPY_FROM_ROWS:
         model._default_manager.bulk_create(instances)
         return
     meta = model._meta
