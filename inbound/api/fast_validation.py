@@ -15,19 +15,22 @@ tests/inbound/test_fast_validation.py holds the two to the same results.
 import math
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import MaxLengthValidator, MinLengthValidator
-from rest_framework import serializers
+from django.core.validators import EmailValidator, MaxLengthValidator, MinLengthValidator
+from rest_framework import ISO_8601, serializers
 from rest_framework.fields import (
     ProhibitNullCharactersValidator,
     ProhibitSurrogateCharactersValidator,
     SkipField,
     empty,
 )
+from rest_framework.settings import api_settings
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _NOT_HANDLED = object()
 
 # A checker returns the validated value, or _NOT_HANDLED to let the field validate it.
@@ -35,15 +38,20 @@ Checker = Callable[[Any], Any]
 
 
 def _char_checker(field: serializers.CharField) -> Checker | None:
+    """CharField and EmailField: the length, NUL and surrogate validators are checked here;
+    any other validator (EmailField's) is called as the field would call it."""
     known = (
         MaxLengthValidator,
         MinLengthValidator,
         ProhibitNullCharactersValidator,
         ProhibitSurrogateCharactersValidator,
     )
-    if type(field) is not serializers.CharField or not field.trim_whitespace:
+    if type(field) not in (serializers.CharField, serializers.EmailField):
         return None
-    if any(type(v) not in known for v in field.validators):
+    if not field.trim_whitespace:
+        return None
+    others = [v for v in field.validators if type(v) not in known]
+    if any(type(v) is not EmailValidator for v in others):
         return None
     low = field.min_length or 0
     high = field.max_length if field.max_length is not None else math.inf
@@ -56,7 +64,30 @@ def _char_checker(field: serializers.CharField) -> Checker | None:
             return _NOT_HANDLED  # blank, too short or long, NUL: the field decides (or fails)
         if not text.isascii() and _SURROGATE.search(text):
             return _NOT_HANDLED
+        try:
+            for validator in others:
+                validator(text)
+        except DjangoValidationError:
+            return _NOT_HANDLED
         return text
+
+    return check
+
+
+def _date_checker(field: serializers.Field) -> Checker | None:
+    """An ISO date (YYYY-MM-DD), where ISO 8601 is the field's only input format."""
+    if type(field) is not serializers.DateField or field.validators:
+        return None
+    if list(getattr(field, "input_formats", api_settings.DATE_INPUT_FORMATS)) != [ISO_8601]:
+        return None
+
+    def check(value: Any) -> Any:
+        if type(value) is str and _ISO_DATE.fullmatch(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        return _NOT_HANDLED
 
     return check
 
@@ -134,7 +165,12 @@ class FastValidator:
         if isinstance(field, serializers.Serializer):
             nested = FastValidator(field)
             return nested.validated_or_raise
-        checker = _char_checker(field) or _choice_checker(field) or _number_checker(field)
+        checker = (
+            _char_checker(field)
+            or _choice_checker(field)
+            or _number_checker(field)
+            or _date_checker(field)
+        )
         if checker is None:
             return field.run_validation
 

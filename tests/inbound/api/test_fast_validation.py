@@ -38,7 +38,8 @@ FIXED_EDGE_VALUES = [
     *("1e3", "true", "High", "high", "DE", "de", "XX", "2026-07-01", "2026-07-01T08:00:00Z"),
     *("not-a-date", "a@b.de", "anna@", "Person", "Company", "Email", " High", "x" * 101),
     *("x" * 300, "\x00", "a\x00b", "\ud800", "Ünïcödé", "\t", "x" * 100, "x" * 255, [], {}),
-    *([1], {"a": 1}),
+    *([1], {"a": 1}, "2026-02-30", "2026-7-1", "20260701", "２０２６-07-01", "2026-07-01 "),
+    *("a@b", " a@b.de ", "ünï@exämple.de", "a@b.de\n", "a..b@c.de", "@b.de", "a@[127.0.0.1]"),
 ]
 EDGE_VALUES = st.one_of(
     st.sampled_from(FIXED_EDGE_VALUES),
@@ -133,7 +134,14 @@ def test_any_payload_gives_what_the_serializer_gives_or_none_where_it_fails(raw)
 
 def test_plain_values_do_not_go_through_drf_field_validation(monkeypatch):
     calls: list[str] = []
-    for field_class in (serializers.CharField, serializers.ChoiceField, serializers.FloatField):
+    for field_class in (
+        serializers.CharField,
+        serializers.EmailField,
+        serializers.ChoiceField,
+        serializers.IntegerField,
+        serializers.FloatField,
+        serializers.DateField,
+    ):
         original = field_class.run_validation
 
         def spy(self, data=serializers.empty, _original=original):
@@ -145,6 +153,8 @@ def test_plain_values_do_not_go_through_drf_field_validation(monkeypatch):
     validated = VALIDATOR.validated(TARGET_WITH_CUSTOMER_MAPPING)
 
     assert validated["location"]["latitude"] == 51.451
+    assert validated["contact"]["email"] == "anna.weber@example.com"
+    assert validated["planning"]["due_date"].isoformat() == "2026-07-01"
     assert calls == []
 
 
