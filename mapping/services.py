@@ -268,13 +268,14 @@ class _BatchMapper:
             references = (
                 ExternalReference.objects.for_tenant(self.tenant)
                 .filter(condition, source_system=self.policy.source_system)
-                .select_related("customer", "location", "contact")
+                # Locations and contacts with their customers: they establish the customer when
+                # an item sends no customer block.
+                .select_related("customer", "location__customer", "contact__customer")
                 .order_by()
             )
             if self.policy.manual_only:
                 references = references.filter(origin__in=CONFIRMED_ORIGINS)
             self.references = {(r.external_type, r.external_id): r for r in references}
-            self._attach_parent_customers()
         if numbers:
             self.customers_by_number = {
                 c.customer_number: c
@@ -292,22 +293,6 @@ class _BatchMapper:
             )
         if self.policy.match_by_name_and_address:
             self._load_candidates()
-
-    def _attach_parent_customers(self) -> None:
-        """The customers of referenced locations and contacts, in one query: they establish the
-        customer when an item sends no customer block."""
-        children = [
-            r.record
-            for r in self.references.values()
-            if r.external_type in (ExternalType.LOCATION, ExternalType.CONTACT)
-        ]
-        if not children:
-            return
-        customers = Customer.objects.for_tenant(self.tenant).in_bulk(
-            {child.customer_id for child in children}
-        )
-        for child in children:
-            child.customer = customers[child.customer_id]
 
     def _load_candidates(self) -> None:
         """Name-and-address candidates for every customer not known by its external ID."""
