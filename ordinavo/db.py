@@ -98,8 +98,9 @@ def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) ->
     """Insert new rows and give each instance its primary key, like `bulk_create`.
 
     On PostgreSQL, from COPY_FROM_ROWS rows on, the keys are drawn from the table's sequence in
-    one query and the rows sent with COPY: Django's bulk_create compiles and adapts every value of an INSERT in Python,
-    which was most of an import's time (bench/import_throughput.py). Elsewhere, bulk_create.
+    one query and the rows sent with COPY: Django's bulk_create compiles and adapts every value
+    of an INSERT in Python, which was most of an import's time (bench/import_throughput.py).
+    Elsewhere, and for fewer rows, bulk_create.
     """
     if not instances:
         return

@@ -187,6 +187,16 @@ class TargetBatchImportView(ImportView):
     kind = ImportJobKind.BATCH
     endpoint = "inbound/targets/batch"
 
+    def get_permissions(self):
+        if self.request is not None and self.request.method == "GET":
+            return [permission() for permission in TargetDetailView.permission_classes]
+        return super().get_permissions()
+
+    @extend_schema(exclude=True)  # documented as GET inbound/targets/{externalId}
+    def get(self, request: Request) -> Response:
+        """"batch" is an externalId like any other: GET reads that target back."""
+        return TargetDetailView().get(request, external_id="batch")
+
     def items_from(self, data: Any) -> list[ItemInput]:
         if not isinstance(data, dict) or not isinstance(data.get("items"), list):
             raise ParseError('The request body must be a JSON object {"items": [...]}.')

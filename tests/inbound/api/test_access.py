@@ -153,3 +153,16 @@ def test_schema_and_docs_are_served_without_a_key(db):
     }
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_a_target_whose_external_id_is_batch_can_be_read_back(make_caller):
+    owner = make_caller(scopes=["inbound.targets.write"])  # no batch scope
+    stranger = make_caller()
+    owner.post("inbound/targets", {**MINIMAL_TARGET, "externalId": "batch"})
+
+    response = owner.get("inbound/targets/batch")
+
+    assert response.status_code == 200
+    assert response.json()["externalId"] == "batch"
+    assert _is_problem(stranger.get("inbound/targets/batch"), 404)
+    assert _is_problem(owner.post("inbound/targets/batch", {"items": [MINIMAL_TARGET]}), 403)
