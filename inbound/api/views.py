@@ -194,7 +194,7 @@ class TargetBatchImportView(ImportView):
 
     @extend_schema(exclude=True)  # documented as GET inbound/targets/{externalId}
     def get(self, request: Request) -> Response:
-        """"batch" is an externalId like any other: GET reads that target back."""
+        """ "batch" is an externalId like any other: GET reads that target back."""
         return TargetDetailView().get(request, external_id="batch")
 
     def items_from(self, data: Any) -> list[ItemInput]:
