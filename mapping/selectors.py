@@ -14,8 +14,13 @@ from tenants.models import Tenant
 from .matching import Party
 
 CANDIDATES_PER_NAME = 10
-# pg_trgm similarity a name needs to be fetched at all; scoring decides the rest.
+# pg_trgm similarity a name needs to be fetched among the customers at the party's postal code;
+# scoring decides the rest.
 TRIGRAM_THRESHOLD = 0.35
+# The same, for a party without a postal code: a similar name anywhere in the tenant (the pg_trgm
+# GIN). Cheaper than 0.35 at a million customers (fewer rows to recheck), nearly the same recall
+# (bench/candidate_lookup.py, threshold sweep).
+TENANT_WIDE_THRESHOLD = 0.5
 ADVISORY_LOCK_NAMESPACE = 0x4F52  # "OR": keeps these locks apart from anyone else's
 
 
@@ -26,26 +31,100 @@ class CandidateSet:
     parties_by_index: dict[int, dict[int, list[Party]]] = field(default_factory=dict)
 
 
-def _ids_by_trigram(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, set[int]]:
+# One statement for the whole batch; per name, three lookups, each with its own LIMIT:
+# * the same normalized name anywhere in the tenant (btree customers_customer_tenant_norm): a
+#   customer that moved is found under its name wherever it is now;
+# * a similar name (typos, words added or dropped) among the customers with a location at the
+#   party's postal code (btree customers_location_address, a few hundred rows even at a million
+#   customers);
+# * only for a party without a postal code, and only when no customer has its very name: a similar
+#   name anywhere in the tenant (the pg_trgm GIN). This is the expensive search (tens of ms at a
+#   million customers), so a party with a postal code does not pay it: a customer that moved
+#   *and* is written differently is then found only by its e-mail or new address.
+# Locations keep the postal code as it was sent ("3014 GK", "M1 1AE"), a party has it normalized
+# ("3014GK"): the spellings of the party's code are looked up (`_postal_code_spellings`).
+# `::bigint`: btree_gin's int8 class has no bigint = integer operator, and without the cast the
+# GIN cannot use its tenant column.
+_BY_NAME_SQL = """
+    SELECT q.idx, found.id
+    FROM unnest(
+        %(names)s::text[], %(indexes)s::int[], %(postal_codes)s::text[],
+        %(spelling_1)s::text[], %(spelling_2)s::text[], %(spelling_3)s::text[]
+    ) AS q(name, idx, postal_code, spelling_1, spelling_2, spelling_3)
+    CROSS JOIN LATERAL (
+        (
+            SELECT c.id FROM customers_customer c
+            WHERE c.tenant_id = %(tenant)s::bigint AND c.normalized_name = q.name
+            ORDER BY c.id
+            LIMIT %(limit)s
+        )
+        UNION
+        (
+            SELECT c.id
+            FROM (
+                SELECT DISTINCT l.customer_id FROM customers_location l
+                WHERE q.postal_code <> ''
+                  AND l.tenant_id = %(tenant)s::bigint
+                  AND l.postal_code IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
+            ) AS here
+            -- LIMIT 1 (of a primary key) keeps this a lookup per location's customer: else, on a
+            -- small table, the planner may compute the similarity for every customer instead.
+            CROSS JOIN LATERAL (
+                SELECT c.id, c.normalized_name FROM customers_customer c
+                WHERE c.id = here.customer_id AND c.tenant_id = %(tenant)s::bigint
+                LIMIT 1
+            ) AS c
+            WHERE similarity(c.normalized_name, q.name) >= %(threshold)s
+            ORDER BY similarity(c.normalized_name, q.name) DESC, c.id
+            LIMIT %(limit)s
+        )
+        UNION
+        (
+            SELECT c.id FROM customers_customer c
+            WHERE q.postal_code = ''
+              AND c.tenant_id = %(tenant)s::bigint AND c.normalized_name %% q.name
+              AND NOT EXISTS (
+                  SELECT FROM customers_customer e
+                  WHERE e.tenant_id = %(tenant)s::bigint AND e.normalized_name = q.name
+              )
+            ORDER BY similarity(c.normalized_name, q.name) DESC, c.id
+            LIMIT %(limit)s
+        )
+    ) AS found
+"""
+
+
+def _postal_code_spellings(code: str) -> tuple[str, str, str]:
+    """How else a location may store what normalize_postal_code made `code`: with the space of
+    British, Dutch, Swedish, Czech... codes back, or a German code without its leading zero.
+    Always three (a fixed number of columns in the statement), "" for none."""
+    with_space = [f"{code[:-cut]} {code[-cut:]}" if len(code) > cut else "" for cut in (3, 2)]
+    zero = code[1:] if len(code) == 5 and code.isdigit() and code.startswith("0") else ""
+    return with_space[0], with_space[1], zero
+
+
+def _ids_by_name(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, set[int]]:
+    """Customer ids per item by name (PostgreSQL): see _BY_NAME_SQL. One or two statements."""
     indexes = [i for i, p in wanted.items() if p.name]
     if not indexes:
         return {}
-    sql = """
-        SELECT q.idx, c.id
-        FROM unnest(%s::text[], %s::int[]) AS q(name, idx)
-        CROSS JOIN LATERAL (
-            SELECT id FROM customers_customer
-            WHERE tenant_id = %s AND normalized_name %% q.name
-            ORDER BY similarity(normalized_name, q.name) DESC, id
-            LIMIT %s
-        ) AS c
-    """
+    params = {
+        "names": [wanted[i].name for i in indexes],
+        "indexes": indexes,
+        "postal_codes": [wanted[i].postal_code for i in indexes],
+        **{
+            f"spelling_{n + 1}": [_postal_code_spellings(wanted[i].postal_code)[n] for i in indexes]
+            for n in range(3)
+        },
+        "tenant": tenant.pk,
+        "limit": CANDIDATES_PER_NAME,
+        "threshold": TRIGRAM_THRESHOLD,
+    }
     found: dict[int, set[int]] = defaultdict(set)
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [TRIGRAM_THRESHOLD])
-        cursor.execute(
-            sql, [[wanted[i].name for i in indexes], indexes, tenant.pk, CANDIDATES_PER_NAME]
-        )
+        if not all(params["postal_codes"]):  # `%` takes its threshold from the setting
+            cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [TENANT_WIDE_THRESHOLD])
+        cursor.execute(_BY_NAME_SQL, params)
         for index, customer_id in cursor.fetchall():
             found[index].add(customer_id)
     return found
@@ -65,10 +144,11 @@ def _ids_by_exact_name(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, se
 
 
 def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:
-    """Customers that might be the incoming ones: similar name (trigram on PostgreSQL), the same
-    normalized address, or the same e-mail. A fixed number of queries for any batch."""
+    """Customers that might be the incoming ones: the same or a similar name (see _BY_NAME_SQL;
+    on SQLite the same name only), the same normalized address, or the same e-mail. A fixed
+    number of queries for any batch."""
     if connection.vendor == "postgresql":
-        ids_by_index = _ids_by_trigram(tenant, parties)
+        ids_by_index = _ids_by_name(tenant, parties)
     else:
         ids_by_index = _ids_by_exact_name(tenant, parties)
     ids_by_index = defaultdict(set, ids_by_index)
