@@ -23,10 +23,10 @@ warm-up calls, one `customer_candidates(parties={0: party})` call at a time insi
 whether the customer a variant was made from is a candidate, and what `mapping.matching.decide`
 would do with the candidates. Latency is given as wall time and as CPU time (this thread plus the
 PostgreSQL backend, from /proc): on a shared machine the second is what a call costs. Then one
-bulk call with all 500 parties, EXPLAIN (ANALYZE, BUFFERS) of the selector's name statement for a
-party with and one without a postal code, a similarity-threshold sweep of the tenant-wide trigram
-search (what a party without a postal code gets), and whether the GIN's btree_gin tenant column is
-used.
+bulk call with all 500 parties, EXPLAIN (ANALYZE, BUFFERS) of the selector's candidate
+statement for a party with and one without a postal code, a similarity-threshold sweep of the
+tenant-wide trigram search (what a party without a postal code gets), and whether the GIN's
+btree_gin tenant column is used.
 
 Only the standard library, psycopg and the project's own venv are used (no new dependencies).
 A missed target is a measurement, not a failure; the exit code is non-zero only when the
@@ -1135,7 +1135,7 @@ def query_kind(statement: str) -> str:
     if s.startswith("set local"):
         return "set threshold"
     if "similarity" in s or "unnest" in s:
-        return "names (trigram)"
+        return "candidate ids (name, address, e-mail)"
     if '"customers_location"' in s and '"street_key" =' in s:
         return "address blocking"
     if '"customers_customer"' in s and '"email" in' in s:
@@ -1301,10 +1301,11 @@ def explain(statements: list[tuple[str, Sequence]]) -> list[str]:
 
 
 def selector_statements(tenant: Tenant, party: Party) -> list[tuple]:
-    """The statements the selector runs to look up one party's name ([SET LOCAL,] the lookup)."""
+    """The statements the selector runs to find one party's candidate ids ([SET LOCAL,] the
+    lookup by name, address and e-mail)."""
     log = QueryLog()
     with log.active(), transaction.atomic():
-        selectors._ids_by_name(tenant, {0: party})
+        selectors._ids_by_sql(tenant, {0: party})
     return [(statement, params) for _, statement, params, _ in log.entries]
 
 
@@ -1469,8 +1470,9 @@ def main() -> int:
         print()
         for lk in (typical, bare):
             print_plan(
-                f"EXPLAIN (ANALYZE, BUFFERS) of the selector's name statement for {lk.raw_name!r} "
-                f"(normalized {lk.party.name!r}, postal code {lk.party.postal_code or 'none'}):",
+                "EXPLAIN (ANALYZE, BUFFERS) of the selector's candidate statement for "
+                f"{lk.raw_name!r} (normalized {lk.party.name!r}, postal code "
+                f"{lk.party.postal_code or 'none'}):",
                 explain(selector_statements(tenant, lk.party)),
             )
         print()

@@ -31,7 +31,9 @@ class CandidateSet:
     parties_by_index: dict[int, dict[int, list[Party]]] = field(default_factory=dict)
 
 
-# One statement for the whole batch; per name, three lookups, each with its own LIMIT:
+# One statement for the whole batch (PostgreSQL); per party, the customers
+# * at its address (same postal code and street key) and with its e-mail address, all of them;
+# and by name, each lookup with its own LIMIT:
 # * the same normalized name anywhere in the tenant (btree customers_customer_tenant_norm): a
 #   customer that moved is found under its name wherever it is now;
 # * a similar name (typos, words added or dropped) among the customers with a location at the
@@ -43,18 +45,35 @@ class CandidateSet:
 #   *and* is written differently is then found only by its e-mail or new address.
 # Locations keep the postal code as it was sent ("3014 GK", "M1 1AE"), a party has it normalized
 # ("3014GK"): the spellings of the party's code are looked up (`_postal_code_spellings`).
+# The SET LOCAL of the trigram threshold before it makes two statements when a party has no
+# postal code.
 # `::bigint`: btree_gin's int8 class has no bigint = integer operator, and without the cast the
 # GIN cannot use its tenant column.
-_BY_NAME_SQL = """
+_CANDIDATES_SQL = """
     SELECT q.idx, found.id
     FROM unnest(
-        %(names)s::text[], %(indexes)s::int[], %(postal_codes)s::text[],
-        %(spelling_1)s::text[], %(spelling_2)s::text[], %(spelling_3)s::text[]
-    ) AS q(name, idx, postal_code, spelling_1, spelling_2, spelling_3)
+        %(indexes)s::int[], %(names)s::text[], %(postal_codes)s::text[],
+        %(spelling_1)s::text[], %(spelling_2)s::text[], %(spelling_3)s::text[],
+        %(street_keys)s::text[], %(emails)s::text[]
+    ) AS q(idx, name, postal_code, spelling_1, spelling_2, spelling_3, street_key, email)
     CROSS JOIN LATERAL (
         (
+            SELECT l.customer_id AS id FROM customers_location l
+            WHERE q.street_key <> ''
+              AND l.tenant_id = %(tenant)s::bigint
+              AND l.postal_code IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
+              AND l.street_key = q.street_key
+        )
+        UNION
+        (
             SELECT c.id FROM customers_customer c
-            WHERE c.tenant_id = %(tenant)s::bigint AND c.normalized_name = q.name
+            WHERE q.email <> '' AND c.tenant_id = %(tenant)s::bigint AND c.email = q.email
+        )
+        UNION
+        (
+            SELECT c.id FROM customers_customer c
+            WHERE q.name <> ''
+              AND c.tenant_id = %(tenant)s::bigint AND c.normalized_name = q.name
             ORDER BY c.id
             LIMIT %(limit)s
         )
@@ -63,7 +82,7 @@ _BY_NAME_SQL = """
             SELECT c.id
             FROM (
                 SELECT DISTINCT l.customer_id FROM customers_location l
-                WHERE q.postal_code <> ''
+                WHERE q.name <> '' AND q.postal_code <> ''
                   AND l.tenant_id = %(tenant)s::bigint
                   AND l.postal_code IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
             ) AS here
@@ -81,7 +100,7 @@ _BY_NAME_SQL = """
         UNION
         (
             SELECT c.id FROM customers_customer c
-            WHERE q.postal_code = ''
+            WHERE q.name <> '' AND q.postal_code = ''
               AND c.tenant_id = %(tenant)s::bigint AND c.normalized_name %% q.name
               AND NOT EXISTS (
                   SELECT FROM customers_customer e
@@ -103,56 +122,37 @@ def _postal_code_spellings(code: str) -> tuple[str, str, str]:
     return with_space[0], with_space[1], zero
 
 
-def _ids_by_name(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, set[int]]:
-    """Customer ids per item by name (PostgreSQL): see _BY_NAME_SQL. One or two statements."""
-    indexes = [i for i, p in wanted.items() if p.name]
+def _ids_by_sql(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]]:
+    """Candidate customer ids per item (PostgreSQL): see _CANDIDATES_SQL."""
+    indexes = list(parties)
     if not indexes:
         return {}
+    wanted = [parties[i] for i in indexes]
+    spellings = [_postal_code_spellings(p.postal_code) for p in wanted]
     params = {
-        "names": [wanted[i].name for i in indexes],
         "indexes": indexes,
-        "postal_codes": [wanted[i].postal_code for i in indexes],
-        **{
-            f"spelling_{n + 1}": [_postal_code_spellings(wanted[i].postal_code)[n] for i in indexes]
-            for n in range(3)
-        },
+        "names": [p.name for p in wanted],
+        "postal_codes": [p.postal_code for p in wanted],
+        **{f"spelling_{n + 1}": [s[n] for s in spellings] for n in range(3)},
+        "street_keys": [p.street.replace(" ", "") if p.has_address else "" for p in wanted],
+        "emails": [p.email for p in wanted],
         "tenant": tenant.pk,
         "limit": CANDIDATES_PER_NAME,
         "threshold": TRIGRAM_THRESHOLD,
     }
     found: dict[int, set[int]] = defaultdict(set)
     with connection.cursor() as cursor:
-        if not all(params["postal_codes"]):  # `%` takes its threshold from the setting
+        if any(p.name and not p.postal_code for p in wanted):  # `%`: threshold from the setting
             cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [TENANT_WIDE_THRESHOLD])
-        cursor.execute(_BY_NAME_SQL, params)
+        cursor.execute(_CANDIDATES_SQL, params)
         for index, customer_id in cursor.fetchall():
             found[index].add(customer_id)
     return found
 
 
-def _ids_by_exact_name(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, set[int]]:
-    """SQLite has no trigram index: the simple fallback is the exact normalized name."""
-    by_name: dict[str, set[int]] = defaultdict(set)
-    names = {p.name for p in wanted.values() if p.name}
-    for customer_id, name in (
-        Customer.objects.for_tenant(tenant)
-        .filter(normalized_name__in=names)
-        .values_list("id", "normalized_name")
-    ):
-        by_name[name].add(customer_id)
-    return {i: set(by_name.get(p.name, ())) for i, p in wanted.items()}
-
-
-def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:
-    """Customers that might be the incoming ones: the same or a similar name (see _BY_NAME_SQL;
-    on SQLite the same name only), the same normalized address, or the same e-mail. A fixed
-    number of queries for any batch."""
-    if connection.vendor == "postgresql":
-        ids_by_index = _ids_by_name(tenant, parties)
-    else:
-        ids_by_index = _ids_by_exact_name(tenant, parties)
-    ids_by_index = defaultdict(set, ids_by_index)
-
+def _ids_by_orm(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]]:
+    """The same on SQLite, which has no trigram index: the same normalized name only."""
+    ids_by_index = defaultdict(set, _ids_by_exact_name(tenant, parties))
     # Every item at an address, not only the last one: a batch often has several jobs there.
     addresses: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, party in parties.items():
@@ -181,6 +181,30 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
         ):
             for index in emails.get(email.casefold(), ()):
                 ids_by_index[index].add(customer_id)
+    return ids_by_index
+
+
+def _ids_by_exact_name(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, set[int]]:
+    """SQLite has no trigram index: the simple fallback is the exact normalized name."""
+    by_name: dict[str, set[int]] = defaultdict(set)
+    names = {p.name for p in wanted.values() if p.name}
+    for customer_id, name in (
+        Customer.objects.for_tenant(tenant)
+        .filter(normalized_name__in=names)
+        .values_list("id", "normalized_name")
+    ):
+        by_name[name].add(customer_id)
+    return {i: set(by_name.get(p.name, ())) for i, p in wanted.items()}
+
+
+def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:
+    """Customers that might be the incoming ones: the same or a similar name (see
+    _CANDIDATES_SQL; on SQLite the same name only), the same normalized address, or the same
+    e-mail. A fixed number of queries for any batch."""
+    if connection.vendor == "postgresql":
+        ids_by_index = _ids_by_sql(tenant, parties)
+    else:
+        ids_by_index = _ids_by_orm(tenant, parties)
 
     all_ids = set().union(*ids_by_index.values()) if ids_by_index else set()
     result = CandidateSet()

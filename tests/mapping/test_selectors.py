@@ -148,3 +148,25 @@ def test_the_query_count_does_not_grow_with_the_batch():
         return len(captured)
 
     assert queries(10) == queries(500)
+
+
+def test_customers_at_the_same_address_or_with_the_same_e_mail_are_candidates():
+    tenant = TenantFactory()
+    neighbour = _customer(tenant, "Nordsee Feinkost GmbH", street="Hachestraße 12")
+    _customer(tenant, "Rüttenscheider Bäckerei GmbH", street="Hachestraße 14a")  # same street
+    mailed = _customer(tenant, "Apotheke am Markt OHG", postal_code="80331")
+    mailed.email = "info@apotheke-am-markt.de"
+    mailed.save()
+
+    found = customer_candidates(
+        tenant=tenant,
+        parties={
+            0: Party.of(name="Metzgerei Stutz", street="Hachestr. 12", postal_code="45127"),
+            1: Party.of(name="Metzgerei Stutz", email="INFO@apotheke-am-markt.de"),
+            2: Party.of(name="Schreinerei Holz", street="Hachestraße 12", postal_code="45127"),
+        },
+    )
+
+    assert set(found.parties_by_index[0]) >= {neighbour.pk}
+    assert set(found.parties_by_index[1]) == {mailed.pk}
+    assert set(found.parties_by_index[0]) == set(found.parties_by_index[2])
