@@ -3,6 +3,7 @@
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import permutations
 
 from django.db import connection
 from django.db.models import Q
@@ -34,12 +35,14 @@ class CandidateSet:
 # One statement for the whole batch (PostgreSQL); per party, the customers
 # * at its address (same postal code and street key) and with its e-mail address, all of them;
 # and by name, each lookup with its own LIMIT:
-# * the same normalized name anywhere in the tenant (btree customers_customer_tenant_norm): a
-#   customer that moved is found under its name wherever it is now;
+# * the same normalized name anywhere in the tenant (btree customers_customer_tenant_norm), also
+#   with its two or three words in another order ("Weber, Anna" is "Anna Weber"): a customer that
+#   moved is found under its name wherever it is now;
 # * a similar name (typos, words added or dropped) among the customers with a location at the
 #   party's postal code (btree customers_location_address, a few hundred rows even at a million
 #   customers);
-# * only for a party without a postal code, and only when no customer has its very name: a similar
+# * only for a party without a postal code, and only when no customer has its very name (in any
+#   word order): a similar
 #   name anywhere in the tenant (the pg_trgm GIN). This is the expensive search (tens of ms at a
 #   million customers), so a party with a postal code does not pay it: a customer that moved
 #   *and* is written differently is then found only by its e-mail or new address.
@@ -52,10 +55,12 @@ class CandidateSet:
 _CANDIDATES_SQL = """
     SELECT q.idx, found.id
     FROM unnest(
-        %(indexes)s::int[], %(names)s::text[], %(postal_codes)s::text[],
+        %(indexes)s::int[], %(names)s::text[], %(word_orders)s::text[], %(postal_codes)s::text[],
         %(spelling_1)s::text[], %(spelling_2)s::text[], %(spelling_3)s::text[],
         %(street_keys)s::text[], %(emails)s::text[]
-    ) AS q(idx, name, postal_code, spelling_1, spelling_2, spelling_3, street_key, email)
+    ) AS q(
+        idx, name, word_orders, postal_code, spelling_1, spelling_2, spelling_3, street_key, email
+    )
     CROSS JOIN LATERAL (
         (
             SELECT l.customer_id AS id FROM customers_location l
@@ -73,7 +78,8 @@ _CANDIDATES_SQL = """
         (
             SELECT c.id FROM customers_customer c
             WHERE q.name <> ''
-              AND c.tenant_id = %(tenant)s::bigint AND c.normalized_name = q.name
+              AND c.tenant_id = %(tenant)s::bigint
+              AND c.normalized_name = ANY(string_to_array(q.word_orders, '|'))
             ORDER BY c.id
             LIMIT %(limit)s
         )
@@ -104,7 +110,8 @@ _CANDIDATES_SQL = """
               AND c.tenant_id = %(tenant)s::bigint AND c.normalized_name %% q.name
               AND NOT EXISTS (
                   SELECT FROM customers_customer e
-                  WHERE e.tenant_id = %(tenant)s::bigint AND e.normalized_name = q.name
+                  WHERE e.tenant_id = %(tenant)s::bigint
+                    AND e.normalized_name = ANY(string_to_array(q.word_orders, '|'))
               )
             ORDER BY similarity(c.normalized_name, q.name) DESC, c.id
             LIMIT %(limit)s
@@ -122,6 +129,15 @@ def _postal_code_spellings(code: str) -> tuple[str, str, str]:
     return with_space[0], with_space[1], zero
 
 
+def _word_orders(name: str) -> str:
+    """The name and, for two or three words, every other order of them, "|"-separated (a
+    normalized name has no punctuation)."""
+    words = name.split()
+    if not 2 <= len(words) <= 3:
+        return name
+    return "|".join(dict.fromkeys(" ".join(order) for order in permutations(words)))
+
+
 def _ids_by_sql(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]]:
     """Candidate customer ids per item (PostgreSQL): see _CANDIDATES_SQL."""
     indexes = list(parties)
@@ -132,6 +148,7 @@ def _ids_by_sql(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]
     params = {
         "indexes": indexes,
         "names": [p.name for p in wanted],
+        "word_orders": [_word_orders(p.name) for p in wanted],
         "postal_codes": [p.postal_code for p in wanted],
         **{f"spelling_{n + 1}": [s[n] for s in spellings] for n in range(3)},
         "street_keys": [p.street.replace(" ", "") if p.has_address else "" for p in wanted],
@@ -185,16 +202,20 @@ def _ids_by_orm(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]
 
 
 def _ids_by_exact_name(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, set[int]]:
-    """SQLite has no trigram index: the simple fallback is the exact normalized name."""
+    """SQLite has no trigram index: the simple fallback is the exact normalized name (in any
+    word order, as on PostgreSQL)."""
+    orders = {p.name: _word_orders(p.name).split("|") for p in wanted.values() if p.name}
     by_name: dict[str, set[int]] = defaultdict(set)
-    names = {p.name for p in wanted.values() if p.name}
     for customer_id, name in (
         Customer.objects.for_tenant(tenant)
-        .filter(normalized_name__in=names)
+        .filter(normalized_name__in={n for names in orders.values() for n in names})
         .values_list("id", "normalized_name")
     ):
         by_name[name].add(customer_id)
-    return {i: set(by_name.get(p.name, ())) for i, p in wanted.items()}
+    return {
+        i: set().union(*(by_name.get(n, ()) for n in orders.get(p.name, ())))
+        for i, p in wanted.items()
+    }
 
 
 def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:

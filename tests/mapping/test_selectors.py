@@ -43,6 +43,16 @@ def test_the_same_name_in_another_postal_code_is_a_candidate():
     assert found == {moved.pk}
 
 
+def test_the_same_words_in_another_order_in_another_postal_code_are_a_candidate():
+    tenant = TenantFactory()
+    moved = _customer(tenant, "Anna Weber", postal_code="80331")
+    _customer(tenant, "Anna Webers", postal_code="10115")  # similar, elsewhere: not a candidate
+
+    found = _candidates(tenant, name="Weber, Anna", street="Hachestraße 1", postal_code="45127")
+
+    assert found == {moved.pk}
+
+
 @pytest.mark.postgres
 def test_a_typo_in_the_name_is_a_candidate_at_the_same_postal_code():
     tenant = TenantFactory()
