@@ -19,14 +19,14 @@ COPY, the secondary indexes dropped during the load and rebuilt afterwards, then
 Then, for 500 incoming parties (variants of existing customers: typos, other legal forms and
 spellings, at a known location, a new site or without an address; and new names), after 50
 warm-up calls, one `customer_candidates(parties={0: party})` call at a time inside
-`transaction.atomic()`, with the selector's name lookup as it is ("current") and as proposed
-("proposed", the rest of the selector unchanged), alternating which goes first: p50/p95/p99/max
-against the 20 ms target, the time per query, whether the customer a variant was made from is a
-candidate, and what `mapping.matching.decide` would do with the candidates. Latency is given as
-wall time and as CPU time (this thread plus the PostgreSQL backend, from /proc): on a shared
-machine the second is what a call costs. Then one bulk call with all 500 parties, EXPLAIN
-(ANALYZE, BUFFERS) of the trigram statement and of the proposed one, a similarity-threshold
-sweep, and whether the GIN's btree_gin tenant column is used.
+`transaction.atomic()`: p50/p95/p99/max and p95 against the 20 ms target, the time per query,
+whether the customer a variant was made from is a candidate, and what `mapping.matching.decide`
+would do with the candidates. Latency is given as wall time and as CPU time (this thread plus the
+PostgreSQL backend, from /proc): on a shared machine the second is what a call costs. Then one
+bulk call with all 500 parties, EXPLAIN (ANALYZE, BUFFERS) of the selector's candidate
+statement for a party with and one without a postal code, a similarity-threshold sweep of the
+tenant-wide trigram search (what a party without a postal code gets), and whether the GIN's
+btree_gin tenant column is used.
 
 Only the standard library, psycopg and the project's own venv are used (no new dependencies).
 A missed target is a measurement, not a failure; the exit code is non-zero only when the
@@ -43,7 +43,7 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TypeVar
@@ -1135,7 +1135,7 @@ def query_kind(statement: str) -> str:
     if s.startswith("set local"):
         return "set threshold"
     if "similarity" in s or "unnest" in s:
-        return "names (trigram)"
+        return "candidate ids (name, address, e-mail)"
     if '"customers_location"' in s and '"street_key" =' in s:
         return "address blocking"
     if '"customers_customer"' in s and '"email" in' in s:
@@ -1168,126 +1168,12 @@ class QueryLog:
             yield self
 
 
-# --- the selector as it is, and the proposal ---------------------------------------------------
-
-CURRENT_IDS_BY_TRIGRAM = selectors._ids_by_trigram
-
-# Proposed for mapping/selectors.py (the diff in the report is this function). A name is looked
-# up three ways in one statement, each with its own LIMIT:
-# * the same normalized name anywhere in the tenant (btree customers_customer_tenant_norm);
-# * a similar name among the customers at the party's postal code (a few hundred rows through
-#   customers_location_address, so the low floor of today costs nothing);
-# * only when the party has no postal code: a similar name anywhere (the pg_trgm GIN, as today;
-#   the expensive part, now paid only by parties without an address).
-# `::bigint` lets the GIN use its btree_gin tenant column: btree_gin's int8 class has no
-# bigint = integer operator, and Django sends the tenant id as an integer literal.
-# Today's threshold for both searches: at 0.7 the address-less typos became duplicates.
-PROPOSED_THRESHOLD = 0.35
-PROPOSED_SQL = """
-    SELECT q.idx, found.id
-    FROM unnest(%(names)s::text[], %(indexes)s::int[], %(postal_codes)s::text[])
-        AS q(name, idx, postal_code)
-    CROSS JOIN LATERAL (
-        (
-            SELECT c.id FROM customers_customer c
-            WHERE c.tenant_id = %(tenant)s::bigint AND c.normalized_name = q.name
-            ORDER BY c.id
-            LIMIT %(limit)s
-        )
-        UNION
-        (
-            SELECT c.id
-            FROM customers_location l
-            JOIN customers_customer c ON c.id = l.customer_id
-            WHERE q.postal_code <> ''
-              AND l.tenant_id = %(tenant)s::bigint AND l.postal_code = q.postal_code
-              AND c.tenant_id = %(tenant)s::bigint
-              AND similarity(c.normalized_name, q.name) >= %(threshold)s
-            ORDER BY similarity(c.normalized_name, q.name) DESC, c.id
-            LIMIT %(limit)s
-        )
-        UNION
-        (
-            SELECT c.id FROM customers_customer c
-            WHERE q.postal_code = ''
-              AND c.tenant_id = %(tenant)s::bigint AND c.normalized_name %% q.name
-            ORDER BY similarity(c.normalized_name, q.name) DESC, c.id
-            LIMIT %(limit)s
-        )
-    ) AS found
-"""
+# --- the selector's statements ---------------------------------------------------------------
 
 
-def proposed_ids_by_trigram(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, set[int]]:
-    indexes = [i for i, p in wanted.items() if p.name]
-    if not indexes:
-        return {}
-    params = {
-        "names": [wanted[i].name for i in indexes],
-        "indexes": indexes,
-        "postal_codes": [wanted[i].postal_code for i in indexes],
-        "tenant": tenant.pk,
-        "limit": selectors.CANDIDATES_PER_NAME,
-        "threshold": PROPOSED_THRESHOLD,
-    }
-    found: dict[int, set[int]] = defaultdict(set)
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [PROPOSED_THRESHOLD])
-        cursor.execute(PROPOSED_SQL, params)
-        for index, customer_id in cursor.fetchall():
-            found[index].add(customer_id)
-    return found
-
-
-# The trade-off, measured too: the proposal plus a search anywhere for parties that have a
-# postal code, at a threshold that keeps the GIN scan cheaper (a second statement: `%` has one
-# threshold per statement). It finds more customers at a new site under a changed name.
-ANYWHERE_THRESHOLD = 0.7
-
-
-def proposed_and_anywhere(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, set[int]]:
-    found = proposed_ids_by_trigram(tenant, wanted)
-    indexes = [i for i, p in wanted.items() if p.name and p.postal_code]
-    if indexes:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [ANYWHERE_THRESHOLD])
-            cursor.execute(
-                """
-                SELECT q.idx, c.id
-                FROM unnest(%s::text[], %s::int[]) AS q(name, idx)
-                CROSS JOIN LATERAL (
-                    SELECT id FROM customers_customer
-                    WHERE tenant_id = %s::bigint AND normalized_name %% q.name
-                    ORDER BY similarity(normalized_name, q.name) DESC, id
-                    LIMIT %s
-                ) AS c
-                """,
-                [[wanted[i].name for i in indexes], indexes, tenant.pk, 10],
-            )
-            for index, customer_id in cursor.fetchall():
-                found[index].add(customer_id)
-    return found
-
-
-VARIANTS = {
-    "current": CURRENT_IDS_BY_TRIGRAM,
-    "proposed": proposed_ids_by_trigram,
-    f"+any{ANYWHERE_THRESHOLD}": proposed_and_anywhere,
-}
-
-
-@contextlib.contextmanager
-def trigram_stage(function: Callable) -> Iterator[None]:
-    """customer_candidates with another name lookup; everything else stays the selector's."""
-    selectors._ids_by_trigram = function
-    try:
-        yield
-    finally:
-        selectors._ids_by_trigram = CURRENT_IDS_BY_TRIGRAM
-
-
-def trigram_sql(tenant_cast: bool = False) -> str:
-    """The selector's trigram statement (the query _ids_by_trigram runs, for one name)."""
+def trigram_sql(tenant_cast: bool = True) -> str:
+    """The tenant-wide trigram search of the selector (for a party without a postal code), for one
+    name; without the cast as the selector wrote it before (see `small_tenant`)."""
     tenant = "%(tenant)s::bigint" if tenant_cast else "%(tenant)s"
     return f"""
         SELECT id, normalized_name FROM customers_customer
@@ -1308,7 +1194,10 @@ class Run:
 
 def outcome(lookup: Lookup, candidates: dict[int, list[Party]], policy: dict) -> str:
     """What the engine would do with these candidates, judged by where the party came from."""
-    decision = decide(lookup.party, candidates, **policy)
+    try:
+        decision = decide(lookup.party, candidates, **policy)
+    except Exception as exc:  # the matcher's bug, not the lookup's: counted, not fatal
+        return f"decide() raised {type(exc).__name__}: {exc}"[:38]
     ids = {c.record_id for c in decision.candidates}
     if lookup.origin is None:
         if decision.link:
@@ -1328,38 +1217,33 @@ def outcome(lookup: Lookup, candidates: dict[int, list[Party]], policy: dict) ->
 
 
 def measure(tenant: Tenant, lookups: list[Lookup], warmup: list[Lookup], clock: Clock) -> dict:
-    """Every variant for every lookup, one party per call, alternating which goes first."""
+    """Every lookup, one party per call."""
     policy = {
         "threshold": MAPPING_POLICY_DEFAULTS["name_match_threshold"],
         "margin": MAPPING_POLICY_DEFAULTS["name_match_margin"],
     }
     for lookup in warmup:
-        for function in VARIANTS.values():
-            with trigram_stage(function), transaction.atomic():
-                customer_candidates(tenant=tenant, parties={0: lookup.party})
-    runs = {name: Run() for name in VARIANTS}
+        with transaction.atomic():
+            customer_candidates(tenant=tenant, parties={0: lookup.party})
+    run = Run()
     log = QueryLog()
     with log.active():
-        for k, lookup in enumerate(lookups):
-            order = list(VARIANTS.items())
-            for name, function in order if k % 2 else order[::-1]:
-                run = runs[name]
-                log.entries.clear()
-                with trigram_stage(function), transaction.atomic(), clock(run.timings):
-                    result = customer_candidates(tenant=tenant, parties={0: lookup.party})
-                for kind, _, _, seconds in log.entries:
-                    run.per_kind[kind] += seconds
-                run.foreign += sum(c.tenant_id != tenant.pk for c in result.customers.values())
-                candidates = result.parties_by_index.get(0, {})
-                run.found.append(set(candidates))
-                run.decisions.append(outcome(lookup, candidates, policy))
-    return runs
+        for lookup in lookups:
+            log.entries.clear()
+            with transaction.atomic(), clock(run.timings):
+                result = customer_candidates(tenant=tenant, parties={0: lookup.party})
+            for kind, _, _, seconds in log.entries:
+                run.per_kind[kind] += seconds
+            run.foreign += sum(c.tenant_id != tenant.pk for c in result.customers.values())
+            candidates = result.parties_by_index.get(0, {})
+            run.found.append(set(candidates))
+            run.decisions.append(outcome(lookup, candidates, policy))
+    return {"shipped": run}
 
 
 def report_runs(runs: dict[str, Run], lookups: list[Lookup]) -> None:
-    for name, run in runs.items():
-        label = f"customer_candidates, one party per call, trigram stage = {name}"
-        print(run.timings.line(label, TARGET_P95_MS))
+    for run in runs.values():
+        print(run.timings.line("customer_candidates, one party per call", TARGET_P95_MS))
         total = sum(run.per_kind.values())
         parts = sorted(run.per_kind.items(), key=lambda kv: -kv[1])
         print(
@@ -1416,11 +1300,12 @@ def explain(statements: list[tuple[str, Sequence]]) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def selector_statements(tenant: Tenant, party: Party, function: Callable) -> list[tuple]:
-    """The statements `function` runs to look up one party's name (SET LOCAL, the lookup)."""
+def selector_statements(tenant: Tenant, party: Party) -> list[tuple]:
+    """The statements the selector runs to find one party's candidate ids ([SET LOCAL,] the
+    lookup by name, address and e-mail)."""
     log = QueryLog()
-    with trigram_stage(function), log.active(), transaction.atomic():
-        selectors._ids_by_trigram(tenant, {0: party})
+    with log.active(), transaction.atomic():
+        selectors._ids_by_sql(tenant, {0: party})
     return [(statement, params) for _, statement, params, _ in log.entries]
 
 
@@ -1433,8 +1318,9 @@ def print_plan(title: str, lines: list[str], only: tuple[str, ...] = ()) -> None
 
 
 def threshold_sweep(tenant: Tenant, lookups: list[Lookup], clock: Clock) -> None:
-    """The selector's trigram statement alone at several thresholds: its cost, and how often the
-    customer a variant was made from (or one with its very name) is among the 10."""
+    """The selector's tenant-wide trigram search alone (a party without a postal code gets it) at
+    several thresholds, for every lookup: its cost, and how often the customer a variant was made
+    from (or one with its very name) is among the 10."""
     sample = lookups[:SWEEP_LOOKUPS]
     thresholds = (0.35, 0.5, 0.6, 0.7, 0.8, 0.9)
     rows: dict[float, list[list[tuple[int, str]]]] = {}
@@ -1455,7 +1341,9 @@ def threshold_sweep(tenant: Tenant, lookups: list[Lookup], clock: Clock) -> None
         return f"{hits}/{len(pairs)}"
 
     print(
-        f"The selector's trigram statement alone, first {len(sample)} lookups, p50/p95 ms; "
+        f"The tenant-wide trigram search alone (selector: threshold "
+        f"{selectors.TENANT_WIDE_THRESHOLD}, only without a postal code), first {len(sample)} "
+        "lookups, p50/p95 ms; "
         "found = variants whose customer (or its name) is among the 10:"
     )
     for t in thresholds:
@@ -1485,7 +1373,7 @@ def threshold_sweep(tenant: Tenant, lookups: list[Lookup], clock: Clock) -> None
 def small_tenant(tenant: Tenant, lookups: list[Lookup], clock: Clock) -> None:
     """Whether the GIN's btree_gin tenant column helps: it is used only for a bigint."""
     sample = lookups[:SWEEP_LOOKUPS]
-    threshold = ("SET LOCAL pg_trgm.similarity_threshold = %s", [selectors.TRIGRAM_THRESHOLD])
+    threshold = ("SET LOCAL pg_trgm.similarity_threshold = %s", [selectors.TENANT_WIDE_THRESHOLD])
     party = next(lk.party for lk in sample if lk.origin)
     for cast in (False, True):
         timings = Timings()
@@ -1496,7 +1384,7 @@ def small_tenant(tenant: Tenant, lookups: list[Lookup], clock: Clock) -> None:
                 with clock(timings):
                     cursor.execute(trigram_sql(cast), params)
                     cursor.fetchall()
-        label = "tenant_id = %s::bigint" if cast else "tenant_id = %s (as today)"
+        label = "tenant_id = %s::bigint (as shipped)" if cast else "tenant_id = %s (as before)"
         print(timings.line(f"  {tenant.slug}, trigram statement with {label}"))
         params = {"tenant": tenant.pk, "name": party.name, "limit": 10}
         plan = explain([threshold, (trigram_sql(cast), params)])
@@ -1561,19 +1449,18 @@ def main() -> int:
         report_runs(runs, lookups)
 
         foreign = sum(run.foreign for run in runs.values())
-        for name, function in VARIANTS.items():
-            with trigram_stage(function), transaction.atomic():
-                t0 = time.perf_counter()
-                bulk = customer_candidates(
-                    tenant=tenant, parties={i: lk.party for i, lk in enumerate(lookups)}
-                )
-                bulk_s = time.perf_counter() - t0
-            foreign += sum(c.tenant_id != tenant.pk for c in bulk.customers.values())
-            print(
-                f"customer_candidates, all {len(lookups)} parties in one call ({name}): "
-                f"{bulk_s * 1000:,.0f} ms ({bulk_s * 1000 / len(lookups):.2f} ms per party, "
-                f"{len(bulk.customers):,} customers)"
+        with transaction.atomic():
+            t0 = time.perf_counter()
+            bulk = customer_candidates(
+                tenant=tenant, parties={i: lk.party for i, lk in enumerate(lookups)}
             )
+            bulk_s = time.perf_counter() - t0
+        foreign += sum(c.tenant_id != tenant.pk for c in bulk.customers.values())
+        print(
+            f"customer_candidates, all {len(lookups)} parties in one call: "
+            f"{bulk_s * 1000:,.0f} ms ({bulk_s * 1000 / len(lookups):.2f} ms per party, "
+            f"{len(bulk.customers):,} customers)"
+        )
         print(f"  {load_average()}")
 
         typical = next(
@@ -1581,22 +1468,26 @@ def main() -> int:
         )
         bare = next(lk for lk in lookups if not lk.party.postal_code)
         print()
-        print_plan(
-            "EXPLAIN (ANALYZE, BUFFERS) of the selector's trigram statement for "
-            f"{typical.raw_name!r} (normalized {typical.party.name!r}):",
-            explain(selector_statements(tenant, typical.party, CURRENT_IDS_BY_TRIGRAM)),
-        )
         for lk in (typical, bare):
             print_plan(
-                f"EXPLAIN (ANALYZE, BUFFERS) of the proposed statement for {lk.party.name!r} "
-                f"(postal code {lk.party.postal_code or 'none'}):",
-                explain(selector_statements(tenant, lk.party, proposed_ids_by_trigram)),
+                "EXPLAIN (ANALYZE, BUFFERS) of the selector's candidate statement for "
+                f"{lk.raw_name!r} (normalized {lk.party.name!r}, postal code "
+                f"{lk.party.postal_code or 'none'}):",
+                explain(selector_statements(tenant, lk.party)),
             )
         print()
         threshold_sweep(tenant, lookups, clock)
-        print("\nThe GIN's btree_gin tenant column, for a small tenant (today's threshold):")
+        print("\nThe GIN's btree_gin tenant column, for a small tenant (tenant-wide search):")
         small_tenant(tenants[-1], lookups, clock)
         print(f"  {load_average()}")
+        for name, run in runs.items():
+            wall, cpu = percentile(run.timings.wall, 95), percentile(run.timings.cpu, 95)
+            print(
+                f"\ncandidate lookup ({name}) at {counts.get(tenant.pk, 0):,} customers: p95 "
+                f"{wall:.1f} ms wall, {cpu:.1f} ms CPU; target p95 <= {TARGET_P95_MS:.0f} ms: "
+                f"wall {'met' if wall <= TARGET_P95_MS else 'MISSED'}, "
+                f"CPU {'met' if cpu <= TARGET_P95_MS else 'MISSED'}"
+            )
         if foreign:
             print(f"ERROR: {foreign} candidates from another tenant")
             return 1

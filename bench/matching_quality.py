@@ -1826,9 +1826,10 @@ def thresholds_text(client) -> str:
     # What a link and a review mean is mapping/matching.py's docstring; here only the settings.
     text = (
         f"matcher {matching.MATCHER_VERSION}; link threshold {client.name_match_threshold}, "
-        f"margin {client.name_match_margin}; candidates: trigram >= "
-        f"{selectors.TRIGRAM_THRESHOLD} (top {selectors.CANDIDATES_PER_NAME}), same address, "
-        f"same e-mail"
+        f"margin {client.name_match_margin}; candidates (top {selectors.CANDIDATES_PER_NAME} "
+        f"each): same name, trigram >= {selectors.TRIGRAM_THRESHOLD} at the postal code, "
+        f"without a postal code trigram >= {selectors.TENANT_WIDE_THRESHOLD} anywhere, "
+        f"same address, same e-mail"
     )
     return text
 

@@ -3,6 +3,7 @@
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import permutations
 
 from django.db import connection
 from django.db.models import Q
@@ -14,8 +15,13 @@ from tenants.models import Tenant
 from .matching import Party
 
 CANDIDATES_PER_NAME = 10
-# pg_trgm similarity a name needs to be fetched at all; scoring decides the rest.
+# pg_trgm similarity a name needs to be fetched among the customers at the party's postal code;
+# scoring decides the rest.
 TRIGRAM_THRESHOLD = 0.35
+# The same, for a party without a postal code: a similar name anywhere in the tenant (the pg_trgm
+# GIN). Cheaper than 0.35 at a million customers (fewer rows to recheck), nearly the same recall
+# (bench/candidate_lookup.py, threshold sweep).
+TENANT_WIDE_THRESHOLD = 0.5
 ADVISORY_LOCK_NAMESPACE = 0x4F52  # "OR": keeps these locks apart from anyone else's
 
 
@@ -26,53 +32,144 @@ class CandidateSet:
     parties_by_index: dict[int, dict[int, list[Party]]] = field(default_factory=dict)
 
 
-def _ids_by_trigram(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, set[int]]:
-    indexes = [i for i, p in wanted.items() if p.name]
+# One statement for the whole batch (PostgreSQL); per party, the customers
+# * at its address (same postal code and street key) and with its e-mail address, all of them;
+# and by name, each lookup with its own LIMIT:
+# * the same normalized name anywhere in the tenant (btree customers_customer_tenant_norm), also
+#   with its two or three words in another order ("Weber, Anna" is "Anna Weber"): a customer that
+#   moved is found under its name wherever it is now;
+# * a similar name (typos, words added or dropped) among the customers with a location at the
+#   party's postal code (btree customers_location_address, a few hundred rows even at a million
+#   customers);
+# * only for a party without a postal code, and only when no customer has its very name (in any
+#   word order): a similar
+#   name anywhere in the tenant (the pg_trgm GIN). This is the expensive search (tens of ms at a
+#   million customers), so a party with a postal code does not pay it: a customer that moved
+#   *and* is written differently is then found only by its e-mail or new address.
+# Locations keep the postal code as it was sent ("3014 GK", "M1 1AE"), a party has it normalized
+# ("3014GK"): the spellings of the party's code are looked up (`_postal_code_spellings`).
+# The SET LOCAL of the trigram threshold before it makes two statements when a party has no
+# postal code.
+# `::bigint`: btree_gin's int8 class has no bigint = integer operator, and without the cast the
+# GIN cannot use its tenant column.
+_CANDIDATES_SQL = """
+    SELECT q.idx, found.id
+    FROM unnest(
+        %(indexes)s::int[], %(names)s::text[], %(word_orders)s::text[], %(postal_codes)s::text[],
+        %(spelling_1)s::text[], %(spelling_2)s::text[], %(spelling_3)s::text[],
+        %(street_keys)s::text[], %(emails)s::text[]
+    ) AS q(
+        idx, name, word_orders, postal_code, spelling_1, spelling_2, spelling_3, street_key, email
+    )
+    CROSS JOIN LATERAL (
+        (
+            SELECT l.customer_id AS id FROM customers_location l
+            WHERE q.street_key <> ''
+              AND l.tenant_id = %(tenant)s::bigint
+              AND l.postal_code IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
+              AND l.street_key = q.street_key
+        )
+        UNION
+        (
+            SELECT c.id FROM customers_customer c
+            WHERE q.email <> '' AND c.tenant_id = %(tenant)s::bigint AND c.email = q.email
+        )
+        UNION
+        (
+            SELECT c.id FROM customers_customer c
+            WHERE q.name <> ''
+              AND c.tenant_id = %(tenant)s::bigint
+              AND c.normalized_name = ANY(string_to_array(q.word_orders, '|'))
+            ORDER BY c.id
+            LIMIT %(limit)s
+        )
+        UNION
+        (
+            SELECT c.id
+            FROM (
+                SELECT DISTINCT l.customer_id FROM customers_location l
+                WHERE q.name <> '' AND q.postal_code <> ''
+                  AND l.tenant_id = %(tenant)s::bigint
+                  AND l.postal_code IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
+            ) AS here
+            -- LIMIT 1 (of a primary key) keeps this a lookup per location's customer: else, on a
+            -- small table, the planner may compute the similarity for every customer instead.
+            CROSS JOIN LATERAL (
+                SELECT c.id, c.normalized_name FROM customers_customer c
+                WHERE c.id = here.customer_id AND c.tenant_id = %(tenant)s::bigint
+                LIMIT 1
+            ) AS c
+            WHERE similarity(c.normalized_name, q.name) >= %(threshold)s
+            ORDER BY similarity(c.normalized_name, q.name) DESC, c.id
+            LIMIT %(limit)s
+        )
+        UNION
+        (
+            SELECT c.id FROM customers_customer c
+            WHERE q.name <> '' AND q.postal_code = ''
+              AND c.tenant_id = %(tenant)s::bigint AND c.normalized_name %% q.name
+              AND NOT EXISTS (
+                  SELECT FROM customers_customer e
+                  WHERE e.tenant_id = %(tenant)s::bigint
+                    AND e.normalized_name = ANY(string_to_array(q.word_orders, '|'))
+              )
+            ORDER BY similarity(c.normalized_name, q.name) DESC, c.id
+            LIMIT %(limit)s
+        )
+    ) AS found
+"""
+
+
+def _postal_code_spellings(code: str) -> tuple[str, str, str]:
+    """How else a location may store what normalize_postal_code made `code`: with the space of
+    British, Dutch, Swedish, Czech... codes back, or a German code without its leading zero.
+    Always three (a fixed number of columns in the statement), "" for none."""
+    with_space = [f"{code[:-cut]} {code[-cut:]}" if len(code) > cut else "" for cut in (3, 2)]
+    zero = code[1:] if len(code) == 5 and code.isdigit() and code.startswith("0") else ""
+    return with_space[0], with_space[1], zero
+
+
+def _word_orders(name: str) -> str:
+    """The name and, for two or three words, every other order of them, "|"-separated (a
+    normalized name has no punctuation)."""
+    words = name.split()
+    if not 2 <= len(words) <= 3:
+        return name
+    return "|".join(dict.fromkeys(" ".join(order) for order in permutations(words)))
+
+
+def _ids_by_sql(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]]:
+    """Candidate customer ids per item (PostgreSQL): see _CANDIDATES_SQL."""
+    indexes = list(parties)
     if not indexes:
         return {}
-    sql = """
-        SELECT q.idx, c.id
-        FROM unnest(%s::text[], %s::int[]) AS q(name, idx)
-        CROSS JOIN LATERAL (
-            SELECT id FROM customers_customer
-            WHERE tenant_id = %s AND normalized_name %% q.name
-            ORDER BY similarity(normalized_name, q.name) DESC, id
-            LIMIT %s
-        ) AS c
-    """
+    wanted = [parties[i] for i in indexes]
+    spellings = [_postal_code_spellings(p.postal_code) for p in wanted]
+    params = {
+        "indexes": indexes,
+        "names": [p.name for p in wanted],
+        "word_orders": [_word_orders(p.name) for p in wanted],
+        "postal_codes": [p.postal_code for p in wanted],
+        **{f"spelling_{n + 1}": [s[n] for s in spellings] for n in range(3)},
+        "street_keys": [p.street.replace(" ", "") if p.has_address else "" for p in wanted],
+        "emails": [p.email for p in wanted],
+        "tenant": tenant.pk,
+        "limit": CANDIDATES_PER_NAME,
+        "threshold": TRIGRAM_THRESHOLD,
+    }
     found: dict[int, set[int]] = defaultdict(set)
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [TRIGRAM_THRESHOLD])
-        cursor.execute(
-            sql, [[wanted[i].name for i in indexes], indexes, tenant.pk, CANDIDATES_PER_NAME]
-        )
+        if any(p.name and not p.postal_code for p in wanted):  # `%`: threshold from the setting
+            cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [TENANT_WIDE_THRESHOLD])
+        cursor.execute(_CANDIDATES_SQL, params)
         for index, customer_id in cursor.fetchall():
             found[index].add(customer_id)
     return found
 
 
-def _ids_by_exact_name(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, set[int]]:
-    """SQLite has no trigram index: the simple fallback is the exact normalized name."""
-    by_name: dict[str, set[int]] = defaultdict(set)
-    names = {p.name for p in wanted.values() if p.name}
-    for customer_id, name in (
-        Customer.objects.for_tenant(tenant)
-        .filter(normalized_name__in=names)
-        .values_list("id", "normalized_name")
-    ):
-        by_name[name].add(customer_id)
-    return {i: set(by_name.get(p.name, ())) for i, p in wanted.items()}
-
-
-def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:
-    """Customers that might be the incoming ones: similar name (trigram on PostgreSQL), the same
-    normalized address, or the same e-mail. A fixed number of queries for any batch."""
-    if connection.vendor == "postgresql":
-        ids_by_index = _ids_by_trigram(tenant, parties)
-    else:
-        ids_by_index = _ids_by_exact_name(tenant, parties)
-    ids_by_index = defaultdict(set, ids_by_index)
-
+def _ids_by_orm(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]]:
+    """The same on SQLite, which has no trigram index: the same normalized name only."""
+    ids_by_index = defaultdict(set, _ids_by_exact_name(tenant, parties))
     # Every item at an address, not only the last one: a batch often has several jobs there.
     addresses: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, party in parties.items():
@@ -101,6 +198,34 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
         ):
             for index in emails.get(email.casefold(), ()):
                 ids_by_index[index].add(customer_id)
+    return ids_by_index
+
+
+def _ids_by_exact_name(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, set[int]]:
+    """SQLite has no trigram index: the simple fallback is the exact normalized name (in any
+    word order, as on PostgreSQL)."""
+    orders = {p.name: _word_orders(p.name).split("|") for p in wanted.values() if p.name}
+    by_name: dict[str, set[int]] = defaultdict(set)
+    for customer_id, name in (
+        Customer.objects.for_tenant(tenant)
+        .filter(normalized_name__in={n for names in orders.values() for n in names})
+        .values_list("id", "normalized_name")
+    ):
+        by_name[name].add(customer_id)
+    return {
+        i: set().union(*(by_name.get(n, ()) for n in orders.get(p.name, ())))
+        for i, p in wanted.items()
+    }
+
+
+def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:
+    """Customers that might be the incoming ones: the same or a similar name (see
+    _CANDIDATES_SQL; on SQLite the same name only), the same normalized address, or the same
+    e-mail. A fixed number of queries for any batch."""
+    if connection.vendor == "postgresql":
+        ids_by_index = _ids_by_sql(tenant, parties)
+    else:
+        ids_by_index = _ids_by_orm(tenant, parties)
 
     all_ids = set().union(*ids_by_index.values()) if ids_by_index else set()
     result = CandidateSet()

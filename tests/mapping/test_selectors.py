@@ -1,0 +1,182 @@
+"""Name-and-address candidates: which customers `customer_candidates` fetches, and in bulk."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from customers.services import customer_normalize, location_normalize
+from mapping.matching import Party
+from mapping.selectors import customer_candidates
+from tests.factories import CustomerFactory, LocationFactory, TenantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _customer(tenant, name, *, postal_code="45127", street="Hachestraße 12", city="Essen"):
+    customer = customer_normalize(customer=CustomerFactory.build(tenant=tenant, name=name))
+    customer.save()
+    location = LocationFactory.build(
+        customer=customer, tenant=tenant, street=street, postal_code=postal_code, city=city
+    )
+    location_normalize(location=location).save()
+    return customer
+
+
+def _candidates(tenant, **party) -> set[int]:
+    found = customer_candidates(tenant=tenant, parties={0: Party.of(**party)})
+    return set(found.parties_by_index.get(0, {}))
+
+
+def test_the_same_name_in_another_postal_code_is_a_candidate():
+    """A customer that moved is found by its name wherever it is now (SQLite too)."""
+    tenant = TenantFactory()
+    moved = _customer(tenant, "Rhein-Ruhr Medical Supply GmbH", postal_code="80331")
+
+    found = _candidates(
+        tenant,
+        name="Rhein Ruhr Medical Supply AG",
+        street="Leopoldstraße 3",
+        postal_code="45127",
+        city="Essen",
+    )
+
+    assert found == {moved.pk}
+
+
+def test_the_same_words_in_another_order_in_another_postal_code_are_a_candidate():
+    tenant = TenantFactory()
+    moved = _customer(tenant, "Anna Weber", postal_code="80331")
+    _customer(tenant, "Anna Webers", postal_code="10115")  # similar, elsewhere: not a candidate
+
+    found = _candidates(tenant, name="Weber, Anna", street="Hachestraße 1", postal_code="45127")
+
+    assert found == {moved.pk}
+
+
+@pytest.mark.postgres
+def test_a_typo_in_the_name_is_a_candidate_at_the_same_postal_code():
+    tenant = TenantFactory()
+    customer = _customer(tenant, "Metzgerei Stutz e.K.", street="Kettwiger Straße 3")
+    _customer(tenant, "Nordsee Feinkost GmbH", street="Kettwiger Straße 5")  # not similar
+
+    found = _candidates(
+        tenant,
+        name="Metzgerei Stuttz",
+        street="Rüttenscheider Str. 1",  # another street: not the address blocking
+        postal_code="45127",
+        city="Essen",
+    )
+
+    assert found == {customer.pk}
+
+
+@pytest.mark.postgres
+def test_a_postal_code_stored_with_a_space_is_the_same_postal_code():
+    tenant = TenantFactory()
+    customer = _customer(
+        tenant, "de Jong Elektrotechniek B.V.", postal_code="3011 AA", street="Coolsingel 201c"
+    )
+
+    found = _candidates(
+        tenant, name="de Jogn Elektrotechniek", street="Coolsingel 5", postal_code="3011AA"
+    )
+
+    assert found == {customer.pk}
+
+
+@pytest.mark.postgres
+def test_a_typo_in_the_name_at_another_postal_code_is_not_a_candidate():
+    """The trade-off for speed at a million customers: with a postal code, a similar (not equal)
+    name is looked for only there; elsewhere only the same name, address or e-mail finds it."""
+    tenant = TenantFactory()
+    _customer(tenant, "Metzgerei Stutz e.K.", postal_code="80331")
+
+    found = _candidates(
+        tenant, name="Metzgerei Stuttz", street="Hachestraße 12", postal_code="45127"
+    )
+
+    assert found == set()
+
+
+@pytest.mark.postgres
+def test_without_a_postal_code_a_similar_name_anywhere_is_a_candidate():
+    tenant = TenantFactory()
+    customer = _customer(tenant, "Metzgerei Stutz e.K.", postal_code="80331")
+
+    assert _candidates(tenant, name="Metzgerei Stuttz") == {customer.pk}
+
+
+@pytest.mark.postgres
+def test_without_a_postal_code_the_same_name_is_enough():
+    """When customers with the very name exist, similar names elsewhere are not searched."""
+    tenant = TenantFactory()
+    same = _customer(tenant, "Metzgerei Stutz e.K.", postal_code="80331")
+    _customer(tenant, "Metzgerei Stutzer GmbH", postal_code="10115")
+
+    assert _candidates(tenant, name="Metzgerei Stutz") == {same.pk}
+
+
+@pytest.mark.parametrize("postal_code", ["45127", ""], ids=["postal code", "none"])
+def test_no_candidate_comes_from_another_tenant(postal_code):
+    tenant, stranger = TenantFactory(), TenantFactory()
+    for name in ("Metzgerei Stutz e.K.", "Metzgerei Stuttz"):  # the same and a similar name
+        _customer(stranger, name, postal_code="45127")
+    mine = _customer(tenant, "Nordsee Feinkost GmbH", postal_code="45127")
+
+    found = customer_candidates(
+        tenant=tenant,
+        parties={
+            0: Party.of(name="Metzgerei Stutz", postal_code=postal_code),
+            1: Party.of(name="Metzgerei Stuttz", postal_code=postal_code),
+            2: Party.of(name="Nordsee Feinkost", postal_code=postal_code),
+        },
+    )
+
+    assert set(found.customers) == {mine.pk}
+    assert found.parties_by_index.get(0, {}) == found.parties_by_index.get(1, {}) == {}
+
+
+@pytest.mark.postgres
+def test_the_query_count_does_not_grow_with_the_batch():
+    tenant = TenantFactory()
+    for n in range(20):
+        _customer(tenant, f"Metzgerei Stutz {n}", postal_code=f"{45100 + n}")
+
+    def queries(size: int) -> int:
+        parties = {
+            i: Party.of(
+                name=f"Metzgerei Stuttz {i % 20}",
+                street="Hachestraße 12",
+                postal_code="" if i % 3 == 0 else f"{45100 + i % 20}",
+                email=f"info{i}@example.com",
+            )
+            for i in range(size)
+        }
+        with CaptureQueriesContext(connection) as captured:
+            found = customer_candidates(tenant=tenant, parties=parties)
+        assert found.customers
+        return len(captured)
+
+    assert queries(10) == queries(500)
+
+
+def test_customers_at_the_same_address_or_with_the_same_e_mail_are_candidates():
+    tenant = TenantFactory()
+    neighbour = _customer(tenant, "Nordsee Feinkost GmbH", street="Hachestraße 12")
+    _customer(tenant, "Rüttenscheider Bäckerei GmbH", street="Hachestraße 14a")  # same street
+    mailed = _customer(tenant, "Apotheke am Markt OHG", postal_code="80331")
+    mailed.email = "info@apotheke-am-markt.de"
+    mailed.save()
+
+    found = customer_candidates(
+        tenant=tenant,
+        parties={
+            0: Party.of(name="Metzgerei Stutz", street="Hachestr. 12", postal_code="45127"),
+            1: Party.of(name="Metzgerei Stutz", email="INFO@apotheke-am-markt.de"),
+            2: Party.of(name="Schreinerei Holz", street="Hachestraße 12", postal_code="45127"),
+        },
+    )
+
+    assert set(found.parties_by_index[0]) >= {neighbour.pk}
+    assert set(found.parties_by_index[1]) == {mailed.pk}
+    assert set(found.parties_by_index[0]) == set(found.parties_by_index[2])
