@@ -32,16 +32,28 @@ def review_items_of_user(*, user) -> QuerySet[ImportItem]:
     # open-queue index in order and stops after one page; with the subquery it sorts every open
     # item of the tenant on every page.
     tenant_ids = list(tenants_of_user(user=user).values_list("id", flat=True))
-    return ImportItem.objects.for_tenants(tenant_ids).select_related(
-        "job__client", "tenant", "target"
-    )
+    return ImportItem.objects.for_tenants(tenant_ids)
+
+
+# What a row of the queue shows: the candidates, decisions and target stay in the database.
+QUEUE_ROW_FIELDS = (
+    "tenant_id",
+    "external_id",
+    "payload",
+    "mapping_status",
+    "warnings",
+    "created_at",
+    "job__client__name",
+)
 
 
 def review_queue(*, user) -> QuerySet[ImportItem]:
-    """Open items that need a person, oldest first."""
+    """Open items that need a person, oldest first, with what a row of the queue shows."""
     return (
         review_items_of_user(user=user)
         .filter(review_state=ReviewState.OPEN)
+        .select_related("job__client")
+        .only(*QUEUE_ROW_FIELDS)
         .order_by("created_at", "id")
     )
 
@@ -93,7 +105,12 @@ def review_counts(*, queryset: QuerySet[ImportItem]) -> dict[str, int]:
 
 
 def review_item_get(*, user, item_id: int) -> ImportItem | None:
-    return review_items_of_user(user=user).filter(pk=item_id).first()
+    return (
+        review_items_of_user(user=user)
+        .select_related("job__client", "tenant", "target")
+        .filter(pk=item_id)
+        .first()
+    )
 
 
 def review_next_item(*, user, item: ImportItem) -> ImportItem | None:
