@@ -465,11 +465,11 @@ _NEIGHBOUR_KEYS = _keyboard_neighbours()
 
 def _slip(written: str, meant: str) -> str:
     """How one word of a person's name differs from another by a single slip of the fingers,
-    or "" when it does not. The first letter and the length at the end of the word must stay:
-    names of one family differ exactly there (Jan / Jana, Paul / Paula, Anna / Hanna, Maria /
-    Mario). "swap" (Mnoika), "double" (Birgitt), "key" (Lrna: a neighbouring key inside the
-    word) are slips no other name makes; "drop" (Thoas) and "other" (Lena / Lina, Maria / Mara)
-    can be another name and need more than the address to be believed."""
+    or "" when it does not. The first letter, the last two and the length at the end of the word
+    must stay: names in one family differ exactly there (Jan / Jana, Paul / Paula, Anna /
+    Hanna, Maria / Mario, Christian / Christina). "swap" (Mnoika) and "double" (Birgitt) are
+    slips; "key" (Lrna: a neighbouring key), "drop" (Thoas) and "other" letters inside the word
+    also turn names into other names (Anna / Anja, Timo / Tino, Laura / Lara, Lena / Lina)."""
     if min(len(written), len(meant)) < 4 or written[0] != meant[0] or written == meant:
         return ""
     if OSA.distance(written, meant) != 1:
@@ -477,7 +477,8 @@ def _slip(written: str, meant: str) -> str:
     if len(written) == len(meant):
         i = next(k for k in range(len(meant)) if written[k] != meant[k])
         if written[i + 1 :] != meant[i + 1 :]:  # adjacent letters swapped
-            return "swap"
+            # ... but not the last two: Christian / Christina
+            return "swap" if i + 2 < len(meant) else ""
         if i == len(meant) - 1:  # the last letter: Maria / Mario
             return ""
         return "key" if written[i] in _NEIGHBOUR_KEYS.get(meant[i], ()) else "other"
@@ -583,8 +584,12 @@ def score(incoming: Party, candidate: Party) -> Score:
         name_agrees = exact_name
         if not exact_name and same_address:
             slip = _person_slip(incoming, candidate)
-            name_agrees = slip in ("swap", "double", "key") or (
-                slip in ("drop", "other") and (same_email or same_phone)
+            # A swapped or doubled letter is a slip at the same address; a neighbouring key, a
+            # letter less or another letter can be another member of the household (Anna /
+            # Anja, Timo / Tino, Laura / Lara): only with the same e-mail as well (a household
+            # shares its landline, rarely an e-mail address).
+            name_agrees = slip in ("swap", "double") or (
+                slip in ("key", "drop", "other") and same_email
             )
     else:
         name_agrees = site or (
