@@ -556,7 +556,10 @@ def score(incoming: Party, candidate: Party) -> Score:
     street = _similarity(incoming.street, candidate.street)
     same_number = bool(incoming.house_number) and incoming.house_number == candidate.house_number
     both_postal = bool(incoming.postal_code and candidate.postal_code)
-    same_postal = both_postal and incoming.postal_code == candidate.postal_code
+    # "02-495" and "02495" are one Polish postal code (the lookup keeps the sender's spelling).
+    same_postal = both_postal and (
+        incoming.postal_code.replace("-", "") == candidate.postal_code.replace("-", "")
+    )
     same_city = _same_city(incoming.city, candidate.city)
     # Where the building is: the postal code where both sides have one, else the city.
     same_place = same_postal if both_postal else same_city

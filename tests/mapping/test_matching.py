@@ -511,3 +511,13 @@ def test_a_person_with_the_name_of_a_customer_with_many_sites_is_not_linked():
     incoming = _at("Anna Weber", "Uhlandstraße 208", "45131", "Essen", person=True)
 
     assert _decide(incoming, {1: _sites("Anna Weber", 12)}).link is None
+
+
+def test_a_postal_code_is_the_same_with_or_without_its_hyphen():
+    incoming = _at("Wiśniewski Transport Sp. z o.o.", "ul. Nowy Świat 221", "02495", "Warszawa")
+    original = _at("Wiśniewski Transport Sp. z o.o.", "ul. Nowy Świat 221", "02-495", "Warszawa")
+
+    assert _decide(incoming, {1: [original]}).link == 1
+    assert not score(
+        incoming, _at("Wiśniewski Transport", "ul. Nowy Świat 221", "02-496")
+    ).corroborated
