@@ -279,3 +279,245 @@ def test_salutations_and_mistyped_legal_forms_are_dropped():
 def test_a_german_postal_code_that_lost_its_leading_zero():
     assert Party.of(postal_code="1067", country="DE").postal_code == "01067"
     assert Party.of(postal_code="1010", country="AT").postal_code == "1010"
+
+
+# --- corroboration without a postal code, with typos in the street, without a street ---------
+
+
+def _decide(incoming, candidates):
+    return decide(incoming, candidates, threshold=0.92, margin=0.08)
+
+
+def test_street_house_number_and_city_corroborate_when_the_postal_code_is_missing():
+    incoming = _at("Kompass Haustechnik GmbH", "Mühlenweg 11", "", "Bochum")
+    original = _at("Kompass Haustechnik GmbH", "Mühlenweg 11", "44805", "Bochum")
+    namesake = _at("Kompass Haustechnik GmbH", "Hafenstraße 17", "80336", "München")
+
+    assert _decide(incoming, {1: [original], 2: [namesake]}).link == 1
+
+
+def test_without_a_postal_code_the_same_street_in_another_city_is_not_the_same_address():
+    incoming = _at("Kompass Haustechnik GmbH", "Mühlenweg 11", "", "Dortmund")
+    elsewhere = _at("Kompass Haustechnik GmbH", "Mühlenweg 11", "44805", "Bochum")
+
+    assert not score(incoming, elsewhere).corroborated
+    assert _decide(incoming, {1: [elsewhere]}).link is None
+
+
+@pytest.mark.parametrize("street", ["Bikrenweg 63", "Birkenwg 63", "Birkenstraße 63"])
+def test_a_typo_in_the_street_still_is_the_same_address(street):
+    incoming = _at("Novatec Brandschutz GmbH", street)
+    original = _at("Novatec Brandschutz GmbH", "Birkenweg 63")
+
+    if street == "Birkenstraße 63":  # another street, not a typo of it
+        assert not score(incoming, original).corroborated
+    else:
+        assert _decide(incoming, {1: [original]}).link == 1
+
+
+def test_a_typo_in_the_street_suffix_still_is_the_same_address():
+    incoming = _at("Maria Schneider", "Industriestrqße 22", person=True)
+
+    assert score(incoming, _at("Maria Schneider", "Industriestraße 22", person=True)).corroborated
+
+
+def test_a_typo_in_the_street_does_not_make_another_company_there_the_same():
+    incoming = _at("Neumann Elektro GmbH", "Fwldstraße 39")
+
+    assert not score(incoming, _at("Neumann Bauunternehmung GmbH", "Feldstraße 39")).corroborated
+
+
+def test_a_company_without_street_is_its_exact_name_in_the_same_postal_code():
+    incoming = Party.of(name="Meier & Seidel AG", postal_code="44799", city="Bochum")
+    original = _at("Meier & Seidel AG", "Ringstraße 3", "44799", "Bochum")
+
+    assert _decide(incoming, {1: [original]}).link == 1
+
+
+@pytest.mark.parametrize(
+    ("incoming", "existing"),
+    [
+        # a person: namesakes live in one postal code
+        (Party.of(name="Dieter Schwarz", postal_code="44799", person=True), "Dieter Schwarz"),
+        # only a similar name: a typo, or the Kellner next to the Keller
+        (
+            Party.of(name="Hausverwaltung Kellner GmbH", postal_code="44799"),
+            "Hausverwaltung Keller",
+        ),
+        # another postal code
+        (Party.of(name="Meier & Seidel AG", postal_code="44801"), "Meier & Seidel AG"),
+    ],
+)
+def test_without_street_a_person_a_similar_name_or_another_postal_code_is_not_linked(
+    incoming, existing
+):
+    original = _at(existing, "Ringstraße 3", "44799", "Bochum", person=incoming.person)
+
+    assert not score(incoming, original).corroborated
+    assert _decide(incoming, {1: [original]}).link is None
+
+
+# --- private persons: a slip of the fingers at the same address ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("incoming", "existing"),
+    [
+        ("Mnoika Sauer", "Monika Sauer"),  # two letters swapped
+        ("Birgitt Richter", "Birgit Richter"),  # a letter doubled
+        ("Sophie Krrause", "Sophie Krause"),
+        ("Sauer, Mnoika", "Monika Sauer"),
+    ],
+)
+def test_a_slip_in_a_persons_name_at_the_same_address_is_the_same_person(incoming, existing):
+    decision = _decide(_at(incoming, person=True), {1: [_at(existing, person=True)]})
+
+    assert decision.link == 1
+
+
+@pytest.mark.parametrize(
+    ("incoming", "existing"),
+    [
+        ("Jana Koch", "Jan Koch"),  # a letter more at the end: another member of the family
+        ("Paul Koch", "Paula Koch"),
+        ("Hanna Koch", "Anna Koch"),  # the first letter
+        ("Mario Koch", "Maria Koch"),  # the last letter
+        ("Christina Koch", "Christian Koch"),  # the last two letters swapped
+        ("Lina Koch", "Lena Koch"),  # another letter inside
+        ("Anja Koch", "Anna Koch"),  # a neighbouring key, and another name
+        ("Mara Koch", "Maria Koch"),  # a letter less inside
+    ],
+)
+def test_names_a_family_has_are_not_slips(incoming, existing):
+    result = score(_at(incoming, person=True), _at(existing, person=True))
+
+    assert not result.corroborated
+
+
+@pytest.mark.parametrize(("incoming", "existing"), [("Thoas Sauer", "Thomas Sauer"),
+                                                     ("Lrna Wagner", "Lena Wagner")])  # fmt: skip
+def test_a_letter_less_or_a_neighbouring_key_needs_the_same_email_as_well(incoming, existing):
+    existing = _at(existing, person=True, phone="0221 9478701", email="t.sauer@posteo.de")
+
+    assert not score(_at(incoming, person=True), existing).corroborated
+    # a household shares its landline
+    assert not score(_at(incoming, person=True, phone="+49 221 9478701"), existing).corroborated
+    assert score(_at(incoming, person=True, email="T.Sauer@posteo.de"), existing).corroborated
+
+
+def test_a_slip_in_a_persons_name_elsewhere_is_not_the_same_person():
+    incoming = _at("Lrna Wagner", "Kirchstraße 4", "47051", "Duisburg", person=True)
+
+    assert not score(incoming, _at("Lena Wagner", person=True)).corroborated
+
+
+# --- names: umlauts without dots, short words, mistyped legal forms --------------------------
+
+
+def test_umlauts_written_without_their_dots_are_the_same_name():
+    incoming = _at("Richter Horgerate GmbH & Co. KG", "Koelner Strasse 35")
+
+    assert score(incoming, _at("Richter Hörgeräte GmbH & Co. KG", "Kölner Straße 35")).corroborated
+
+
+def test_a_three_letter_word_that_lost_a_letter_still_agrees_but_two_letters_do_not():
+    assert score(_at("Oto Metzgerei GmbH"), _at("Otto Metzgerei GmbH")).corroborated
+    assert not score(_at("Ot Metzgerei GmbH"), _at("Otto Metzgerei GmbH")).corroborated
+    assert not score(_at("Elm Metallbau GbR"), _at("Elbe Metallbau GbR")).corroborated
+
+
+def test_a_mistyped_long_legal_form_is_dropped_with_or_without_its_umlaut():
+    assert normalize_name("Bodensee Transporte Gesellschaft mit beschräänkter Haftung") == (
+        "bodensee transporte"
+    )
+    assert normalize_name("Meier UG (haftungsbeschrnkt)") == "meier"
+
+
+def test_a_shared_company_mail_domain_never_lowers_the_score():
+    incoming = _at("Rodsi Pulizie S.r.l.", email="buchhaltung@rossi-pulizie.it")
+    original = _at("Rossi Pulizie S.r.l.", email="kontakt@rossi-pulizie.it")
+
+    assert score(incoming, original).total >= score(_at("Rodsi Pulizie S.r.l."), original).total
+    assert _decide(incoming, {1: [original]}).link == 1
+
+
+# --- rivals ---------------------------------------------------------------------------------
+
+
+def test_a_candidate_whose_name_does_not_agree_is_no_rival():
+    incoming = Party.of(name="Schuster & Partner Rechtsanwälte", postal_code="04105")
+    original = _at("Schuster & Partner Rechtsanwälte PartG mbB", "Waldstraße 2", "04105")
+    other = _at("Schröter & Partner Rechtsanwälte PartG mbB", "Kantstraße 8", "04105")
+
+    assert _decide(incoming, {1: [original], 2: [other]}).link == 1
+
+
+def test_a_candidate_a_typo_away_is_a_rival():
+    incoming = Party.of(name="Hausverwaltung Keller GmbH", postal_code="04103")
+    keller = _at("Hausverwaltung Keller GmbH", "Im Gewerbepark 52", "04103")
+    kellner = _at("Hausverwaltung Kellner GmbH", "Gewerbering 37", "04103")
+
+    decision = _decide(incoming, {1: [keller], 2: [kellner]})
+
+    assert decision.link is None
+    assert decision.ambiguous
+
+
+# --- chains ---------------------------------------------------------------------------------
+
+
+def _sites(name, count, **extra):
+    streets = ["Hauptstraße", "Bahnhofstraße", "Kantstraße", "Zeil", "Gartenstraße"]
+    return [
+        _at(name, f"{streets[n % 5]} {n + 1}", f"{10115 + n}", f"Stadt{n}", **extra)
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize(
+    "name", ["Frischemarkt Nord GmbH", "Frischemarkt Nord, Filiale Essen", "Frischemarkt Nord"]
+)
+def test_a_new_site_of_a_chain_is_linked_to_the_chain(name):
+    incoming = _at(name, "Uhlandstraße 208", "45131", "Essen")
+    chain = _sites("Frischemarkt Nord GmbH", 12)
+
+    decision = _decide(incoming, {1: chain})
+
+    assert decision.link == 1
+    assert decision.candidates[0].score.signals["chainBranch"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("name", "sites", "namesake"),
+    [
+        ("Frischemarkt Nord GmbH", 3, False),  # three sites: a namesake elsewhere, as likely
+        ("Frischemarkt Nord GmbH", 12, True),  # another customer of that name: who is it?
+        ("Frischemarkt Nord Süd GmbH", 12, False),  # another name
+        ("Frischemarkt Nordd GmbH", 12, False),  # a typo: not the exact name
+    ],
+)
+def test_a_chains_name_elsewhere_is_not_linked_when_anything_else_could_be_meant(
+    name, sites, namesake
+):
+    incoming = _at(name, "Uhlandstraße 208", "45131", "Essen")
+    candidates = {1: _sites("Frischemarkt Nord GmbH", sites)}
+    if namesake:
+        candidates[2] = [_at("Frischemarkt Nord GmbH", "Leopoldstraße 3", "80331", "München")]
+
+    assert _decide(incoming, candidates).link is None
+
+
+def test_a_person_with_the_name_of_a_customer_with_many_sites_is_not_linked():
+    incoming = _at("Anna Weber", "Uhlandstraße 208", "45131", "Essen", person=True)
+
+    assert _decide(incoming, {1: _sites("Anna Weber", 12)}).link is None
+
+
+def test_a_postal_code_is_the_same_with_or_without_its_hyphen():
+    incoming = _at("Wiśniewski Transport Sp. z o.o.", "ul. Nowy Świat 221", "02495", "Warszawa")
+    original = _at("Wiśniewski Transport Sp. z o.o.", "ul. Nowy Świat 221", "02-495", "Warszawa")
+
+    assert _decide(incoming, {1: [original]}).link == 1
+    assert not score(
+        incoming, _at("Wiśniewski Transport", "ul. Nowy Świat 221", "02-496")
+    ).corroborated
