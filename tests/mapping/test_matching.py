@@ -521,3 +521,19 @@ def test_a_postal_code_is_the_same_with_or_without_its_hyphen():
     assert not score(
         incoming, _at("Wiśniewski Transport", "ul. Nowy Świat 221", "02-496")
     ).corroborated
+
+
+def test_a_company_sent_without_an_address_links_by_the_same_name_and_e_mail():
+    # Once raised KeyError: the "moved" rule dropped an address weight that was never added.
+    incoming = Party.of(name="Acme Haustechnik GmbH", email="info@acme-haustechnik.de")
+    stored = Party.of(
+        name="Acme Haustechnik GmbH",
+        email="info@acme-haustechnik.de",
+        street="Hauptstr. 1",
+        postal_code="45127",
+        city="Essen",
+    )
+
+    decision = _decide(incoming, {1: [stored]})
+
+    assert decision.link == 1
