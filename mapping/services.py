@@ -32,6 +32,10 @@ from .matching import Party, decide, normalize_email
 from .models import ExternalReference
 from .selectors import customer_candidates, name_locks_take
 
+# A name-and-address link found these similar, not the same: a branch's name or a colleague's
+# e-mail must not rename the master record (and so hide it from the next record's candidate
+# search); they only fill empty fields. Links by ID or customer number update them as sent.
+FUZZY_LINK_KEPT_FIELDS = ("name", "email", "phone")
 CUSTOMER_FIELDS = ("customer_number", "name", "type", "industry", "email", "phone", "website")
 LOCATION_FIELDS = (
     "name",
@@ -450,7 +454,12 @@ class _BatchMapper:
             self._learn(ExternalType.CUSTOMER, block, customer)
             if customer.pk:
                 self._update_customer(
-                    customer, block, out, method=MatchMethod.NAME_AND_ADDRESS, **details
+                    customer,
+                    block,
+                    out,
+                    method=MatchMethod.NAME_AND_ADDRESS,
+                    keep=FUZZY_LINK_KEPT_FIELDS,
+                    **details,
                 )
             else:
                 out.decide(
@@ -476,9 +485,20 @@ class _BatchMapper:
         return False
 
     def _update_customer(
-        self, customer: Customer, block: dict | None, out, *, method, **extra
+        self,
+        customer: Customer,
+        block: dict | None,
+        out,
+        *,
+        method,
+        keep: tuple[str, ...] = (),
+        **extra,
     ) -> None:
+        """Apply the sent fields the policy lets change; the `keep` fields only fill gaps."""
         changes = _changed_fields(customer, block or {}, CUSTOMER_FIELDS)
+        for name in keep:
+            if name in changes and getattr(customer, name):
+                del changes[name]
         number = changes.get("customer_number")
         if number is not None:
             holder = self.customers_by_number.get(number)

@@ -207,6 +207,30 @@ def test_name_and_address_links_a_strong_match_and_learns_its_reference(make_cal
     assert Customer.objects.count() == 1
 
 
+def test_a_name_and_address_link_fills_but_never_renames_the_customers_identity(make_caller):
+    caller = make_caller(scopes=WRITE, strategy="ExternalIdThenNameAndAddress")
+    customer = _existing(caller, reference=False)
+    Customer.objects.filter(pk=customer.pk).update(phone="+49 201 100")
+    incoming = {
+        "externalId": "SAP-77",
+        "name": "Rhein Ruhr Medical Supply, Filiale Essen",
+        "email": "essen@rrms.example",
+        "phone": "+49 201 999",
+        "industry": "Medical",
+    }
+
+    first = _import(caller, customer=incoming, location={**LOCATION, "street": "Hachestr. 12"})
+    stored = Customer.objects.get(pk=customer.pk)
+    second = _import(caller, 2, customer={"externalId": "SAP-77", "name": "RRMS GmbH"})
+
+    assert first["customerId"] == customer.pk
+    assert first["details"]["customer"]["updatedFields"] == ["email", "industry"]
+    assert (stored.name, stored.phone) == ("Rhein-Ruhr Medical Supply GmbH", "+49 201 100")
+    assert (stored.email, stored.industry) == ("essen@rrms.example", "Medical")
+    assert second["details"]["customer"]["updatedFields"] == ["name"]  # by ID: as sent
+    assert Customer.objects.get(pk=customer.pk).name == "RRMS GmbH"
+
+
 def test_the_same_name_in_another_city_does_not_block_a_strong_match(make_caller):
     caller = make_caller(scopes=WRITE, strategy="ExternalIdThenNameAndAddress")
     customer = _existing(caller, reference=False)
