@@ -49,15 +49,15 @@ from pathlib import Path
 from typing import TypeVar
 
 import psycopg
+from benchdb import connect, database_create, database_drop, database_url, load_average, percentile
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DB_NAME = "ordinavo_lookup_bench"
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 os.environ["DJANGO_SETTINGS_MODULE"] = "ordinavo.settings.test"
-os.environ["DATABASE_URL"] = f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{DB_NAME}"
+os.environ["DATABASE_URL"] = database_url(DB_NAME)
 
 import django  # noqa: E402
 
@@ -716,22 +716,12 @@ def normalized_names(names: list[str]) -> dict[str, str]:
 
 
 def pg_connect(dbname: str = DB_NAME, **kwargs) -> psycopg.Connection:
-    return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname, **kwargs)
-
-
-def create_database() -> None:
-    with pg_connect("postgres", autocommit=True) as admin:
-        name = sql.Identifier(DB_NAME)
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    return connect(dbname, **kwargs)
 
 
 def drop_database() -> None:
     connection.close()
-    with pg_connect("postgres", autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME))
-        )
+    database_drop(DB_NAME)
 
 
 def secondary_indexes(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
@@ -1060,13 +1050,6 @@ def incoming(data: Data, count: int, seed: int) -> list[Lookup]:
 # --- measurement --------------------------------------------------------------------------------
 
 
-def percentile(values: Sequence[float], p: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
 @dataclass
 class Timings:
     """Per call: wall time, and CPU time of this thread plus the PostgreSQL backend."""
@@ -1120,14 +1103,6 @@ class Clock:
             into.cpu.append(cpu / 1e6)
         else:
             into.cpu.append(0.0)
-
-
-def load_average() -> str:
-    return (
-        "load average "
-        + " ".join(f"{x:.2f}" for x in os.getloadavg())
-        + f" ({os.cpu_count()} CPUs)"
-    )
 
 
 def query_kind(statement: str) -> str:
@@ -1417,7 +1392,7 @@ def main() -> int:
             data = generate()
             print(f"  word lists -> rows: {time.perf_counter() - t0:.1f} s")
             by_name = normalized_names(data.names)
-            create_database()
+            database_create(DB_NAME)
             created = True
             call_command("migrate", verbosity=0, interactive=False)
             tenants = setup_tenants()

@@ -30,7 +30,6 @@ import http.client
 import io
 import json
 import logging
-import math
 import os
 import platform
 import pstats
@@ -49,12 +48,20 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
+from benchdb import (
+    PG_HOST,
+    PG_PORT,
+    connect,
+    database_create,
+    database_drop,
+    database_url,
+    load_average,
+    percentile,
+)
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 DB_NAME = "ordinavo_bench"
 TENANT, CLIENT_NAME, SOURCE_SYSTEM = "bench", "Bench", "bench-erp"
 BATCH_PATH = "/api/connect/v1/inbound/targets/batch"
@@ -372,12 +379,6 @@ def same_records(check: Check, name: str, created: dict[str, tuple], prefix: str
 # --- results -------------------------------------------------------------------------------------
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
-
-
 def verdict(measured: float, target: float) -> str:
     return "MET" if measured >= target else f"MISSED ({measured / target:.0%} of target)"
 
@@ -479,7 +480,7 @@ def django_env() -> dict[str, str]:
         DEBUG="false",
         SECRET_KEY="bench",  # noqa: S106 - a throw-away key for a throw-away database
         ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{DB_NAME}",
+        DATABASE_URL=database_url(DB_NAME),
         SECURE_SSL_REDIRECT="false",
         SESSION_COOKIE_SECURE="false",
         CSRF_COOKIE_SECURE="false",
@@ -487,27 +488,6 @@ def django_env() -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     return env
-
-
-def admin_connection() -> psycopg.Connection:
-    return psycopg.connect(
-        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True
-    )
-
-
-def database_drop() -> None:
-    with admin_connection() as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME))
-        )
-
-
-def database_create() -> str:
-    """A fresh, empty bench database; returns the server version."""
-    database_drop()
-    with admin_connection() as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
-        return conn.execute("SHOW server_version").fetchone()[0]
 
 
 def database_counts() -> dict[str, int]:
@@ -519,7 +499,7 @@ def database_counts() -> dict[str, int]:
         "external references": "mapping_externalreference",
         "import items": "inbound_importitem",
     }
-    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=DB_NAME) as conn:
+    with connect(DB_NAME) as conn:
         return {
             label: conn.execute(
                 sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
@@ -601,11 +581,6 @@ def cpu_model() -> str:
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     return platform.processor() or platform.machine()
-
-
-def load_average() -> str:
-    one, five, _ = os.getloadavg()
-    return f"{one:.2f} (1 min), {five:.2f} (5 min)"
 
 
 # --- optional in-process profile -----------------------------------------------------------------
@@ -736,11 +711,11 @@ def main() -> int:
         f"  machine: nproc {os.cpu_count()}, {cpu_model()}, "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
     )
-    print(f"  load average before the run: {load_average()}")
+    print(f"  before the run: {load_average()}")
     if os.getloadavg()[0] > 0.5:
         print("  ! the machine is busy: figures will be lower than on an idle machine")
     started = time.perf_counter()
-    server_version = database_create()
+    server_version = database_create(DB_NAME)
     phases: dict[str, Phase] = {}
     failures = 0
     try:
@@ -867,7 +842,7 @@ def main() -> int:
         if args.profile:
             profile_in_process(key, args.batch_size, args.profile_lines)
     finally:
-        database_drop()
+        database_drop(DB_NAME)
 
     print(
         f"\nSummary ({time.perf_counter() - started:.0f} s in all; load average now "

@@ -50,15 +50,14 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql
+from benchdb import PG_HOST, PG_PORT, admin_connection, database_create, database_drop, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 DB_NAME = "ordinavo_matching_bench"
 os.environ["DJANGO_SETTINGS_MODULE"] = "ordinavo.settings.test"
-os.environ["DATABASE_URL"] = f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{DB_NAME}"
+os.environ["DATABASE_URL"] = database_url(DB_NAME)
 
 SEED = 20260315
 EXISTING_CUSTOMERS = 5000
@@ -1415,18 +1414,6 @@ class IncomingBuilder:
 # --- database, Django ------------------------------------------------------------------------
 
 
-def admin_connection() -> psycopg.Connection:
-    return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres",
-                           autocommit=True)  # fmt: skip
-
-
-def database_drop() -> None:
-    with admin_connection() as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME))
-        )
-
-
 RUN_LOCK = 0x4F52_4D51  # "ORMQ": one matching benchmark per server at a time
 
 
@@ -1438,12 +1425,6 @@ def run_lock() -> psycopg.Connection | None:
         return conn
     conn.close()
     return None
-
-
-def database_create() -> None:
-    database_drop()
-    with admin_connection() as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
 
 
 def django_setup() -> None:
@@ -1863,7 +1844,7 @@ def run(args: argparse.Namespace) -> int:
     records = IncomingBuilder(gen, entities).build(INCOMING)
     generated = time.perf_counter()
 
-    database_create()
+    database_create(DB_NAME)
     try:
         django_setup()
         migrated = time.perf_counter()
@@ -1902,7 +1883,7 @@ def run(args: argparse.Namespace) -> int:
             from django.db import connections
 
             connections.close_all()
-        database_drop()
+        database_drop(DB_NAME)
     return 0
 
 

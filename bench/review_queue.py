@@ -46,15 +46,15 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
+from benchdb import connect, database_create, database_drop, database_url, percentile
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DB_NAME = "ordinavo_review_bench"
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 os.environ["DJANGO_SETTINGS_MODULE"] = "ordinavo.settings.test"
-os.environ["DATABASE_URL"] = f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{DB_NAME}"
+os.environ["DATABASE_URL"] = database_url(DB_NAME)
 
 import django  # noqa: E402
 
@@ -416,22 +416,12 @@ def generate() -> Data:
 
 
 def pg_connect(dbname: str = DB_NAME, **kwargs) -> psycopg.Connection:
-    return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname, **kwargs)
-
-
-def create_database() -> None:
-    with pg_connect("postgres", autocommit=True) as admin:
-        name = sql.Identifier(DB_NAME)
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    return connect(dbname, **kwargs)
 
 
 def drop_database() -> None:
     connection.close()
-    with pg_connect("postgres", autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME))
-        )
+    database_drop(DB_NAME)
 
 
 def defaults_for(model, provided: Sequence[str]) -> tuple[list[str], list]:
@@ -583,13 +573,6 @@ def load(data: Data, setup: Setup) -> None:
 
 
 # --- measuring -------------------------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 @dataclass
@@ -757,7 +740,7 @@ def main() -> int:
         if args.reuse_db:
             print(f"reusing {DB_NAME}")
         else:
-            create_database()
+            database_create(DB_NAME)
             created = True
             call_command("migrate", verbosity=0, interactive=False)
             load(data, setup_tenants())
