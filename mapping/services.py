@@ -272,14 +272,13 @@ class _BatchMapper:
             references = (
                 ExternalReference.objects.for_tenant(self.tenant)
                 .filter(condition, source_system=self.policy.source_system)
-                # Locations and contacts with their customers: they establish the customer when
-                # an item sends no customer block.
-                .select_related("customer", "location__customer", "contact__customer")
+                .select_related("customer", "location", "contact")
                 .order_by()
             )
             if self.policy.manual_only:
                 references = references.filter(origin__in=CONFIRMED_ORIGINS)
             self.references = {(r.external_type, r.external_id): r for r in references}
+            self._attach_parent_customers()
         if numbers:
             self.customers_by_number = {
                 c.customer_number: c
@@ -297,6 +296,28 @@ class _BatchMapper:
             )
         if self.policy.match_by_name_and_address:
             self._load_candidates()
+
+    def _attach_parent_customers(self) -> None:
+        """The customers of the known locations and contacts of items that send no customer
+        block (they establish its customer), in one query; only those: loading every record's
+        customer would cost a model instance per reference in a large batch."""
+        children = [
+            record
+            for ctx in self.contexts
+            if not ctx.customer
+            for record in (
+                self._referenced(ExternalType.LOCATION, ctx.location),
+                self._referenced(ExternalType.CONTACT, ctx.contact),
+            )
+            if record is not None
+        ]
+        if not children:
+            return
+        customers = Customer.objects.for_tenant(self.tenant).in_bulk(
+            {child.customer_id for child in children}
+        )
+        for child in children:
+            child.customer = customers[child.customer_id]
 
     def _load_candidates(self) -> None:
         """Name-and-address candidates for every customer not known by its external ID."""

@@ -60,8 +60,25 @@ def test_query_count_is_the_same_for_10_and_500_new_and_known_items(make_caller)
         item["customer"]["name"] += " AG"  # known and updated
     updated_large = _queries(caller, changed)
 
-    assert Target.objects.count() == 510
+    # Only a known location: it establishes the customer (its customer loaded in bulk too).
+    via_location = {
+        size: {
+            "items": [
+                {
+                    "externalId": f"{prefix}-VIA-{n}",
+                    "title": "Visit",
+                    "location": {"externalId": f"{prefix}-L-{n}"},
+                }
+                for n in range(size)
+            ]
+        }
+        for size, prefix in ((10, "S"), (500, "L"))
+    }
+    via_small, via_large = _queries(caller, via_location[10]), _queries(caller, via_location[500])
+
+    assert Target.objects.count() == 1020
     assert new_small == new_large
     assert known_small == known_large
+    assert via_small == via_large
     assert updated_large <= known_large + 1
     assert new_large <= 30
