@@ -845,7 +845,7 @@ def main() -> int:
         database_drop(DB_NAME)
 
     print(
-        f"\nSummary ({time.perf_counter() - started:.0f} s in all; load average now "
+        f"\nSummary ({time.perf_counter() - started:.0f} s in all; now "
         f"{load_average()}; database {DB_NAME} dropped)"
     )
     for name, target, per_request in (
