@@ -683,7 +683,7 @@ def _package_of(filename: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--batches", type=int, default=8, help="batches per batch phase")
+    parser.add_argument("--batches", type=int, default=16, help="batches per batch phase")
     parser.add_argument("--batch-size", type=int, default=500, help="items per batch")
     parser.add_argument("--batch-concurrency", type=int, default=2)
     parser.add_argument("--singles", type=int, default=2000, help="single import requests")
