@@ -200,7 +200,7 @@ def _waiting_on_the_same_record(item: ImportItem) -> list[ImportItem]:
         external_id = _external_id(item, record)
         if external_id:
             return list(
-                # the inbound_open_<record>_extid index serves exactly this filter
+                # the inbound_open_{cust,loca,cont}_extid indexes serve exactly this filter
                 items.filter(**{f"payload__{record}__external_id": external_id})
                 .select_for_update(of=("self",))
                 .select_related("job__client", "target")
