@@ -299,11 +299,17 @@ def strip_site(name: str | None, city: str | None) -> str:
         name = cut
     first = re.split(r"[\s/(,-]", str(city or "").strip())[0]
     if len(first) >= 3:
-        pattern = r"(?:\s[-\u2013]\s*|,\s*|\s*\()\s*" + re.escape(first) + r"\b.*$"
-        cut = re.sub(pattern, "", name, flags=re.IGNORECASE)
+        cut = _site_pattern(first).sub("", name)
         if cut.strip():
             name = cut
     return name
+
+
+@functools.lru_cache(maxsize=4096)  # one per city: re's own cache holds only 512 patterns
+def _site_pattern(city: str) -> re.Pattern:
+    return re.compile(
+        r"(?:\s[-\u2013]\s*|,\s*|\s*\()\s*" + re.escape(city) + r"\b.*$", re.IGNORECASE
+    )
 
 
 def normalize_postal_code(code: str | None, country: str | None = None) -> str:
