@@ -634,18 +634,7 @@ class _BatchMapper:
                 location, method = matches[0], MatchMethod.NAME_AND_ADDRESS
                 self._learn(ExternalType.LOCATION, block, location)
         if location is not None:
-            if not _belongs_to(location, out.customer):
-                out.warn(MappingWarning.LOCATION_CUSTOMER_MISMATCH)
-                out.decide(
-                    "location",
-                    method=method,
-                    action=RecordAction.NOT_LINKED,
-                    reason="the location belongs to another customer",
-                    otherCustomerId=location.customer_id,
-                )
-                return
-            out.location = location
-            self._update_child(
+            if not self._attach_child(
                 "location",
                 location,
                 block,
@@ -653,7 +642,9 @@ class _BatchMapper:
                 out,
                 method=method,
                 allowed=self.policy.can_update_location,
-            )
+                mismatch=MappingWarning.LOCATION_CUSTOMER_MISMATCH,
+            ):
+                return
         elif (
             self.policy.can_create_location
             and not self.policy.manual_only
@@ -707,18 +698,7 @@ class _BatchMapper:
             if contact is not None:
                 self._learn(ExternalType.CONTACT, block, contact)
         if contact is not None:
-            if not _belongs_to(contact, out.customer):
-                out.warn(MappingWarning.CONTACT_CUSTOMER_MISMATCH)
-                out.decide(
-                    "contact",
-                    method=method,
-                    action=RecordAction.NOT_LINKED,
-                    reason="the contact belongs to another customer",
-                    otherCustomerId=contact.customer_id,
-                )
-                return
-            out.contact = contact
-            self._update_child(
+            self._attach_child(
                 "contact",
                 contact,
                 block,
@@ -726,6 +706,7 @@ class _BatchMapper:
                 out,
                 method=method,
                 allowed=self.policy.can_update_contact,
+                mismatch=MappingWarning.CONTACT_CUSTOMER_MISMATCH,
             )
         elif self.policy.can_create_contact and not self.policy.manual_only:
             contact = Contact(
@@ -760,6 +741,25 @@ class _BatchMapper:
             if normalize_email(c.email) == email
         ]
         return matches[0] if len(matches) == 1 else None
+
+    def _attach_child(
+        self, record, instance, block, fields, out, *, method, allowed, mismatch
+    ) -> bool:
+        """Attach a known location or contact to the item, updated as the policy allows; or,
+        when it belongs to another customer, warn `mismatch`, link nothing and return False."""
+        if not _belongs_to(instance, out.customer):
+            out.warn(mismatch)
+            out.decide(
+                record,
+                method=method,
+                action=RecordAction.NOT_LINKED,
+                reason=f"the {record} belongs to another customer",
+                otherCustomerId=instance.customer_id,
+            )
+            return False
+        setattr(out, record, instance)
+        self._update_child(record, instance, block, fields, out, method=method, allowed=allowed)
+        return True
 
     def _update_child(self, record, instance, block, fields, out, *, method, allowed) -> None:
         changes = _changed_fields(instance, block, fields)
