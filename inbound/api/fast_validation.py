@@ -193,14 +193,12 @@ class FastValidator:
             value = data.get(field.field_name, empty)
             if value is empty and not field.required and field.default is empty:
                 continue  # absent and optional, without a default: DRF skips it
-            if value is None and field.allow_null:
-                value = None
-            elif value is empty or value is None:
+            if value is empty or (value is None and not field.allow_null):
                 try:
-                    value = field.run_validation(value)
+                    value = field.run_validation(value)  # a default, or the field's error
                 except SkipField:
                     continue
-            else:
+            elif value is not None:  # an allowed null stays None, as in DRF
                 value = validate(value)
             method = self.field_methods[field.field_name]
             if method is not None:
