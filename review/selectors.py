@@ -10,7 +10,7 @@ from inbound.choices import ReviewState
 from inbound.models import ImportItem
 from mapping.matching import normalize_name
 from mapping.models import ExternalReference
-from tenants.selectors import tenants_of_user
+from tenants.selectors import tenant_ids_of_user
 
 from .models import ReviewAuditEntry
 
@@ -28,11 +28,9 @@ QUEUE_SEARCH_CUSTOMER_LIMIT = 500
 
 
 def review_items_of_user(*, user) -> QuerySet[ImportItem]:
-    # The tenant ids as values, not as a subquery: with `tenant_id IN (1)` PostgreSQL reads the
-    # open-queue index in order and stops after one page; with the subquery it sorts every open
-    # item of the tenant on every page.
-    tenant_ids = list(tenants_of_user(user=user).values_list("id", flat=True))
-    return ImportItem.objects.for_tenants(tenant_ids)
+    # Tenant ids as values: PostgreSQL reads the open-queue index in order and stops after one
+    # page (with a subquery it sorts every open item of the tenant on every page).
+    return ImportItem.objects.for_tenants(tenant_ids_of_user(user=user))
 
 
 # What a row of the queue shows: the candidates, decisions and target stay in the database.

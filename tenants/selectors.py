@@ -12,3 +12,10 @@ def tenants_of_user(*, user) -> QuerySet[Tenant]:
     if user.is_superuser:
         return Tenant.objects.all()
     return Tenant.objects.filter(memberships__user=user)
+
+
+def tenant_ids_of_user(*, user) -> list[int]:
+    """The ids of `tenants_of_user`, as values: `tenant_id IN (1)` lets PostgreSQL read a
+    tenant-leading index in order and stop after a page; with a subquery it plans for every
+    row of every tenant."""
+    return list(tenants_of_user(user=user).values_list("id", flat=True))
