@@ -12,7 +12,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from mapping.choices import ExternalType, MappingStatus, ReferenceOrigin
-from mapping.models import ExternalReference
+from mapping.selectors import referenced_records
 from mapping.services import (
     IncomingContext,
     MappingOutcome,
@@ -39,6 +39,7 @@ from .models import (
     IntegrationClient,
     Target,
 )
+from .selectors import unrevoked_api_key_get
 
 # What a key gets when nobody says otherwise: everything but the legacy alias.
 DEFAULT_SCOPES = (
@@ -115,9 +116,7 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
     prefix, dot, secret = key.partition(".")
     if not dot or not prefix or not secret or len(prefix) > 8 or len(key) > 150:
         return None
-    api_key = (
-        ApiKey.objects.select_related("client__tenant").filter(prefix=prefix, revoked=False).first()
-    )
+    api_key = unrevoked_api_key_get(prefix=prefix)
     if api_key is None or not api_key.is_valid(key) or api_key.has_expired:
         return None
     if not api_key.client.is_active:
@@ -310,12 +309,12 @@ def _import_once(
         ],
     )
     existing = {
-        reference.external_id: reference.target
-        for reference in ExternalReference.objects.of_source(
-            tenant, client.source_system, ExternalType.TARGET
-        )
-        .filter(external_id__in=[item.external_id for item in valid])
-        .select_related("target")
+        external_id: target
+        for (_, external_id), target in referenced_records(
+            tenant=tenant,
+            source_system=client.source_system,
+            external_ids={ExternalType.TARGET: [item.external_id for item in valid]},
+        ).items()
     }
     new_targets: dict[str, Target] = {}
     results: dict[int, tuple[str, Target, MappingOutcome]] = {}
@@ -338,7 +337,7 @@ def _import_once(
     )
 
     # Written once, complete: the request is the processing, so nobody sees it half done.
-    job = ImportJob.objects.create(
+    job = ImportJob(
         tenant=tenant,
         client=client,
         api_key=api_key,
@@ -348,6 +347,7 @@ def _import_once(
         started_at=started_at,
         finished_at=timezone.now(),
     )
+    bulk_insert(ImportJob, [job])
     import_items = []
     for item in items:
         row = ImportItem(

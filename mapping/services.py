@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db import models
 
 from customers.choices import CustomerType
 from customers.models import Contact, Customer, Location
@@ -30,7 +30,7 @@ from .choices import (
 )
 from .matching import Party, decide, normalize_email
 from .models import ExternalReference
-from .selectors import customer_candidates, name_locks_take
+from .selectors import customer_candidates, name_locks_take, referenced_records
 
 # A name-and-address link found these similar, not the same: a branch's name or a colleague's
 # e-mail must not rename the master record (and so hide it from the next record's candidate
@@ -240,7 +240,8 @@ class _BatchMapper:
         self.policy = policy
         self.contexts = contexts
         self.plan = _Plan()
-        self.references: dict[tuple[str, str], ExternalReference] = {}
+        # (external type, external ID) -> the record its reference points at
+        self.referenced: dict[tuple[str, str], models.Model] = {}
         self.customers_by_number: dict[str, Customer] = {}
         # Customers found by number that already carry another external ID of this source.
         self.numbers_taken_by_reference: set[int] = set()
@@ -266,18 +267,12 @@ class _BatchMapper:
             if ctx.customer and ctx.customer.get("customer_number"):
                 numbers.add(ctx.customer["customer_number"])
         if ids:
-            condition = Q()
-            for external_type, values in ids.items():
-                condition |= Q(external_type=external_type, external_id__in=values)
-            references = (
-                ExternalReference.objects.for_tenant(self.tenant)
-                .filter(condition, source_system=self.policy.source_system)
-                .select_related("customer", "location", "contact")
-                .order_by()
+            self.referenced = referenced_records(
+                tenant=self.tenant,
+                source_system=self.policy.source_system,
+                external_ids=ids,
+                origins=CONFIRMED_ORIGINS if self.policy.manual_only else (),
             )
-            if self.policy.manual_only:
-                references = references.filter(origin__in=CONFIRMED_ORIGINS)
-            self.references = {(r.external_type, r.external_id): r for r in references}
             self._attach_parent_customers()
         if numbers:
             self.customers_by_number = {
@@ -371,8 +366,7 @@ class _BatchMapper:
     def _referenced(self, external_type: str, block: dict | None):
         if not block or not block.get("external_id"):
             return None
-        reference = self.references.get((external_type, block["external_id"]))
-        return reference.record if reference else None
+        return self.referenced.get((external_type, block["external_id"]))
 
     # --- decisions: customer -------------------------------------------------------------------
 

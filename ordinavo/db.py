@@ -2,9 +2,101 @@
 
 import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from django.db import connection, models
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+
+# --- prepared statements -------------------------------------------------------------------------
+# Django binds parameters on the client, so PostgreSQL parses and plans every statement anew:
+# for an import's few short statements that was half of the database's CPU. The hot statements
+# (API key, references, inserts) run here instead: bound on the server and prepared once per
+# connection. Their texts must not grow with the data (`in_values` sends a list as one array).
+
+
+def fetch(sql: str, params: Sequence = ()) -> list[tuple]:
+    """The rows of one statement that returns rows: on PostgreSQL run prepared; elsewhere
+    through Django's cursor."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    db.ensure_connection()
+    db.validate_no_broken_transaction()
+    started = time.monotonic()
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        rows = cursor.fetchall()
+    if db.queries_logged:
+        _log(db, sql, started)
+    return rows
+
+
+def in_values(column: str, values: Collection) -> tuple[str, list]:
+    """`column IN (values)` as SQL and parameters: one array parameter on PostgreSQL, so the
+    statement stays the same for any number of values."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _log(db, statement: str, started: float) -> None:
+    """Statements sent past Django's cursor wrapper, for CaptureQueriesContext and DEBUG."""
+    db.queries_log.append({"sql": statement, "time": f"{time.monotonic() - started:.3f}"})
+
+
+# --- reading rows of hand-written SQL ------------------------------------------------------------
+# The hot reads of an import (API key, external references) are a few fixed statements; compiling
+# them through the ORM on every request cost more CPU than running them
+# (bench/import_throughput.py). They are hand-written SQL; these helpers give their select lists
+# and make instances of their rows the way the ORM does.
+
+
+@functools.cache
+def _read_plan(
+    model: type[models.Model],
+) -> tuple[list[str], int, list[tuple[int, object, list]]]:
+    """The attribute names of `model`'s concrete fields, the primary key's index among them, and
+    per field that needs them the converters the ORM applies to its database value (JSON, and
+    SQLite's dates and booleans)."""
+    fields = model._meta.concrete_fields
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(model._meta.db_table)
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            converters.append((index, column, functions))
+    return [field.attname for field in fields], fields.index(model._meta.pk), converters
+
+
+@functools.cache
+def select_columns(model: type[models.Model], alias: str) -> str:
+    """The select list of every concrete column of `model` under the table alias `alias`, in
+    the order `instance_from_row` reads them."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{quote(alias)}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def column_count(model: type[models.Model]) -> int:
+    return len(model._meta.concrete_fields)
+
+
+def instance_from_row(
+    model: type[models.Model], row: Sequence, start: int = 0
+) -> models.Model | None:
+    """The instance whose columns (see `select_columns`) start at `start` in `row`; None when its
+    primary key is NULL (no row on that side of an outer join)."""
+    attnames, pk_index, converters = _read_plan(model)
+    values = list(row[start : start + len(attnames)])
+    if values[pk_index] is None:
+        return None
+    for index, column, functions in converters:
+        value = values[index]
+        for function in functions:
+            value = function(value, column, connection)
+        values[index] = value
+    return model.from_db(DEFAULT_DB_ALIAS, attnames, values)
 
 
 def bulk_update(
@@ -94,48 +186,73 @@ def _copy_row(instance: models.Model, columns: list) -> list:
     return row
 
 
+def _take_related_keys(model: type[models.Model], instances: Sequence[models.Model]) -> None:
+    """Foreign keys to objects saved after they were set: their keys now (as bulk_create does)."""
+    for field in _copy_plan(model)[1]:
+        for instance in instances:
+            related = field.get_cached_value(instance, default=None)
+            if related is not None:
+                if related.pk is None:
+                    raise ValueError(f"{model.__name__}.{field.name} is not saved yet.")
+                setattr(instance, field.attname, related.pk)
+
+
+@functools.cache
+def _insert_columns(model: type[models.Model]) -> tuple[list, str]:
+    """The columns an INSERT sends (all but the generated key) and their quoted names."""
+    columns = [(f, how) for f, how in _copy_plan(model)[0] if f is not model._meta.pk]
+    quote = connection.ops.quote_name
+    return columns, ", ".join(quote(field.column) for field, _ in columns)
+
+
 def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) -> None:
     """Insert new rows and give each instance its primary key, like `bulk_create`.
 
-    On PostgreSQL, from COPY_FROM_ROWS rows on, the keys are drawn from the table's sequence in
-    one query and the rows sent with COPY: Django's bulk_create compiles and adapts every value
-    of an INSERT in Python, which was most of an import's time (bench/import_throughput.py).
-    Elsewhere, and for fewer rows, bulk_create.
+    On PostgreSQL the statement is built from a per-model column plan instead of Django's INSERT
+    compiler, which compiled and adapted every value in Python and was most of an import's time
+    (bench/import_throughput.py): from COPY_FROM_ROWS rows on, the keys are drawn from the
+    table's sequence in one query and the rows sent with COPY; below, one INSERT … RETURNING.
+    Elsewhere, bulk_create.
     """
     if not instances:
         return
-    if connection.vendor != "postgresql" or len(instances) < COPY_FROM_ROWS:
+    if connection.vendor != "postgresql":
         model._default_manager.bulk_create(instances)
         return
     meta = model._meta
     quote = connection.ops.quote_name
-    columns, foreign_keys = _copy_plan(model)
-    started = time.monotonic()
-    with connection.cursor() as cursor:
-        cursor.execute(
+    _take_related_keys(model, instances)
+    if len(instances) < COPY_FROM_ROWS:
+        columns, names = _insert_columns(model)
+        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        rows = fetch(
+            f"INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608 (quoted identifiers)
+            f"VALUES {', '.join([row] * len(instances))} RETURNING {quote(meta.pk.column)}",
+            [value for instance in instances for value in _copy_row(instance, columns)],
+        )
+        keys = [key for (key,) in rows]
+    else:
+        rows = fetch(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [meta.db_table, meta.pk.column, len(instances)],
         )
-        rows = []
-        for instance, (pk_value,) in zip(instances, cursor.fetchall(), strict=True):
-            for field in foreign_keys:
-                # A related object saved after it was set: its key now (as bulk_create does).
-                related = field.get_cached_value(instance, default=None)
-                if related is not None:
-                    if related.pk is None:
-                        raise ValueError(f"{model.__name__}.{field.name} is not saved yet.")
-                    setattr(instance, field.attname, related.pk)
-            setattr(instance, meta.pk.attname, pk_value)
-            rows.append(_copy_row(instance, columns))
+        keys = [key for (key,) in rows]
+        for instance, key in zip(instances, keys, strict=True):
+            setattr(instance, meta.pk.attname, key)
+        columns, _ = _copy_plan(model)
         names = ", ".join(quote(field.column) for field, _ in columns)
         statement = f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
-        with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-    for instance in instances:
+        started = time.monotonic()
+        with (
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,
+            cursor.cursor.copy(statement) as copy,
+        ):
+            for instance in instances:
+                copy.write_row(_copy_row(instance, columns))
+        if connection.queries_logged:
+            _log(connection, f"{statement} -- {len(instances)} rows", started)
+    for instance, key in zip(instances, keys, strict=True):
+        setattr(instance, meta.pk.attname, key)
         instance._state.adding = False
         instance._state.db = connection.alias
-    if connection.queries_logged:  # COPY bypasses the cursor wrapper that logs statements
-        connection.queries_log.append(
-            {"sql": f"{statement} -- {len(rows)} rows", "time": f"{time.monotonic() - started:.3f}"}
-        )

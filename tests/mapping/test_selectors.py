@@ -5,11 +5,72 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from customers.services import customer_normalize, location_normalize
+from mapping.choices import ExternalType, ReferenceOrigin
 from mapping.matching import Party
-from mapping.selectors import customer_candidates
-from tests.factories import CustomerFactory, LocationFactory, TenantFactory
+from mapping.selectors import customer_candidates, referenced_records
+from mapping.services import references_create
+from tests.factories import ContactFactory, CustomerFactory, LocationFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def test_referenced_records_finds_each_type_only_in_its_tenant_source_and_origins():
+    tenant, other_tenant = TenantFactory(), TenantFactory()
+    customer = CustomerFactory(tenant=tenant, name="Kältetechnik Ruhr GmbH")
+    location = LocationFactory(customer=customer, tenant=tenant)
+    contact = ContactFactory(customer=customer, tenant=tenant)
+    stranger = CustomerFactory(tenant=other_tenant)
+    for owner, source, records, origin in (
+        (tenant, "erp", {("Customer", "C-1"): customer, ("Location", "L-1"): location}, "Import"),
+        (tenant, "erp", {("Contact", "P-1"): contact}, "Review"),
+        (tenant, "crm", {("Customer", "C-2"): customer}, "Import"),  # another source
+        (other_tenant, "erp", {("Customer", "C-2"): stranger}, "Import"),  # another tenant
+    ):
+        references_create(tenant=owner, source_system=source, records=records, origin=origin)
+    wanted = {
+        ExternalType.CUSTOMER: ["C-1", "C-2"],
+        ExternalType.LOCATION: ["L-1", "C-1"],  # "C-1" is no location
+        ExternalType.CONTACT: ["P-1"],
+    }
+
+    found = referenced_records(tenant=tenant, source_system="erp", external_ids=wanted)
+    confirmed = referenced_records(
+        tenant=tenant,
+        source_system="erp",
+        external_ids=wanted,
+        origins=[ReferenceOrigin.REVIEW, ReferenceOrigin.ADMIN],
+    )
+
+    assert found == {("Customer", "C-1"): customer, ("Location", "L-1"): location,
+                     ("Contact", "P-1"): contact}  # fmt: skip
+    assert found[("Location", "L-1")].street == location.street  # a whole record
+    assert confirmed == {("Contact", "P-1"): contact}
+    assert referenced_records(tenant=tenant, source_system="erp", external_ids={}) == {}
+
+
+def test_referenced_records_is_one_query_of_one_text_for_any_number_of_ids():
+    tenant = TenantFactory()
+    customers = CustomerFactory.create_batch(30, tenant=tenant)
+    references_create(
+        tenant=tenant,
+        source_system="erp",
+        records={("Customer", f"C-{n}"): c for n, c in enumerate(customers)},
+        origin=ReferenceOrigin.IMPORT,
+    )
+
+    statements = []
+    for count in (1, 30):
+        with CaptureQueriesContext(connection) as captured:
+            found = referenced_records(
+                tenant=tenant,
+                source_system="erp",
+                external_ids={ExternalType.CUSTOMER: [f"C-{n}" for n in range(count)]},
+            )
+        assert len(found) == count
+        assert len(captured) == 1
+        statements.append(captured[0]["sql"])
+    if connection.vendor == "postgresql":
+        assert statements[0] == statements[1]
 
 
 def _customer(tenant, name, *, postal_code="45127", street="Hachestraße 12", city="Essen"):

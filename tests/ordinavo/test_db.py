@@ -1,4 +1,7 @@
-"""ordinavo.db: bulk_insert (COPY on PostgreSQL) and bulk_update."""
+"""ordinavo.db: prepared statements, rows of hand-written SQL as instances, bulk_insert (COPY
+on PostgreSQL) and bulk_update."""
+
+import datetime as dt
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -6,8 +9,16 @@ from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer, Location
 from inbound.models import ImportItem, ImportJob
-from ordinavo.db import bulk_insert, bulk_update
-from tests.factories import CustomerFactory, TenantFactory
+from ordinavo.db import (
+    bulk_insert,
+    bulk_update,
+    column_count,
+    fetch,
+    in_values,
+    instance_from_row,
+    select_columns,
+)
+from tests.factories import CustomerFactory, IntegrationClientFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +103,99 @@ def test_bulk_insert_refuses_a_link_to_an_unsaved_object():
 
     with pytest.raises(ValueError, match="saved"):
         bulk_insert(Location, [Location(tenant=tenant, customer=unsaved, city="Essen")])
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+@pytest.mark.postgres
+def test_fetch_prepares_its_statement_once_with_one_text_for_any_number_of_values():
+    tenants = [TenantFactory(slug=f"prep-{n}") for n in range(3)]
+    condition, _ = in_values("slug", ["x"])
+    sql = f"SELECT slug FROM tenants_tenant WHERE {condition} ORDER BY slug"  # noqa: S608
+
+    with CaptureQueriesContext(connection) as captured:
+        one = fetch(sql, in_values("slug", ["prep-1"])[1])
+        all_three = fetch(sql, in_values("slug", [t.slug for t in tenants])[1])
+
+    assert one == [("prep-1",)]
+    assert all_three == [("prep-0",), ("prep-1",), ("prep-2",)]
+    assert [q["sql"] for q in captured] == [sql, sql]  # logged, and the same text
+    assert sum("FROM tenants_tenant WHERE slug = ANY($1)" in s for s in _prepared_statements()) == 1
+
+
+@pytest.mark.postgres
+def test_fetch_runs_unprepared_when_prepared_statements_are_off(monkeypatch):
+    """DATABASE_PREPARED_STATEMENTS=false (behind a pooler that cannot keep them)."""
+    TenantFactory(slug="unprepared")
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+
+    rows = fetch(
+        "SELECT slug FROM tenants_tenant WHERE slug = %s AND 'off' = 'off'", ["unprepared"]
+    )
+
+    assert rows == [("unprepared",)]
+    assert not [s for s in _prepared_statements() if "'off' = 'off'" in s]
+
+
+def test_fetch_raises_djangos_integrity_error():
+    tenant = TenantFactory()
+    CustomerFactory(tenant=tenant, customer_number="TAKEN")
+    sql = (
+        "INSERT INTO customers_customer (tenant_id, customer_number, name, type, industry, email, "
+        "phone, website, normalized_name, created_at, updated_at) "
+        "VALUES (%s, 'TAKEN', 'x', 'Business', '', '', '', '', 'x', %s, %s) RETURNING id"
+    )
+    now = dt.datetime.now(dt.UTC)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        fetch(sql, [tenant.pk, now, now])
+
+
+def test_instance_from_row_converts_values_as_the_orm_does():
+    client = IntegrationClientFactory()
+    job = ImportJob.objects.create(tenant=client.tenant, client=client, kind="Batch")
+    item = ImportItem.objects.create(
+        tenant=client.tenant,
+        job=job,
+        position=3,
+        payload={"customer": {"name": "Bäckerei Köhler"}},
+        warnings=["AmbiguousCustomerMatch"],
+    )
+    sql = (
+        f"SELECT {select_columns(ImportItem, 'i')}, {select_columns(Customer, 'c')} "  # noqa: S608
+        "FROM inbound_importitem i LEFT JOIN customers_customer c ON c.id = i.customer_id "
+        "WHERE i.id = %s"
+    )
+
+    (row,) = fetch(sql, [item.pk])
+    loaded = instance_from_row(ImportItem, row)
+
+    expected = ImportItem.objects.get(pk=item.pk)
+    for field in ImportItem._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
+    assert loaded.payload == {"customer": {"name": "Bäckerei Köhler"}}
+    assert isinstance(loaded.created_at, dt.datetime)
+    assert not loaded._state.adding
+    # No customer on the outer join's other side: no instance.
+    assert instance_from_row(Customer, row, column_count(ImportItem)) is None
+
+
+@pytest.mark.postgres
+def test_bulk_insert_of_a_few_rows_sends_one_insert_returning_the_keys():
+    tenant = TenantFactory()
+    customers = [
+        Customer(tenant=tenant, name=f"Kälte {n}", customer_number=f"F-{n}") for n in range(3)
+    ]
+
+    with CaptureQueriesContext(connection) as captured:
+        bulk_insert(Customer, customers)
+
+    assert len(captured) == 1
+    assert captured[0]["sql"].startswith('INSERT INTO "customers_customer"')
+    stored = Customer.objects.filter(tenant=tenant).order_by("pk")
+    assert [(c.pk, c.name) for c in stored] == [(c.pk, c.name) for c in customers]
