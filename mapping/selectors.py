@@ -52,23 +52,40 @@ def referenced_records(
         )
         records.append((external_type.value, model, offset))
         offset += column_count(model)
-    conditions, params = [], [getattr(tenant, "pk", tenant), source_system]
-    for external_type, ids in wanted:
-        ids_in, ids_params = in_values("r.external_id", ids)
-        conditions.append(f"(r.external_type = %s AND {ids_in})")
-        params += [external_type.value, *ids_params]
-    sql = (
-        f"SELECT {', '.join(select)} FROM {quote(ExternalReference._meta.db_table)} r "  # noqa: S608 (quoted identifiers, placeholders)
-        f"{' '.join(joins)} WHERE r.tenant_id = %s AND r.source_system = %s "
-        f"AND ({' OR '.join(conditions)})"
-    )
+    table = quote(ExternalReference._meta.db_table)
+    tenant_id = getattr(tenant, "pk", tenant)
+    if connection.vendor == "postgresql":
+        # One probe of the unique (tenant, source, type, ID) index per wanted ID: LATERAL …
+        # OFFSET 0 keeps that plan where the statistics are stale, which otherwise can scan the
+        # tenant's references once per ID. Planned on each run (not prepared): how to join the
+        # records depends on the number of IDs.
+        pairs = [(external_type.value, i) for external_type, ids in wanted for i in ids]
+        sql = (
+            f"SELECT {', '.join(select)} "  # noqa: S608 (quoted identifiers, placeholders)
+            "FROM unnest(%s::text[], %s::text[]) AS w(external_type, external_id) "
+            f"JOIN LATERAL (SELECT * FROM {table} r WHERE r.tenant_id = %s "
+            "AND r.source_system = %s AND r.external_type = w.external_type "
+            "AND r.external_id = w.external_id OFFSET 0) r ON TRUE "
+            f"{' '.join(joins)} WHERE TRUE"
+        )
+        params = [[t for t, _ in pairs], [i for _, i in pairs], tenant_id, source_system]
+    else:
+        conditions, params = [], [tenant_id, source_system]
+        for external_type, ids in wanted:
+            ids_in, ids_params = in_values("r.external_id", ids)
+            conditions.append(f"(r.external_type = %s AND {ids_in})")
+            params += [external_type.value, *ids_params]
+        sql = (
+            f"SELECT {', '.join(select)} FROM {table} r {' '.join(joins)} "  # noqa: S608
+            f"WHERE r.tenant_id = %s AND r.source_system = %s AND ({' OR '.join(conditions)})"
+        )
     if origins:
         origins_in, origins_params = in_values("r.origin", origins)
         sql += f" AND {origins_in}"
         params += origins_params
     start_by_type = {external_type: (model, start) for external_type, model, start in records}
     referenced = {}
-    for row in fetch(sql, params):
+    for row in fetch(sql, params, prepare=False):
         model, start = start_by_type[row[0]]
         referenced[(row[0], row[1])] = instance_from_row(model, row, start)
     return referenced

@@ -14,9 +14,14 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 # connection. Their texts must not grow with the data (`in_values` sends a list as one array).
 
 
-def fetch(sql: str, params: Sequence = ()) -> list[tuple]:
-    """The rows of one statement that returns rows: on PostgreSQL run prepared; elsewhere
-    through Django's cursor."""
+def fetch(sql: str, params: Sequence = (), *, prepare: bool = True) -> list[tuple]:
+    """The rows of one statement that returns rows: on PostgreSQL bound on the server and, unless
+    `prepare` is false, prepared; elsewhere through Django's cursor.
+
+    Leave a statement unprepared when its best plan depends on the sizes of its tables or
+    arrays: PostgreSQL may keep a prepared statement's generic plan, made when a table was
+    nearly empty, for the life of the connection.
+    """
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql":
         with db.cursor() as cursor:
@@ -26,7 +31,7 @@ def fetch(sql: str, params: Sequence = ()) -> list[tuple]:
     db.validate_no_broken_transaction()
     started = time.monotonic()
     with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
+        cursor.execute(sql, params, prepare=prepare)
         rows = cursor.fetchall()
     if db.queries_logged:
         _log(db, sql, started)

@@ -23,12 +23,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The import's hot statements run prepared (ordinavo.db.fetch); Django's own statements stay
     # bound on the client and are never prepared. Turn off behind a pooler in transaction mode
     # that does not support prepared statements.
-    # Their best plans do not depend on the values, so each is planned once (a generic plan).
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["prepare_threshold"] = (
         5 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
     )
-    options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
