@@ -1,0 +1,136 @@
+"""Name-and-address rules end to end: stored customers, one incoming record through the engine.
+
+Each rule has a link case and a near miss that must stay in review (or be created).
+"""
+
+import pytest
+from django.db import transaction
+
+from customers.choices import CustomerType
+from customers.services import customer_normalize, location_normalize
+from inbound.choices import MatchingStrategy, Scope
+from mapping.services import IncomingContext, MappingPolicy, customer_contexts_map
+from tests.factories import (
+    CustomerFactory,
+    IntegrationClientFactory,
+    LocationFactory,
+    TenantFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _customer(tenant, name, *addresses, person=False, email="", phone=""):
+    """A stored customer with its locations, each (street, postal code, city, country)."""
+    customer = CustomerFactory.build(
+        tenant=tenant,
+        name=name,
+        type=CustomerType.PRIVATE if person else CustomerType.BUSINESS,
+        email=email,
+        phone=phone,
+    )
+    customer_normalize(customer=customer).save()
+    for street, postal_code, city, country in addresses:
+        location = LocationFactory.build(
+            customer=customer,
+            tenant=tenant,
+            street=street,
+            postal_code=postal_code,
+            city=city,
+            country=country,
+        )
+        location_normalize(location=location).save()
+    return customer
+
+
+def _map(tenant, name, street, postal_code, city, country="DE", *, person=False, **customer):
+    client = IntegrationClientFactory(
+        tenant=tenant, strategy=MatchingStrategy.EXTERNAL_ID_THEN_NAME_AND_ADDRESS
+    )
+    policy = MappingPolicy.for_client(
+        client=client, scopes=[Scope.CUSTOMERS_MAP, Scope.CUSTOMERS_WRITE]
+    )
+    context = IncomingContext(
+        customer={
+            "external_id": "NEW-1",
+            "name": name,
+            "type": CustomerType.PRIVATE if person else CustomerType.BUSINESS,
+            **customer,
+        },
+        location={
+            "external_id": "NEW-LOC-1",
+            "street": street,
+            "postal_code": postal_code,
+            "city": city,
+            "country": country,
+        },
+    )
+    with transaction.atomic():
+        (outcome,) = customer_contexts_map(tenant=tenant, policy=policy, contexts=[context])
+    return outcome
+
+
+def _linked(outcome, customer) -> bool:
+    return (
+        not outcome.ambiguous
+        and outcome.customer is not None
+        and outcome.customer.pk == customer.pk
+    )
+
+
+def _review(outcome) -> bool:
+    return outcome.ambiguous and outcome.customer is None
+
+
+# --- a chain's new site, the site after the name -----------------------------------------------
+
+
+def _chain(tenant, name, sites):
+    streets = ["Hauptstraße", "Bahnhofstraße", "Kantstraße", "Zeil", "Gartenstraße"]
+    return _customer(
+        tenant,
+        name,
+        *[(f"{streets[n % 5]} {n + 1}", f"{10115 + n}", "Berlin", "DE") for n in range(sites)],
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "FitWerk Studios, Studio Stuttgart",
+        "FitWerk Studios GmbH Studio Stuttgart",
+        "FitWerk Studios Stuttgart",
+    ],
+)
+def test_a_chains_new_site_with_the_site_after_its_name_is_found_and_linked(name):
+    """The chain has no site in that postal code: it is found under its name without the site."""
+    tenant = TenantFactory()
+    chain = _chain(tenant, "FitWerk Studios GmbH", 12)
+
+    outcome = _map(tenant, name, "Waldstraße 125", "70176", "Stuttgart")
+
+    assert _linked(outcome, chain)
+
+
+def test_the_site_after_the_name_of_a_company_with_few_sites_stays_in_review():
+    """Three sites are no chain: another company of that name is as likely."""
+    tenant = TenantFactory()
+    company = _chain(tenant, "FitWerk Studios GmbH", 3)
+
+    outcome = _map(
+        tenant, "FitWerk Studios, Studio Stuttgart", "Waldstraße 125", "70176", "Stuttgart"
+    )
+
+    assert _review(outcome)
+    assert company.pk in {c["recordId"] for c in outcome.candidates}
+
+
+def test_a_name_ending_in_another_city_is_not_looked_up_without_it():
+    """ "FitWerk Studios Stuttgart" in Essen names no site of the chain in Essen."""
+    tenant = TenantFactory()
+    _chain(tenant, "FitWerk Studios GmbH", 12)
+
+    outcome = _map(tenant, "FitWerk Studios Stuttgart", "Hachestraße 5", "45127", "Essen")
+
+    assert outcome.customer is None or outcome.customer.name == "FitWerk Studios Stuttgart"
+    assert not outcome.candidates
