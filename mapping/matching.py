@@ -4,13 +4,14 @@ Pure functions over plain values, so the engine, the review queue and the qualit
 use the same code. A wrong automatic link is the worst outcome: a candidate is linked on its own
 only when its name *and* an independent strong signal agree, its score clears the client's
 threshold and it clearly leads every other candidate the record could also be (its rivals).
-The strong signals: the same address (street, a typo aside, and house number, in the same postal
-code or, where one side has none, the same city), e-mail, phone or company mail domain; for a
-company sent without a street, its exact name in the same postal code; for a chain (a customer
-with CHAIN_LOCATIONS sites or more), its exact name at a new address when no other customer has
-that name. "The name agrees" means every word of a company name (a typo aside) and, for private
-persons, the exact name, or at the same address a slip of the fingers in one word: neighbours
-and relatives share addresses and differ by one letter at the start or end (Jan, Jana).
+The strong signals: the same address (street, a typo aside, and house number or an end of its
+range, in the same postal code or, where one side has none, the same city), e-mail, phone or
+company mail domain; for a company sent without a street, its exact name in the same postal
+code; for a chain (a customer with CHAIN_LOCATIONS sites or more), its exact name at a new
+address when no other customer has that name. "The name agrees" means every word of a company
+name (a typo aside) and, for private persons, the exact name, or at the same address a slip of
+the fingers in one word: neighbours and relatives share addresses and differ by one letter at
+the start or end (Jan, Jana).
 The same name at another address with nothing else in common stays a review: as often as not it
 is another customer of that name (the benchmark's new records show it). `bench/matching_quality.py`
 measures all of this on realistic data.
@@ -26,7 +27,7 @@ from cleanco import basename
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-MATCHER_VERSION = "name-address/3"
+MATCHER_VERSION = "name-address/4"
 
 # What a person writes differently but means the same: transliterated before comparing.
 _TRANSLITERATION = str.maketrans(
@@ -537,6 +538,15 @@ def _same_street(incoming: Party, candidate: Party, similarity: float) -> bool:
     return min(len(a), len(b)) >= 6 and OSA.distance(a, b) <= 1
 
 
+def _same_house_number(a: str, b: str) -> bool:
+    """The same number, or one end of the other's range: "Kölner Straße 249-253" is also
+    written "Kölner Straße 249". A number inside the range is not: "251" may be the building
+    next door, "250" is across the street."""
+    if not a or not b:
+        return False
+    return a == b or a in b.split("-") or b in a.split("-")
+
+
 def score(incoming: Party, candidate: Party) -> Score:
     """How likely `candidate` is the record `incoming` describes, 0..1, with its parts.
 
@@ -560,7 +570,7 @@ def score(incoming: Party, candidate: Party) -> Score:
         )
     )
     street = _similarity(incoming.street, candidate.street)
-    same_number = bool(incoming.house_number) and incoming.house_number == candidate.house_number
+    same_number = _same_house_number(incoming.house_number, candidate.house_number)
     both_postal = bool(incoming.postal_code and candidate.postal_code)
     # "02-495" and "02495" are one Polish postal code (the lookup keeps the sender's spelling).
     same_postal = both_postal and (

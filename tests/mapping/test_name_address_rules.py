@@ -134,3 +134,33 @@ def test_a_name_ending_in_another_city_is_not_looked_up_without_it():
 
     assert outcome.customer is None or outcome.customer.name == "FitWerk Studios Stuttgart"
     assert not outcome.candidates
+
+
+# --- house number ranges ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "street", ["Kölner Straße 249", "Kölner Str. 253", "Kölner Straße 249-253"]
+)
+def test_one_end_of_a_house_number_range_is_the_same_address(street):
+    tenant = TenantFactory()
+    stored = _customer(
+        tenant, "Multi-Service Glaserei GmbH", ("Kölner Straße 249-253", "10247", "Berlin", "DE")
+    )
+
+    outcome = _map(tenant, "Multi-Service Glaserei GmbH", street, "10247", "Berlin")
+
+    assert _linked(outcome, stored)
+
+
+@pytest.mark.parametrize("street", ["Kölner Straße 251", "Kölner Straße 250", "Kölner Straße 24"])
+def test_a_number_inside_or_beside_a_range_is_not_the_same_address(street):
+    """251 may be the building next door, 250 is across the street."""
+    tenant = TenantFactory()
+    _customer(
+        tenant, "Multi-Service Glaserei GmbH", ("Kölner Straße 249-253", "10247", "Berlin", "DE")
+    )
+
+    outcome = _map(tenant, "Multi-Service Glaserei GmbH", street, "10247", "Berlin")
+
+    assert _review(outcome)
