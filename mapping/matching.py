@@ -547,6 +547,18 @@ def _same_house_number(a: str, b: str) -> bool:
     return a == b or a in b.split("-") or b in a.split("-")
 
 
+# Mobile numbers (in normalize_phone's form) belong to one person; a landline to a household.
+# Germany 015x-017x, Austria 06xx, Switzerland 075-079, Netherlands 06, UK 07, France 06/07.
+_MOBILE_PREFIXES = (
+    "4915", "4916", "4917", "436", "4175", "4176", "4177", "4178", "4179", "316", "447", "336",
+    "337",
+)  # fmt: skip
+
+
+def _mobile(phone: str) -> bool:
+    return phone.startswith(_MOBILE_PREFIXES)
+
+
 def score(incoming: Party, candidate: Party) -> Score:
     """How likely `candidate` is the record `incoming` describes, 0..1, with its parts.
 
@@ -605,10 +617,11 @@ def score(incoming: Party, candidate: Party) -> Score:
             slip = _person_slip(incoming, candidate)
             # A swapped or doubled letter is a slip at the same address; a neighbouring key, a
             # letter less or another letter can be another member of the household (Anna /
-            # Anja, Timo / Tino, Laura / Lara): only with the same e-mail as well (a household
-            # shares its landline, rarely an e-mail address).
+            # Anja, Timo / Tino, Laura / Lara): only with the same e-mail or mobile number as
+            # well (a household shares its landline, rarely an e-mail address or a mobile).
+            personal = same_email or (same_phone and _mobile(incoming.phone))
             name_agrees = slip in ("swap", "double") or (
-                slip in ("key", "drop", "other") and same_email
+                slip in ("key", "drop", "other") and personal
             )
     else:
         name_agrees = site or (

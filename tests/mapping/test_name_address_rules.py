@@ -164,3 +164,40 @@ def test_a_number_inside_or_beside_a_range_is_not_the_same_address(street):
     outcome = _map(tenant, "Multi-Service Glaserei GmbH", street, "10247", "Berlin")
 
     assert _review(outcome)
+
+
+# --- a slip in a person's name with the same mobile number -------------------------------------
+
+WAGNER = ("Kirchstraße 4", "47051", "Duisburg", "DE")
+
+
+@pytest.mark.parametrize("incoming", ["Lrna Wagner", "Lena Wagmer", "Lena Wager"])
+def test_a_slip_with_the_same_mobile_number_is_the_same_person(incoming):
+    tenant = TenantFactory()
+    lena = _customer(tenant, "Lena Wagner", WAGNER, person=True, phone="+49 171 3664294")
+
+    outcome = _map(tenant, incoming, *WAGNER, person=True, phone="0171/3664294")
+
+    assert _linked(outcome, lena)
+
+
+@pytest.mark.parametrize(
+    ("incoming", "phone", "stored", "stored_phone"),
+    [
+        ("Lrna Wagner", "0203 3664294", "Lena Wagner", "+49 203 3664294"),  # the household's
+        ("Lina Wagner", "0203 3664294", "Lena Wagner", "+49 203 3664294"),
+        # Names a family has, one letter apart, stay another person with the same mobile too.
+        ("Jana Wagner", "0171 3664294", "Jan Wagner", "+49 171 3664294"),
+        ("Hanna Wagner", "0171 3664294", "Anna Wagner", "+49 171 3664294"),
+        ("Lena Wagnre", "0171 3664294", "Lena Wagner", "+49 171 3664294"),  # the last two
+    ],
+)
+def test_a_slip_with_the_same_landline_or_a_family_name_stays_in_review(
+    incoming, phone, stored, stored_phone
+):
+    tenant = TenantFactory()
+    _customer(tenant, stored, WAGNER, person=True, phone=stored_phone)
+
+    outcome = _map(tenant, incoming, *WAGNER, person=True, phone=phone)
+
+    assert _review(outcome)
