@@ -161,6 +161,10 @@ _TYPO_PRONE_FORMS = (
     "incorporated",
     "corporation",
 )
+# Short legal forms: one edit away they are often real words (Karl / SARL, Part / PartG, Core /
+# Corp), so a mistyped one is only ignored at the end of a name, against a candidate that has
+# this form (see `_without_mistyped_form`).
+_SHORT_FORMS = frozenset({"gmbh", "ggmbh", "gesmbh", "kgaa", "sarl", "partg", "partgmbb", "corp"})
 # A site designation after the name: "Frischemarkt Nord GmbH, Filiale Essen".
 _SITE_SUFFIX = re.compile(
     r"[\s,(/\u2013-]+(?:filiale|niederlassung|zweigniederlassung|standort|zweigstelle|"
@@ -361,6 +365,8 @@ class Party:
     name_numbers: tuple[str, ...] = ()
     # The e-mail's domain unless it is a freemail one: the same company domain is evidence.
     email_domain: str = ""
+    # The name's words as written (folded, without a site): where its legal form stands.
+    written: tuple[str, ...] = ()
 
     @classmethod
     def of(
@@ -376,7 +382,8 @@ class Party:
         country: str | None = None,
     ) -> "Party":
         street_name, number = split_street(street)
-        normalized = normalize_name(strip_site(name, city))
+        without_site = strip_site(name, city)
+        normalized = normalize_name(without_site)
         key = _plain(normalized)
         email = normalize_email(email)
         domain = email.rsplit("@", 1)[-1] if "@" in email else ""
@@ -393,6 +400,7 @@ class Party:
             name_key=" ".join(sorted(key.split())),
             name_numbers=tuple(sorted(t for t in normalized.split() if t.isdigit())),
             email_domain="" if domain in FREEMAIL_DOMAINS else domain,
+            written=tuple(fold(without_site).split()),
         )
 
     @property
@@ -559,6 +567,30 @@ def _mobile(phone: str) -> bool:
     return phone.startswith(_MOBILE_PREFIXES)
 
 
+def _without_mistyped_form(incoming: Party, candidate: Party) -> Party:
+    """The incoming company without its last word when that is the candidate's short legal
+    form mistyped, standing where the candidate has it: "Lambert SRAL" for "Lambert SARL",
+    "... PrtG mbB" for "... PartG mbB". One edit from "SARL" is also "Karl": "Autohaus Karl AG"
+    is not "Autohaus SARL" (another form follows the word), and two words at least must remain
+    ("Autohaus Karl" says too little to be "Autohaus SARL")."""
+    words = incoming.name.split()
+    if len(words) < 3 or len(words[-1]) < 3 or words[-1] in candidate.name.split():
+        return incoming
+    last = words[-1]
+    if last not in incoming.written:
+        return incoming
+    tail = incoming.written[len(incoming.written) - incoming.written[::-1].index(last) :]
+    if not any(
+        word in _SHORT_FORMS
+        and OSA.distance(last, word) <= 1
+        and candidate.written[n + 1 :] == tail
+        for n, word in enumerate(candidate.written)
+    ):
+        return incoming
+    name = " ".join(words[:-1])
+    return replace(incoming, name=name, name_key=" ".join(sorted(_plain(name).split())))
+
+
 def score(incoming: Party, candidate: Party) -> Score:
     """How likely `candidate` is the record `incoming` describes, 0..1, with its parts.
 
@@ -571,6 +603,8 @@ def score(incoming: Party, candidate: Party) -> Score:
     the exact name, or at the same address one word with a slip of the fingers (see `_slip`).
     """
     person = incoming.person or candidate.person
+    if not person:
+        incoming = _without_mistyped_form(incoming, candidate)
     site = not person and _site_of(incoming, candidate)
     # Also with umlauts as plain vowels: "Horgerate" is "Hörgeräte" without its dots.
     name = (

@@ -201,3 +201,55 @@ def test_a_slip_with_the_same_landline_or_a_family_name_stays_in_review(
     outcome = _map(tenant, incoming, *WAGNER, person=True, phone=phone)
 
     assert _review(outcome)
+
+
+# --- a mistyped short legal form --------------------------------------------------------------
+
+LYON = ("209 Rue de la Paix", "69001", "Lyon", "FR")
+BERLIN = ("Düsseldorfer Straße 230", "10405", "Berlin", "DE")
+
+
+@pytest.mark.parametrize(
+    ("incoming", "stored", "address"),
+    [
+        ("Maintenance Générale Lambert SRAL", "Maintenance Générale Lambert SARL", LYON),
+        ("Maintenance Générale Lambert Sarl", "Maintenance Générale Lambert SARL", LYON),
+        (
+            "Meyer & Partner Rechtsanwälte PrtG mbB",
+            "Meyer & Partner Rechtsanwälte PartG mbB",
+            BERLIN,
+        ),
+        (
+            "Meyer & Partner Rechtsanwälte Part mbB",
+            "Meyer & Partner Rechtsanwälte PartG mbB",
+            BERLIN,
+        ),
+    ],
+)
+def test_a_mistyped_short_legal_form_at_the_end_is_the_same_company(incoming, stored, address):
+    tenant = TenantFactory()
+    company = _customer(tenant, stored, address)
+
+    outcome = _map(tenant, incoming, *address)
+
+    assert _linked(outcome, company)
+
+
+@pytest.mark.parametrize(
+    ("incoming", "stored"),
+    [
+        ("Autohaus Lambert Karl AG", "Autohaus Lambert SARL"),  # another form follows "Karl"
+        ("Autohaus Karl", "Autohaus SARL"),  # one word left says too little
+        ("Maintenance Générale Lambert Carl", "Maintenance Générale Lambert GmbH"),  # not its form
+        ("Meyer & Partner Rechtsanwälte Part", "Meyer & Partner Rechtsanwälte PartG mbB"),
+    ],
+)
+def test_a_word_one_edit_from_a_legal_form_is_no_typo_where_the_form_does_not_stand(
+    incoming, stored
+):
+    tenant = TenantFactory()
+    _customer(tenant, stored, LYON)
+
+    outcome = _map(tenant, incoming, *LYON)
+
+    assert _review(outcome)
