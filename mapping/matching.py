@@ -4,13 +4,14 @@ Pure functions over plain values, so the engine, the review queue and the qualit
 use the same code. A wrong automatic link is the worst outcome: a candidate is linked on its own
 only when its name *and* an independent strong signal agree, its score clears the client's
 threshold and it clearly leads every other candidate the record could also be (its rivals).
-The strong signals: the same address (street, a typo aside, and house number, in the same postal
-code or, where one side has none, the same city), e-mail, phone or company mail domain; for a
-company sent without a street, its exact name in the same postal code; for a chain (a customer
-with CHAIN_LOCATIONS sites or more), its exact name at a new address when no other customer has
-that name. "The name agrees" means every word of a company name (a typo aside) and, for private
-persons, the exact name, or at the same address a slip of the fingers in one word: neighbours
-and relatives share addresses and differ by one letter at the start or end (Jan, Jana).
+The strong signals: the same address (street, a typo aside, and house number or an end of its
+range, in the same postal code or, where one side has none, the same city), e-mail, phone or
+company mail domain; for a company sent without a street, its exact name in the same postal
+code; for a chain (a customer with CHAIN_LOCATIONS sites or more), its exact name at a new
+address when no other customer has that name. "The name agrees" means every word of a company
+name (a typo aside) and, for private persons, the exact name, or at the same address a slip of
+the fingers in one word: neighbours and relatives share addresses and differ by one letter at
+the start or end (Jan, Jana).
 The same name at another address with nothing else in common stays a review: as often as not it
 is another customer of that name (the benchmark's new records show it). `bench/matching_quality.py`
 measures all of this on realistic data.
@@ -26,7 +27,7 @@ from cleanco import basename
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-MATCHER_VERSION = "name-address/3"
+MATCHER_VERSION = "name-address/4"
 
 # What a person writes differently but means the same: transliterated before comparing.
 _TRANSLITERATION = str.maketrans(
@@ -160,6 +161,10 @@ _TYPO_PRONE_FORMS = (
     "incorporated",
     "corporation",
 )
+# Short legal forms: one edit away they are often real words (Karl / SARL, Part / PartG, Core /
+# Corp), so a mistyped one is only ignored at the end of a name, against a candidate that has
+# this form (see `_without_mistyped_form`).
+_SHORT_FORMS = frozenset({"gmbh", "ggmbh", "gesmbh", "kgaa", "sarl", "partg", "partgmbb", "corp"})
 # A site designation after the name: "Frischemarkt Nord GmbH, Filiale Essen".
 _SITE_SUFFIX = re.compile(
     r"[\s,(/\u2013-]+(?:filiale|niederlassung|zweigniederlassung|standort|zweigstelle|"
@@ -360,6 +365,8 @@ class Party:
     name_numbers: tuple[str, ...] = ()
     # The e-mail's domain unless it is a freemail one: the same company domain is evidence.
     email_domain: str = ""
+    # The name's words as written (folded, without a site): where its legal form stands.
+    written: tuple[str, ...] = ()
 
     @classmethod
     def of(
@@ -375,7 +382,8 @@ class Party:
         country: str | None = None,
     ) -> "Party":
         street_name, number = split_street(street)
-        normalized = normalize_name(strip_site(name, city))
+        without_site = strip_site(name, city)
+        normalized = normalize_name(without_site)
         key = _plain(normalized)
         email = normalize_email(email)
         domain = email.rsplit("@", 1)[-1] if "@" in email else ""
@@ -392,6 +400,7 @@ class Party:
             name_key=" ".join(sorted(key.split())),
             name_numbers=tuple(sorted(t for t in normalized.split() if t.isdigit())),
             email_domain="" if domain in FREEMAIL_DOMAINS else domain,
+            written=tuple(fold(without_site).split()),
         )
 
     @property
@@ -537,6 +546,51 @@ def _same_street(incoming: Party, candidate: Party, similarity: float) -> bool:
     return min(len(a), len(b)) >= 6 and OSA.distance(a, b) <= 1
 
 
+def _same_house_number(a: str, b: str) -> bool:
+    """The same number, or one end of the other's range: "Kölner Straße 249-253" is also
+    written "Kölner Straße 249". A number inside the range is not: "251" may be the building
+    next door, "250" is across the street."""
+    if not a or not b:
+        return False
+    return a == b or a in b.split("-") or b in a.split("-")
+
+
+# Mobile numbers (in normalize_phone's form) belong to one person; a landline to a household.
+# Germany 015x-017x, Austria 06xx, Switzerland 075-079, Netherlands 06, UK 07, France 06/07.
+_MOBILE_PREFIXES = (
+    "4915", "4916", "4917", "436", "4175", "4176", "4177", "4178", "4179", "316", "447", "336",
+    "337",
+)  # fmt: skip
+
+
+def _mobile(phone: str) -> bool:
+    return phone.startswith(_MOBILE_PREFIXES)
+
+
+def _without_mistyped_form(incoming: Party, candidate: Party) -> Party:
+    """The incoming company without its last word when that is the candidate's short legal
+    form mistyped, standing where the candidate has it: "Lambert SRAL" for "Lambert SARL",
+    "... PrtG mbB" for "... PartG mbB". One edit from "SARL" is also "Karl": "Autohaus Karl AG"
+    is not "Autohaus SARL" (another form follows the word), and two words at least must remain
+    ("Autohaus Karl" says too little to be "Autohaus SARL")."""
+    words = incoming.name.split()
+    if len(words) < 3 or len(words[-1]) < 3 or words[-1] in candidate.name.split():
+        return incoming
+    last = words[-1]
+    if last not in incoming.written:
+        return incoming
+    tail = incoming.written[len(incoming.written) - incoming.written[::-1].index(last) :]
+    if not any(
+        word in _SHORT_FORMS
+        and OSA.distance(last, word) <= 1
+        and candidate.written[n + 1 :] == tail
+        for n, word in enumerate(candidate.written)
+    ):
+        return incoming
+    name = " ".join(words[:-1])
+    return replace(incoming, name=name, name_key=" ".join(sorted(_plain(name).split())))
+
+
 def score(incoming: Party, candidate: Party) -> Score:
     """How likely `candidate` is the record `incoming` describes, 0..1, with its parts.
 
@@ -549,6 +603,8 @@ def score(incoming: Party, candidate: Party) -> Score:
     the exact name, or at the same address one word with a slip of the fingers (see `_slip`).
     """
     person = incoming.person or candidate.person
+    if not person:
+        incoming = _without_mistyped_form(incoming, candidate)
     site = not person and _site_of(incoming, candidate)
     # Also with umlauts as plain vowels: "Horgerate" is "Hörgeräte" without its dots.
     name = (
@@ -560,7 +616,7 @@ def score(incoming: Party, candidate: Party) -> Score:
         )
     )
     street = _similarity(incoming.street, candidate.street)
-    same_number = bool(incoming.house_number) and incoming.house_number == candidate.house_number
+    same_number = _same_house_number(incoming.house_number, candidate.house_number)
     both_postal = bool(incoming.postal_code and candidate.postal_code)
     # "02-495" and "02495" are one Polish postal code (the lookup keeps the sender's spelling).
     same_postal = both_postal and (
@@ -595,10 +651,11 @@ def score(incoming: Party, candidate: Party) -> Score:
             slip = _person_slip(incoming, candidate)
             # A swapped or doubled letter is a slip at the same address; a neighbouring key, a
             # letter less or another letter can be another member of the household (Anna /
-            # Anja, Timo / Tino, Laura / Lara): only with the same e-mail as well (a household
-            # shares its landline, rarely an e-mail address).
+            # Anja, Timo / Tino, Laura / Lara): only with the same e-mail or mobile number as
+            # well (a household shares its landline, rarely an e-mail address or a mobile).
+            personal = same_email or (same_phone and _mobile(incoming.phone))
             name_agrees = slip in ("swap", "double") or (
-                slip in ("key", "drop", "other") and same_email
+                slip in ("key", "drop", "other") and personal
             )
     else:
         name_agrees = site or (

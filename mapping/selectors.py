@@ -115,6 +115,9 @@ class CandidateSet:
 # * the same normalized name anywhere in the tenant (btree customers_customer_tenant_norm), also
 #   with its two or three words in another order ("Weber, Anna" is "Anna Weber"): a customer that
 #   moved is found under its name wherever it is now;
+# * a company's name without the site after it, in any tenant postal code: "FitWerk Studios,
+#   Studio Essen" or "Pflegedienst Lebensfreude Essen" in Essen is found under "fitwerk studios"
+#   or "pflegedienst lebensfreude" (a chain's new site; `_site_bases`, scoring decides);
 # * a similar name (typos, words added or dropped) among the customers with a location at the
 #   party's postal code (btree customers_location_address, a few hundred rows even at a million
 #   customers);
@@ -134,9 +137,10 @@ _CANDIDATES_SQL = """
     FROM unnest(
         %(indexes)s::int[], %(names)s::text[], %(word_orders)s::text[], %(postal_codes)s::text[],
         %(spelling_1)s::text[], %(spelling_2)s::text[], %(spelling_3)s::text[],
-        %(street_keys)s::text[], %(emails)s::text[]
+        %(street_keys)s::text[], %(emails)s::text[], %(site_bases)s::text[]
     ) AS q(
-        idx, name, word_orders, postal_code, spelling_1, spelling_2, spelling_3, street_key, email
+        idx, name, word_orders, postal_code, spelling_1, spelling_2, spelling_3, street_key, email,
+        site_bases
     )
     CROSS JOIN LATERAL (
         (
@@ -157,6 +161,15 @@ _CANDIDATES_SQL = """
             WHERE q.name <> ''
               AND c.tenant_id = %(tenant)s::bigint
               AND c.normalized_name = ANY(string_to_array(q.word_orders, '|'))
+            ORDER BY c.id
+            LIMIT %(limit)s
+        )
+        UNION
+        (
+            SELECT c.id FROM customers_customer c
+            WHERE q.site_bases <> ''
+              AND c.tenant_id = %(tenant)s::bigint
+              AND c.normalized_name = ANY(string_to_array(q.site_bases, '|'))
             ORDER BY c.id
             LIMIT %(limit)s
         )
@@ -215,6 +228,21 @@ def _word_orders(name: str) -> str:
     return "|".join(dict.fromkeys(" ".join(order) for order in permutations(words)))
 
 
+def _site_bases(party: Party) -> str:
+    """A company's name without the site after it, "|"-separated: the words before its own
+    city, and before the site word ahead of the city ("fitwerk studios studio essen" in Essen:
+    "fitwerk studios studio|fitwerk studios"). "" for a person or a name not ending in its city.
+    """
+    words, city = party.name.split(), party.city.split()
+    if party.person or not city:
+        return ""
+    at = next((i for i in range(len(words) - 1, 0, -1) if words[i] == city[0]), 0)
+    if not at or words[at:] != city[: len(words) - at]:  # only the city (or its start) after
+        return ""
+    # Two words at least: "Sparkasse Essen" is not a site of "Sparkasse" (see `_site_of`).
+    return "|".join(" ".join(words[:end]) for end in (at, at - 1) if end >= 2)
+
+
 def _ids_by_sql(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]]:
     """Candidate customer ids per item (PostgreSQL): see _CANDIDATES_SQL."""
     indexes = list(parties)
@@ -230,6 +258,7 @@ def _ids_by_sql(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]
         **{f"spelling_{n + 1}": [s[n] for s in spellings] for n in range(3)},
         "street_keys": [p.street.replace(" ", "") if p.has_address else "" for p in wanted],
         "emails": [p.email for p in wanted],
+        "site_bases": [_site_bases(p) for p in wanted],
         "tenant": tenant.pk,
         "limit": CANDIDATES_PER_NAME,
         "threshold": TRIGRAM_THRESHOLD,
@@ -280,8 +309,12 @@ def _ids_by_orm(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]
 
 def _ids_by_exact_name(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, set[int]]:
     """SQLite has no trigram index: the simple fallback is the exact normalized name (in any
-    word order, as on PostgreSQL)."""
-    orders = {p.name: _word_orders(p.name).split("|") for p in wanted.values() if p.name}
+    word order, or without the site after it, as on PostgreSQL)."""
+    orders = {
+        i: [*_word_orders(p.name).split("|"), *filter(None, _site_bases(p).split("|"))]
+        for i, p in wanted.items()
+        if p.name
+    }
     by_name: dict[str, set[int]] = defaultdict(set)
     for customer_id, name in (
         Customer.objects.for_tenant(tenant)
@@ -289,10 +322,7 @@ def _ids_by_exact_name(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, se
         .values_list("id", "normalized_name")
     ):
         by_name[name].add(customer_id)
-    return {
-        i: set().union(*(by_name.get(n, ()) for n in orders.get(p.name, ())))
-        for i, p in wanted.items()
-    }
+    return {i: set().union(*(by_name.get(n, ()) for n in orders.get(i, ()))) for i in wanted}
 
 
 def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:

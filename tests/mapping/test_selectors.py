@@ -177,6 +177,41 @@ def test_without_a_postal_code_the_same_name_is_enough():
     assert _candidates(tenant, name="Metzgerei Stutz") == {same.pk}
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "FitWerk Studios Stuttgart",
+        "FitWerk Studios, Studio Stuttgart",
+        "FitWerk Studios GmbH Studio Stuttgart",
+    ],
+)
+def test_a_name_with_a_site_in_its_own_city_is_looked_up_without_the_site(name):
+    """A chain's new site: found under the chain's name in any postal code (SQLite too)."""
+    tenant = TenantFactory()
+    chain = _customer(tenant, "FitWerk Studios GmbH", postal_code="10115", city="Berlin")
+    _customer(tenant, "FitWerk", postal_code="10117", city="Berlin")  # one word: too little
+
+    assert _candidates(tenant, name=name, street="Waldstraße 1", postal_code="70176",
+                       city="Stuttgart") == {chain.pk}  # fmt: skip
+
+
+def test_a_site_in_another_city_or_a_persons_name_is_not_looked_up_without_it():
+    tenant = TenantFactory()
+    _customer(tenant, "FitWerk Studios GmbH", postal_code="10115", city="Berlin")
+    _customer(tenant, "Anna Weber", postal_code="10115", city="Berlin")
+
+    elsewhere = _candidates(
+        tenant, name="FitWerk Studios Stuttgart", street="Hachestraße 1", postal_code="45127",
+        city="Essen",
+    )  # fmt: skip
+    person = _candidates(
+        tenant, name="Anna Weber Essen", street="Hachestraße 1", postal_code="45127",
+        city="Essen", person=True,
+    )  # fmt: skip
+
+    assert elsewhere == person == set()
+
+
 @pytest.mark.parametrize("postal_code", ["45127", ""], ids=["postal code", "none"])
 def test_no_candidate_comes_from_another_tenant(postal_code):
     tenant, stranger = TenantFactory(), TenantFactory()
