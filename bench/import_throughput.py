@@ -5,7 +5,8 @@
 
 It creates its own database (`ordinavo_bench`, dropped again at the end), migrates it with the
 production settings, creates an integration client and key with `create_integration_client`,
-starts `gunicorn ordinavo.wsgi --workers 2` on a free port and measures, over HTTP:
+starts `gunicorn ordinavo.wsgi --workers 4` (the README's production command) on a free port
+and measures, over HTTP, with 4 batch clients and 8 single-import clients at once:
 
 1. new batches     - batches of 500 items, each with a new customer, location and contact
                      (every item must come back Imported / customerMapping Created);
@@ -685,13 +686,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--batches", type=int, default=16, help="batches per batch phase")
     parser.add_argument("--batch-size", type=int, default=500, help="items per batch")
-    parser.add_argument("--batch-concurrency", type=int, default=2)
+    parser.add_argument("--batch-concurrency", type=int, default=4)
     parser.add_argument("--singles", type=int, default=2000, help="single import requests")
-    parser.add_argument("--single-concurrency", type=int, default=4)
+    parser.add_argument("--single-concurrency", type=int, default=8)
     parser.add_argument(
         "--single-customers", type=int, default=20, help="known customers the singles cycle through"
     )
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--workers", type=int, default=4, help="gunicorn workers (README: 4 in production)"
+    )
     parser.add_argument(
         "--phase-budget",
         type=float,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cleanco import basename
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 MATCHER_VERSION = "name-address/4"
@@ -232,8 +232,13 @@ _TYPO_PRONE_PLAIN = tuple(_plain(f) for f in _TYPO_PRONE_FORMS)
 
 
 def _mistyped_form(token: str) -> bool:
-    return any(OSA.distance(token, f) <= 1 for f in _TYPO_PRONE_FORMS) or any(
-        OSA.distance(_plain(token), f) <= 1 for f in _TYPO_PRONE_PLAIN
+    # extractOne compares against every form in one C call; a Python loop over the forms was a
+    # tenth of a new batch's import time.
+    return (
+        process.extractOne(token, _TYPO_PRONE_FORMS, scorer=OSA.distance, score_cutoff=1)
+        is not None
+        or process.extractOne(_plain(token), _TYPO_PRONE_PLAIN, scorer=OSA.distance, score_cutoff=1)
+        is not None
     )
 
 

@@ -17,7 +17,7 @@ from customers.choices import CustomerType
 from customers.models import Contact, Customer, Location
 from customers.services import customer_normalize, location_normalize
 from inbound.choices import MatchingStrategy, Scope
-from ordinavo.db import bulk_insert, bulk_update
+from ordinavo.db import bulk_insert, bulk_update, insert_rows
 from tenants.models import Tenant
 
 from .choices import (
@@ -857,30 +857,31 @@ def customer_contexts_map(
 
 def references_create(
     *,
-    tenant: Tenant,
+    tenant: Tenant | int,
     source_system: str,
     records: dict[tuple[str, str], Any],
     origin: str,
     created_by=None,
-) -> list[ExternalReference]:
-    """Store references (external type, external ID) → record, in key order, in one query."""
+) -> None:
+    """Store references (external type, external ID) → saved record, in key order, in one
+    query."""
     from .models import RECORD_FIELD_BY_TYPE
 
-    references = [
-        ExternalReference(
-            tenant=tenant,
-            source_system=source_system,
-            external_type=external_type,
-            external_id=external_id,
-            origin=origin,
-            created_by=created_by,
-            **{
-                RECORD_FIELD_BY_TYPE[ExternalType(external_type)]: records[
-                    (external_type, external_id)
-                ]
-            },
+    rows = []
+    for external_type, external_id in sorted(records):
+        record = records[(external_type, external_id)]
+        if record.pk is None:
+            raise ValueError(f"The {external_type} record of {external_id!r} is not saved yet.")
+        field = RECORD_FIELD_BY_TYPE[ExternalType(external_type)]
+        rows.append(
+            {
+                "tenant_id": getattr(tenant, "pk", tenant),
+                "source_system": source_system,
+                "external_type": external_type,
+                "external_id": external_id,
+                "origin": origin,
+                "created_by_id": getattr(created_by, "pk", created_by),
+                f"{field}_id": record.pk,
+            }
         )
-        for external_type, external_id in sorted(records)
-    ]
-    bulk_insert(ExternalReference, references)
-    return references
+    insert_rows(ExternalReference, rows)

@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.utils import timezone
 
 # --- prepared statements -------------------------------------------------------------------------
 # Django binds parameters on the client, so PostgreSQL parses and plans every statement anew:
@@ -210,6 +211,33 @@ def _insert_columns(model: type[models.Model]) -> tuple[list, str]:
     return columns, ", ".join(quote(field.column) for field, _ in columns)
 
 
+def _insert(model: type[models.Model], names: str, data: list[list]) -> list:
+    """INSERT … RETURNING of rows of column values (columns `names`); their keys."""
+    quote = connection.ops.quote_name
+    placeholders = "(" + ", ".join(["%s"] * len(data[0])) + ")"
+    rows = fetch(
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608 (quoted identifiers)
+        f"VALUES {', '.join([placeholders] * len(data))} RETURNING {quote(model._meta.pk.column)}",
+        [value for row in data for value in row],
+    )
+    return [key for (key,) in rows]
+
+
+def _copy(model: type[models.Model], names: str, data: list[list]) -> None:
+    """COPY of rows of column values (columns `names`)."""
+    statement = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN"
+    started = time.monotonic()
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(statement) as copy,
+    ):
+        for row in data:
+            copy.write_row(row)
+    if connection.queries_logged:
+        _log(connection, f"{statement} -- {len(data)} rows", started)
+
+
 def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) -> None:
     """Insert new rows and give each instance its primary key, like `bulk_create`.
 
@@ -225,17 +253,10 @@ def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) ->
         model._default_manager.bulk_create(instances)
         return
     meta = model._meta
-    quote = connection.ops.quote_name
     _take_related_keys(model, instances)
     if len(instances) < COPY_FROM_ROWS:
         columns, names = _insert_columns(model)
-        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        rows = fetch(
-            f"INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608 (quoted identifiers)
-            f"VALUES {', '.join([row] * len(instances))} RETURNING {quote(meta.pk.column)}",
-            [value for instance in instances for value in _copy_row(instance, columns)],
-        )
-        keys = [key for (key,) in rows]
+        keys = _insert(model, names, [_copy_row(instance, columns) for instance in instances])
     else:
         rows = fetch(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -245,19 +266,39 @@ def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) ->
         for instance, key in zip(instances, keys, strict=True):
             setattr(instance, meta.pk.attname, key)
         columns, _ = _copy_plan(model)
-        names = ", ".join(quote(field.column) for field, _ in columns)
-        statement = f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
-        started = time.monotonic()
-        with (
-            connection.cursor() as cursor,
-            connection.wrap_database_errors,
-            cursor.cursor.copy(statement) as copy,
-        ):
-            for instance in instances:
-                copy.write_row(_copy_row(instance, columns))
-        if connection.queries_logged:
-            _log(connection, f"{statement} -- {len(instances)} rows", started)
+        names = ", ".join(connection.ops.quote_name(field.column) for field, _ in columns)
+        _copy(model, names, [_copy_row(instance, columns) for instance in instances])
     for instance, key in zip(instances, keys, strict=True):
         setattr(instance, meta.pk.attname, key)
         instance._state.adding = False
         instance._state.db = connection.alias
+
+
+def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> None:
+    """Insert new rows given as plain values, without instances and without their keys back: for
+    rows nobody reads again in the request (an import's references). Each row maps attribute
+    names (`customer_id`) to values; a field left out takes its default, and auto_now(_add)
+    fields the time now. On PostgreSQL as bulk_insert sends them (COPY from COPY_FROM_ROWS
+    rows on); elsewhere bulk_create.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create([model(**row) for row in rows])
+        return
+    columns, names = _insert_columns(model)
+    now = timezone.now()
+    data = []
+    for values in rows:
+        row = []
+        for field, how in columns:
+            if how == "pre_save":
+                row.append(now)
+                continue
+            value = values[field.attname] if field.attname in values else field.get_default()
+            row.append(value if how == "plain" else field.get_db_prep_save(value, connection))
+        data.append(row)
+    if len(data) < COPY_FROM_ROWS:
+        _insert(model, names, data)
+    else:
+        _copy(model, names, data)

@@ -9,12 +9,15 @@ from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer, Location
 from inbound.models import ImportItem, ImportJob
+from mapping.models import ExternalReference
 from ordinavo.db import (
+    COPY_FROM_ROWS,
     bulk_insert,
     bulk_update,
     column_count,
     fetch,
     in_values,
+    insert_rows,
     instance_from_row,
     select_columns,
 )
@@ -199,3 +202,29 @@ def test_bulk_insert_of_a_few_rows_sends_one_insert_returning_the_keys():
     assert captured[0]["sql"].startswith('INSERT INTO "customers_customer"')
     stored = Customer.objects.filter(tenant=tenant).order_by("pk")
     assert [(c.pk, c.name) for c in stored] == [(c.pk, c.name) for c in customers]
+
+
+@pytest.mark.parametrize("count", [1, COPY_FROM_ROWS])  # one INSERT; COPY on PostgreSQL
+def test_insert_rows_stores_plain_values_with_defaults_and_timestamps(count):
+    customer = CustomerFactory()
+    rows = [
+        {
+            "tenant_id": customer.tenant_id,
+            "source_system": "erp",
+            "external_type": "Customer",
+            "external_id": f"C-{n}",
+            "customer_id": customer.pk,
+            "origin": "Import",
+        }
+        for n in range(count)
+    ]
+
+    with CaptureQueriesContext(connection) as captured:
+        insert_rows(ExternalReference, rows)
+
+    assert len(captured) == 1
+    stored = ExternalReference.objects.filter(tenant=customer.tenant).order_by("external_id")
+    assert [r.external_id for r in stored] == sorted(f"C-{n}" for n in range(count))
+    assert all(r.customer_id == customer.pk and r.origin == "Import" for r in stored)
+    # Left out: its default (no user); auto_now_add: now.
+    assert all(r.created_by_id is None and r.created_at is not None for r in stored)
