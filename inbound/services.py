@@ -248,11 +248,11 @@ def _target_apply(target: Target, data: dict[str, Any], outcome: MappingOutcome)
             setattr(target, name, planning[name])
     if "custom_fields" in data:
         target.custom_fields = data["custom_fields"]
-    if outcome.customer is not None:
-        target.customer, target.location, target.contact = (
-            outcome.customer,
-            outcome.location,
-            outcome.contact,
+    if outcome.customer is not None:  # saved by now: the mapping wrote its records
+        target.customer_id, target.location_id, target.contact_id = (
+            outcome.customer.pk,
+            outcome.location and outcome.location.pk,
+            outcome.contact and outcome.contact.pk,
         )
     location = outcome.location
     if location is not None:
@@ -322,7 +322,7 @@ def _import_once(
         target = existing.get(item.external_id)
         status = ImportStatus.UPDATED
         if target is None:
-            target = Target(tenant=tenant, client=client)
+            target = Target(tenant_id=tenant.pk, client_id=client.pk)
             new_targets[item.external_id] = target
             status = ImportStatus.IMPORTED
         _target_apply(target, item.data, outcome)
@@ -350,37 +350,41 @@ def _import_once(
     bulk_insert(ImportJob, [job])
     import_items = []
     for item in items:
-        row = ImportItem(
-            tenant=tenant,
-            job=job,
-            position=item.position,
-            external_id=(item.external_id or "")[:100],
-        )
+        # One constructor call with every value: setting related objects one by one afterwards
+        # was a third of the CPU of building a batch's items.
+        values = {
+            "tenant_id": tenant.pk,
+            "job_id": job.pk,
+            "position": item.position,
+            "external_id": (item.external_id or "")[:100],
+        }
         if item.position in failures:
-            row.import_status = ImportStatus.FAILED
-            row.mapping_status = MappingStatus.SKIPPED
-            row.errors = failures[item.position]
+            values.update(
+                import_status=ImportStatus.FAILED,
+                mapping_status=MappingStatus.SKIPPED,
+                errors=failures[item.position],
+            )
         else:
             status, target, outcome = results[item.position]
-            row.import_status = status
-            row.mapping_status = outcome.status
-            row.target = target
-            row.customer, row.location, row.contact = (
-                outcome.customer,
-                outcome.location,
-                outcome.contact,
+            values.update(
+                import_status=status,
+                mapping_status=outcome.status,
+                target_id=target.pk,
+                customer_id=outcome.customer and outcome.customer.pk,
+                location_id=outcome.location and outcome.location.pk,
+                contact_id=outcome.contact and outcome.contact.pk,
+                warnings=outcome.warnings,
+                decisions=outcome.decisions_as_json(),
+                candidates=outcome.candidates,
+                payload={
+                    name: item.data[name]
+                    for name in ("customer", "location", "contact")
+                    if item.data.get(name)
+                },
             )
-            row.warnings = outcome.warnings
-            row.decisions = outcome.decisions_as_json()
-            row.candidates = outcome.candidates
-            row.payload = {
-                name: item.data[name]
-                for name in ("customer", "location", "contact")
-                if item.data.get(name)
-            }
             if _needs_review(outcome.status, client.strategy):
-                row.review_state = ReviewState.OPEN
-        import_items.append(row)
+                values["review_state"] = ReviewState.OPEN
+        import_items.append(ImportItem(**values))
     bulk_insert(ImportItem, import_items)
     return job, import_items
 
