@@ -194,8 +194,11 @@ def _copy_row(instance: models.Model, columns: list) -> list:
 
 def _take_related_keys(model: type[models.Model], instances: Sequence[models.Model]) -> None:
     """Foreign keys to objects saved after they were set: their keys now (as bulk_create does)."""
-    for field in _copy_plan(model)[1]:
-        for instance in instances:
+    foreign_keys = _copy_plan(model)[1]
+    for instance in instances:
+        if not instance._state.fields_cache:
+            continue  # no related object set, only key values
+        for field in foreign_keys:
             related = field.get_cached_value(instance, default=None)
             if related is not None:
                 if related.pk is None:

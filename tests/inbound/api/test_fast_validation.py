@@ -32,6 +32,13 @@ BOUNDED = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
+DATETIMES = [
+    *("2026-07-01T08:00:00+02:00", "2026-07-01T08:00Z", "2026-07-01T08:00:00.5-03:30"),
+    *("2026-07-01T08:00:00.123456Z", "2026-07-01T08:00:00.1234567Z", "2026-07-01T08:00:00"),
+    *("2026-07-01 08:00:00+00:00", "2026-07-01T25:00:00Z", "2026-02-30T08:00:00Z"),
+    *("0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59-01:00", "2026-07-01T08:00:00+2400"),
+    *("2026-07-01T08:00:00+14:00", "2026-07-01T08:00:00-00:00", "2026-07-01T08:00:00+05:45"),
+]
 FIXED_EDGE_VALUES = [
     *(None, True, False, 0, 1, -1, 45, 100_000, 100_001, 90, 91, -90, -91, 180, 181, -181),
     *(10**20, 0.5, 51.451, float("inf"), float("nan"), "", " ", "  x  ", "x", "45", "4.5"),
@@ -40,6 +47,7 @@ FIXED_EDGE_VALUES = [
     *("x" * 300, "\x00", "a\x00b", "\ud800", "Ünïcödé", "\t", "x" * 100, "x" * 255, [], {}),
     *([1], {"a": 1}, "2026-02-30", "2026-7-1", "20260701", "2026-07-01 "),
     "\uff12\uff10\uff12\uff16-07-01",  # full-width digits
+    *DATETIMES,
     *("a@b", " a@b.de ", "ünï@exämple.de", "a@b.de\n", "a..b@c.de", "@b.de", "a@[127.0.0.1]"),
 ]
 EDGE_VALUES = st.one_of(
@@ -142,6 +150,7 @@ def test_plain_values_do_not_go_through_drf_field_validation(monkeypatch):
         serializers.IntegerField,
         serializers.FloatField,
         serializers.DateField,
+        serializers.DateTimeField,
     ):
         original = field_class.run_validation
 
@@ -156,7 +165,25 @@ def test_plain_values_do_not_go_through_drf_field_validation(monkeypatch):
     assert validated["location"]["latitude"] == 51.451
     assert validated["contact"]["email"] == "anna.weber@example.com"
     assert validated["planning"]["due_date"].isoformat() == "2026-07-01"
+    assert validated["planning"]["preferred_time_window_start"] is not None
     assert calls == []
+
+
+@pytest.mark.parametrize("value", DATETIMES)
+def test_a_date_and_time_comes_back_in_the_same_zone_as_from_the_serializer(value):
+    """Equal datetimes may differ in their zone; the fast path gives the serializer's."""
+    raw = copy.deepcopy(TARGET_WITH_CUSTOMER_MAPPING)
+    raw["planning"]["preferredTimeWindowStart"] = value
+    raw["planning"].pop("preferredTimeWindowEnd", None)
+
+    expected, fast = _serializer_result(raw), VALIDATOR.validated(raw)
+
+    if expected is None:
+        assert fast is None
+    else:
+        start = expected["planning"]["preferred_time_window_start"]
+        assert fast["planning"]["preferred_time_window_start"].isoformat() == start.isoformat()
+        assert fast["planning"]["preferred_time_window_start"].tzinfo == start.tzinfo
 
 
 def test_a_serializer_the_fast_path_cannot_mirror_is_refused():
