@@ -256,6 +256,29 @@ def test_throttled_client_gets_429_with_retry_after(caller, settings):
     assert response["Content-Type"] == "application/problem+json"
 
 
+def test_throttle_counts_per_client_and_opens_a_new_window_after_the_period(
+    make_caller, settings, monkeypatch
+):
+    settings.INBOUND_LIMITS = {**settings.INBOUND_LIMITS, "THROTTLE_RATE": "2/min"}
+    cache.clear()
+    clock = [1_000_000.0]
+    monkeypatch.setattr("inbound.api.throttling.time.time", lambda: clock[0])
+    first, second = make_caller(), make_caller()
+
+    statuses = [first.get("inbound/import-jobs").status_code for _ in range(3)]
+    other_client = second.get("inbound/import-jobs").status_code
+    clock[0] += 45
+    refused = first.get("inbound/import-jobs")
+    clock[0] += 15  # the minute since the first request is over
+    again = first.get("inbound/import-jobs").status_code
+
+    assert statuses == [200, 200, 429]
+    assert other_client == 200
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "15"
+    assert again == 200
+
+
 def test_overlong_custom_field_value_is_422(caller, settings):
     settings.INBOUND_LIMITS = {**settings.INBOUND_LIMITS, "CUSTOM_FIELDS_MAX_VALUE_LENGTH": 10}
 
