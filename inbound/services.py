@@ -17,6 +17,7 @@ from mapping.services import (
     IncomingContext,
     MappingOutcome,
     MappingPolicy,
+    context_external_ids,
     customer_contexts_map,
     references_create,
 )
@@ -296,25 +297,28 @@ def _import_once(
             valid.append(item)
 
     policy = MappingPolicy.for_client(client=client, scopes=api_key.scopes)
-    outcomes = customer_contexts_map(
+    contexts = [
+        IncomingContext(
+            customer=item.data.get("customer"),
+            location=item.data.get("location"),
+            contact=item.data.get("contact"),
+        )
+        for item in valid
+    ]
+    # The targets' references and (where it can share them) the mapping's in one statement.
+    shared = context_external_ids(policy=policy, contexts=contexts)
+    referenced = referenced_records(
         tenant=tenant,
-        policy=policy,
-        contexts=[
-            IncomingContext(
-                customer=item.data.get("customer"),
-                location=item.data.get("location"),
-                contact=item.data.get("contact"),
-            )
-            for item in valid
-        ],
+        source_system=client.source_system,
+        external_ids={**shared, ExternalType.TARGET: [item.external_id for item in valid]},
+    )
+    outcomes = customer_contexts_map(
+        tenant=tenant, policy=policy, contexts=contexts, referenced=referenced if shared else None
     )
     existing = {
         external_id: target
-        for (_, external_id), target in referenced_records(
-            tenant=tenant,
-            source_system=client.source_system,
-            external_ids={ExternalType.TARGET: [item.external_id for item in valid]},
-        ).items()
+        for (external_type, external_id), target in referenced.items()
+        if external_type == ExternalType.TARGET
     }
     new_targets: dict[str, Target] = {}
     results: dict[int, tuple[str, Target, MappingOutcome]] = {}

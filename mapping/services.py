@@ -234,14 +234,46 @@ def _location_party(location: Location) -> Party:
     )
 
 
+def _external_ids_of(contexts: list[IncomingContext]) -> dict[str, set[str]]:
+    ids: dict[str, set[str]] = defaultdict(set)
+    for ctx in contexts:
+        for external_type, block in (
+            (ExternalType.CUSTOMER, ctx.customer),
+            (ExternalType.LOCATION, ctx.location),
+            (ExternalType.CONTACT, ctx.contact),
+        ):
+            if block and block.get("external_id"):
+                ids[external_type].add(block["external_id"])
+    return ids
+
+
+def context_external_ids(
+    *, policy: "MappingPolicy", contexts: list[IncomingContext]
+) -> dict[str, set[str]]:
+    """The external IDs (per type) whose references mapping these contexts reads, for a caller
+    that looks them up together with its own in one statement (`referenced=` of
+    customer_contexts_map); none where that cannot be shared (no mapping, or only confirmed
+    references count)."""
+    if not policy.can_map or policy.manual_only:
+        return {}
+    return _external_ids_of(contexts)
+
+
 class _BatchMapper:
-    def __init__(self, *, tenant: Tenant, policy: MappingPolicy, contexts: list[IncomingContext]):
+    def __init__(
+        self,
+        *,
+        tenant: Tenant,
+        policy: MappingPolicy,
+        contexts: list[IncomingContext],
+        referenced: dict[tuple[str, str], models.Model] | None = None,
+    ):
         self.tenant = tenant
         self.policy = policy
         self.contexts = contexts
         self.plan = _Plan()
-        # (external type, external ID) -> the record its reference points at
-        self.referenced: dict[tuple[str, str], models.Model] = {}
+        # (external type, external ID) -> the record its reference points at; None: not read yet
+        self.referenced = referenced
         self.customers_by_number: dict[str, Customer] = {}
         # Customers found by number that already carry another external ID of this source.
         self.numbers_taken_by_reference: set[int] = set()
@@ -254,25 +286,19 @@ class _BatchMapper:
     # --- bulk reads -------------------------------------------------------------------------
 
     def _load(self) -> None:
-        ids: dict[str, set[str]] = defaultdict(set)
-        numbers: set[str] = set()
-        for ctx in self.contexts:
-            for external_type, block in (
-                (ExternalType.CUSTOMER, ctx.customer),
-                (ExternalType.LOCATION, ctx.location),
-                (ExternalType.CONTACT, ctx.contact),
-            ):
-                if block and block.get("external_id"):
-                    ids[external_type].add(block["external_id"])
-            if ctx.customer and ctx.customer.get("customer_number"):
-                numbers.add(ctx.customer["customer_number"])
-        if ids:
+        numbers = {
+            ctx.customer["customer_number"]
+            for ctx in self.contexts
+            if ctx.customer and ctx.customer.get("customer_number")
+        }
+        if self.referenced is None:
             self.referenced = referenced_records(
                 tenant=self.tenant,
                 source_system=self.policy.source_system,
-                external_ids=ids,
+                external_ids=_external_ids_of(self.contexts),
                 origins=CONFIRMED_ORIGINS if self.policy.manual_only else (),
             )
+        if self.referenced:
             self._attach_parent_customers()
         if numbers:
             self.customers_by_number = {
@@ -846,13 +872,21 @@ class _BatchMapper:
 
 
 def customer_contexts_map(
-    *, tenant: Tenant, policy: MappingPolicy, contexts: list[IncomingContext]
+    *,
+    tenant: Tenant,
+    policy: MappingPolicy,
+    contexts: list[IncomingContext],
+    referenced: dict[tuple[str, str], models.Model] | None = None,
 ) -> list[MappingOutcome]:
     """Map the customer context of every item of a batch; one outcome per context, in order.
 
-    Runs a fixed number of queries for any batch size. Must run inside a transaction.
+    `referenced`: the records of the references of `context_external_ids`, when the caller read
+    them already (referenced_records, in the same transaction). Runs a fixed number of queries
+    for any batch size. Must run inside a transaction.
     """
-    return _BatchMapper(tenant=tenant, policy=policy, contexts=contexts).run()
+    return _BatchMapper(
+        tenant=tenant, policy=policy, contexts=contexts, referenced=referenced
+    ).run()
 
 
 def references_create(

@@ -82,3 +82,22 @@ def test_query_count_is_the_same_for_10_and_500_new_and_known_items(make_caller)
     assert via_small == via_large
     assert updated_large <= known_large + 1
     assert new_large <= 30
+
+
+def test_a_known_single_import_reads_its_references_and_its_targets_in_one_statement(make_caller):
+    caller = make_caller(allow_contact_create=True)
+    first = _batch(1, "ONE")["items"][0]
+    assert caller.post("inbound/targets", first).status_code == 200
+    again = {**first, "externalId": "ONE-JOB-AGAIN"}
+
+    with CaptureQueriesContext(connection) as captured:
+        response = caller.post("inbound/targets", again)
+
+    assert response.status_code == 200
+    assert response.json()["items"][0]["customerMapping"]["status"] == "Mapped"
+    statements = [q["sql"] for q in captured]
+    reads = [s for s in statements if s.startswith("SELECT") and "mapping_externalreference" in s]
+    assert len(reads) == 1, statements
+    # The API key, BEGIN, references, customers by number, the target, its reference, the job,
+    # the item and COMMIT.
+    assert len(captured) == 9, statements
