@@ -214,6 +214,9 @@ TARGET_UPDATE_FIELDS = (
     "contact",
     "updated_at",
 )
+_TARGET_COMPARED = tuple(
+    Target._meta.get_field(name).attname for name in TARGET_UPDATE_FIELDS if name != "updated_at"
+)
 IMPORT_ATTEMPTS = 3
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock
 
@@ -321,18 +324,25 @@ def _import_once(
         if external_type == ExternalType.TARGET
     }
     new_targets: dict[str, Target] = {}
+    changed_targets: list[Target] = []
     results: dict[int, tuple[str, Target, MappingOutcome]] = {}
     for item, outcome in zip(valid, outcomes, strict=True):
         target = existing.get(item.external_id)
-        status = ImportStatus.UPDATED
         if target is None:
             target = Target(tenant_id=tenant.pk, client_id=client.pk)
             new_targets[item.external_id] = target
-            status = ImportStatus.IMPORTED
+            _target_apply(target, item.data, outcome)
+            results[item.position] = (ImportStatus.IMPORTED, target, outcome)
+            continue
+        # Updated, as the seed says, but written only when a value changed: a target sent again
+        # as it is keeps its row (and updated_at).
+        before = [getattr(target, name) for name in _TARGET_COMPARED]
         _target_apply(target, item.data, outcome)
-        results[item.position] = (status, target, outcome)
+        if [getattr(target, name) for name in _TARGET_COMPARED] != before:
+            changed_targets.append(target)
+        results[item.position] = (ImportStatus.UPDATED, target, outcome)
     bulk_insert(Target, [new_targets[k] for k in sorted(new_targets)])
-    bulk_update(Target, sorted(existing.values(), key=lambda t: t.pk), TARGET_UPDATE_FIELDS)
+    bulk_update(Target, sorted(changed_targets, key=lambda t: t.pk), TARGET_UPDATE_FIELDS)
     references_create(
         tenant=tenant,
         source_system=client.source_system,

@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from inbound.api.examples import MINIMAL_TARGET, TARGET_WITH_CUSTOMER_MAPPING
 from inbound.models import ImportItem, ImportJob, Target
@@ -234,6 +236,23 @@ def test_reimport_updates_the_target_instead_of_creating_another(caller):
     assert target.title == "Renamed"
     assert target.priority == "Low"
     assert target.estimated_work_minutes == 45  # not sent again, so kept
+
+
+def test_a_target_sent_again_unchanged_is_updated_without_a_write(caller):
+    caller.post("inbound/targets", TARGET_WITH_CUSTOMER_MAPPING)
+    stored = Target.objects.get()
+
+    with CaptureQueriesContext(connection) as captured:
+        again = caller.post("inbound/targets", TARGET_WITH_CUSTOMER_MAPPING).json()["items"][0]
+    after_again = Target.objects.get()
+    changed = caller.post(
+        "inbound/targets", {**TARGET_WITH_CUSTOMER_MAPPING, "title": "Changed"}
+    ).json()["items"][0]
+
+    assert again["status"] == changed["status"] == "Updated"
+    assert not [q for q in captured if q["sql"].startswith('UPDATE "inbound_target"')]
+    assert after_again.updated_at == stored.updated_at
+    assert Target.objects.get().title == "Changed"  # a changed one is written
 
 
 def test_same_target_external_id_from_another_client_is_another_target(make_caller):
