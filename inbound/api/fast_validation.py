@@ -177,36 +177,36 @@ class FastValidator:
         if to_internal_value not in SUPPORTED_TO_INTERNAL_VALUE:
             raise ValueError(f"{type(serializer).__name__}.to_internal_value is not supported")
         self.serializer = serializer
-        self.plan: list[tuple[serializers.Field, str, Callable[[Any], Any]]] = []
+        # Per field, what the loop below needs, looked up once: name, attribute, whether an
+        # absent value is skipped, whether null is allowed, its checker (None: the field
+        # validates every value), the field and its `validate_<name>` method.
+        self.plan: list[tuple] = []
         for field in serializer._writable_fields:
             if len(field.source_attrs) != 1 or field.source == "*":
                 raise ValueError(f"{field.field_name}: only plain sources are supported")
-            self.plan.append((field, field.source_attrs[0], self._validator_of(field)))
-        self.field_methods = {
-            field.field_name: getattr(serializer, f"validate_{field.field_name}", None)
-            for field, _, _ in self.plan
-        }
+            self.plan.append(
+                (
+                    field.field_name,
+                    field.source_attrs[0],
+                    not field.required and field.default is empty,
+                    field.allow_null,
+                    self._checker_of(field),
+                    field,
+                    getattr(serializer, f"validate_{field.field_name}", None),
+                )
+            )
 
     @staticmethod
-    def _validator_of(field: serializers.Field) -> Callable[[Any], Any]:
+    def _checker_of(field: serializers.Field) -> Checker | None:
         if isinstance(field, serializers.Serializer):
-            nested = FastValidator(field)
-            return nested.validated_or_raise
-        checker = (
+            return FastValidator(field).validated_or_raise  # never _NOT_HANDLED: it raises
+        return (
             _char_checker(field)
             or _choice_checker(field)
             or _number_checker(field)
             or _date_checker(field)
             or _datetime_checker(field)
         )
-        if checker is None:
-            return field.run_validation
-
-        def validate(value: Any) -> Any:
-            result = checker(value)
-            return field.run_validation(value) if result is _NOT_HANDLED else result
-
-        return validate
 
     def validated_or_raise(self, data: Any) -> Any:
         """What `serializer.run_validation(data)` returns; raises (any error) when it would."""
@@ -217,18 +217,18 @@ class FastValidator:
         if not isinstance(data, dict):
             raise serializers.ValidationError("not an object")
         validated: dict[str, Any] = {}
-        for field, attribute, validate in self.plan:
-            value = data.get(field.field_name, empty)
-            if value is empty and not field.required and field.default is empty:
+        for name, attribute, skip_absent, allow_null, checker, field, method in self.plan:
+            value = data.get(name, empty)
+            if value is empty and skip_absent:
                 continue  # absent and optional, without a default: DRF skips it
-            if value is empty or (value is None and not field.allow_null):
+            if value is empty or (value is None and not allow_null):
                 try:
                     value = field.run_validation(value)  # a default, or the field's error
                 except SkipField:
                     continue
             elif value is not None:  # an allowed null stays None, as in DRF
-                value = validate(value)
-            method = self.field_methods[field.field_name]
+                checked = _NOT_HANDLED if checker is None else checker(value)
+                value = field.run_validation(value) if checked is _NOT_HANDLED else checked
             if method is not None:
                 value = method(value)
             validated[attribute] = value
