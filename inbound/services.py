@@ -21,7 +21,7 @@ from mapping.services import (
     customer_contexts_map,
     references_create,
 )
-from ordinavo.db import bulk_insert, bulk_update
+from ordinavo.db import bulk_insert, bulk_update, new_instance
 from tenants.models import Tenant
 
 from .choices import (
@@ -329,7 +329,7 @@ def _import_once(
     for item, outcome in zip(valid, outcomes, strict=True):
         target = existing.get(item.external_id)
         if target is None:
-            target = Target(tenant_id=tenant.pk, client_id=client.pk)
+            target = new_instance(Target, {"tenant_id": tenant.pk, "client_id": client.pk})
             new_targets[item.external_id] = target
             _target_apply(target, item.data, outcome)
             results[item.position] = (ImportStatus.IMPORTED, target, outcome)
@@ -398,7 +398,7 @@ def _import_once(
             )
             if _needs_review(outcome.status, client.strategy):
                 values["review_state"] = ReviewState.OPEN
-        import_items.append(ImportItem(**values))
+        import_items.append(new_instance(ImportItem, values))
     bulk_insert(ImportItem, import_items)
     return job, import_items
 

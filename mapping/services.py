@@ -17,7 +17,7 @@ from customers.choices import CustomerType
 from customers.models import Contact, Customer, Location
 from customers.services import customer_normalize, location_normalize
 from inbound.choices import MatchingStrategy, Scope
-from ordinavo.db import bulk_insert, bulk_update, insert_rows
+from ordinavo.db import bulk_insert, bulk_update, insert_rows, new_instance
 from tenants.models import Tenant
 
 from .choices import (
@@ -607,9 +607,7 @@ class _BatchMapper:
                 **previous,
             )
             return
-        customer = Customer(
-            tenant=self.tenant, **{f: block[f] for f in CUSTOMER_FIELDS if f in block}
-        )
+        customer = self._new(Customer, block, CUSTOMER_FIELDS)
         customer_normalize(customer=customer)
         key = external_id or f"~{len(self.plan.new_customers)}"
         self.plan.new_customers[key] = customer
@@ -670,10 +668,13 @@ class _BatchMapper:
             and not self.policy.manual_only
             and (external_id or self.policy.match_by_name_and_address)
         ):
-            location = Location(
-                tenant=self.tenant,
+            location = new_instance(
+                Location,
+                {
+                    "tenant_id": self.tenant.pk,
+                    **{f: block[f] for f in LOCATION_FIELDS if f in block},
+                },
                 customer=out.customer,
-                **{f: block[f] for f in LOCATION_FIELDS if f in block},
             )
             location_normalize(location=location)
             self._plan_child("location", location, self.plan.new_locations, block, out)
@@ -729,16 +730,24 @@ class _BatchMapper:
                 mismatch=MappingWarning.CONTACT_CUSTOMER_MISMATCH,
             )
         elif self.policy.can_create_contact and not self.policy.manual_only:
-            contact = Contact(
-                tenant=self.tenant,
+            contact = new_instance(
+                Contact,
+                {
+                    "tenant_id": self.tenant.pk,
+                    **{f: block[f] for f in CONTACT_FIELDS if f in block},
+                },
                 customer=out.customer,
-                **{f: block[f] for f in CONTACT_FIELDS if f in block},
             )
             self._plan_child("contact", contact, self.plan.new_contacts, block, out)
         else:
             if not self.policy.manual_only:
                 out.warn(MappingWarning.CONTACT_AUTO_CREATE_DISABLED)
             out.decide("contact", method=MatchMethod.NONE, action=RecordAction.NOT_LINKED)
+
+    def _new(self, model, block: dict, fields: tuple[str, ...], **related):
+        """A new record of this tenant with the fields the block sends."""
+        values = {name: block[name] for name in fields if name in block}
+        return new_instance(model, {"tenant_id": self.tenant.pk, **values}, **related)
 
     def _plan_child(self, record: str, instance, planned: dict, block: dict, out) -> None:
         """Plan a new location or contact of the item's customer, remembered by its external ID."""

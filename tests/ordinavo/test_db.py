@@ -19,6 +19,7 @@ from ordinavo.db import (
     in_values,
     insert_rows,
     instance_from_row,
+    new_instance,
     select_columns,
 )
 from tests.factories import CustomerFactory, IntegrationClientFactory, TenantFactory
@@ -228,3 +229,22 @@ def test_insert_rows_stores_plain_values_with_defaults_and_timestamps(count):
     assert all(r.customer_id == customer.pk and r.origin == "Import" for r in stored)
     # Left out: its default (no user); auto_now_add: now.
     assert all(r.created_by_id is None and r.created_at is not None for r in stored)
+
+
+def test_new_instance_is_the_keyword_constructed_instance():
+    tenant = TenantFactory()
+    customer = Customer(tenant=tenant, name="Unsaved", customer_number="U-1")
+    values = {"tenant_id": tenant.pk, "city": "Essen", "street": "Hachestraße 12"}
+
+    fast = new_instance(Location, values, customer=customer)
+    slow = Location(**values, customer=customer)
+
+    for field in Location._meta.concrete_fields:
+        assert getattr(fast, field.attname) == getattr(slow, field.attname), field.name
+    assert fast.customer is customer
+    assert fast._state.adding
+    bulk_insert(Customer, [customer])
+    bulk_insert(Location, [fast])  # takes the customer's key, saved since
+    assert Location.objects.get(pk=fast.pk).customer_id == customer.pk
+    with pytest.raises(TypeError, match="no fields"):
+        new_instance(Location, {"tenant": tenant})
