@@ -286,11 +286,6 @@ class _BatchMapper:
     # --- bulk reads -------------------------------------------------------------------------
 
     def _load(self) -> None:
-        numbers = {
-            ctx.customer["customer_number"]
-            for ctx in self.contexts
-            if ctx.customer and ctx.customer.get("customer_number")
-        }
         if self.referenced is None:
             self.referenced = referenced_records(
                 tenant=self.tenant,
@@ -300,6 +295,15 @@ class _BatchMapper:
             )
         if self.referenced:
             self._attach_parent_customers()
+        # Customer numbers to look up: for the number fallback, and for conflicts. A known
+        # customer sent with the number it has needs neither.
+        numbers = set()
+        for ctx in self.contexts:
+            number = ctx.customer.get("customer_number") if ctx.customer else None
+            if number:
+                known = self._referenced(ExternalType.CUSTOMER, ctx.customer)
+                if known is None or known.customer_number != number:
+                    numbers.add(number)
         if numbers:
             self.customers_by_number = {
                 c.customer_number: c

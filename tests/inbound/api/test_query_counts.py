@@ -84,7 +84,7 @@ def test_query_count_is_the_same_for_10_and_500_new_and_known_items(make_caller)
     assert new_large <= 30
 
 
-def test_a_known_single_import_reads_its_references_and_its_targets_in_one_statement(make_caller):
+def test_a_known_single_import_reads_its_references_and_targets_in_one_statement(make_caller):
     caller = make_caller(allow_contact_create=True)
     first = _batch(1, "ONE")["items"][0]
     assert caller.post("inbound/targets", first).status_code == 200
@@ -98,6 +98,6 @@ def test_a_known_single_import_reads_its_references_and_its_targets_in_one_state
     statements = [q["sql"] for q in captured]
     reads = [s for s in statements if s.startswith("SELECT") and "mapping_externalreference" in s]
     assert len(reads) == 1, statements
-    # The API key, BEGIN, references, customers by number, the target, its reference, the job,
-    # the item and COMMIT.
-    assert len(captured) == 9, statements
+    # The API key, BEGIN, references, the target, its reference, the job, the item and COMMIT
+    # (the known customer was sent with its own number: no number lookup).
+    assert len(captured) == 8, statements
