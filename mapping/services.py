@@ -672,14 +672,7 @@ class _BatchMapper:
             and not self.policy.manual_only
             and (external_id or self.policy.match_by_name_and_address)
         ):
-            location = new_instance(
-                Location,
-                {
-                    "tenant_id": self.tenant.pk,
-                    **{f: block[f] for f in LOCATION_FIELDS if f in block},
-                },
-                customer=out.customer,
-            )
+            location = self._new(Location, block, LOCATION_FIELDS, customer=out.customer)
             location_normalize(location=location)
             self._plan_child("location", location, self.plan.new_locations, block, out)
         else:
@@ -734,14 +727,7 @@ class _BatchMapper:
                 mismatch=MappingWarning.CONTACT_CUSTOMER_MISMATCH,
             )
         elif self.policy.can_create_contact and not self.policy.manual_only:
-            contact = new_instance(
-                Contact,
-                {
-                    "tenant_id": self.tenant.pk,
-                    **{f: block[f] for f in CONTACT_FIELDS if f in block},
-                },
-                customer=out.customer,
-            )
+            contact = self._new(Contact, block, CONTACT_FIELDS, customer=out.customer)
             self._plan_child("contact", contact, self.plan.new_contacts, block, out)
         else:
             if not self.policy.manual_only:
