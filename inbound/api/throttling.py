@@ -1,45 +1,40 @@
-import time
-
 from django.conf import settings
-from django.core.cache import cache
-from rest_framework.throttling import BaseThrottle
+from rest_framework.throttling import SimpleRateThrottle
 
 from inbound.models import ApiKey
 
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-
-def _parsed_rate(rate: str) -> tuple[int, int]:
-    """A rate in DRF's syntax as (requests, seconds): "3000/min" is (3000, 60)."""
-    count, unit = rate.split("/")
-    return int(count), PERIODS[unit[0]]
-
-
-class IntegrationClientThrottle(BaseThrottle):
+class IntegrationClientThrottle(SimpleRateThrottle):
     """Requests per integration client (all its keys together); 429 with Retry-After.
 
     A window of the rate's period opens with a client's first request and counts up to the
-    rate: one small cache entry per client. DRF's SimpleRateThrottle keeps the time of every
+    rate: one small cache entry per client. DRF's own allow_request keeps the time of every
     request in the period instead, and pickles that list on every request: thousands of entries
-    at an integration's rates. Like DRF's, the count is shared through the cache (CACHE_URL).
+    at an integration's rates. Rate, cache, key and clock are DRF's (CACHE_URL shares the count).
     """
 
-    def __init__(self):
-        self.wait_seconds = 0.0
+    scope = "integration_client"
+
+    def get_rate(self) -> str:
+        return settings.INBOUND_LIMITS["THROTTLE_RATE"]
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not isinstance(request.auth, ApiKey):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.client_id}
 
     def allow_request(self, request, view) -> bool:
-        if not isinstance(request.auth, ApiKey):
+        key = self.get_cache_key(request, view)
+        if key is None:
             return True
-        limit, period = _parsed_rate(settings.INBOUND_LIMITS["THROTTLE_RATE"])
-        key = f"throttle:integration-client:{request.auth.client_id}"
-        now = time.time()
-        opened, count = cache.get(key) or (now, 0)
-        if now - opened >= period:
+        now = self.timer()
+        opened, count = self.cache.get(key) or (now, 0)
+        if now - opened >= self.duration:
             opened, count = now, 0
-        if count >= limit:
-            self.wait_seconds = period - (now - opened)
+        self.wait_seconds = self.duration - (now - opened)
+        if count >= self.num_requests:
             return False
-        cache.set(key, (opened, count + 1), timeout=max(1, round(period - (now - opened))))
+        self.cache.set(key, (opened, count + 1), timeout=max(1, round(self.wait_seconds)))
         return True
 
     def wait(self) -> float:

@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from inbound.api.examples import MINIMAL_TARGET, TARGET_WITH_CUSTOMER_MAPPING
+from inbound.api.throttling import IntegrationClientThrottle
 from inbound.models import ImportItem, ImportJob, Target
 from tests.api import BASE
 
@@ -281,7 +282,7 @@ def test_throttle_counts_per_client_and_opens_a_new_window_after_the_period(
     settings.INBOUND_LIMITS = {**settings.INBOUND_LIMITS, "THROTTLE_RATE": "2/min"}
     cache.clear()
     clock = [1_000_000.0]
-    monkeypatch.setattr("inbound.api.throttling.time.time", lambda: clock[0])
+    monkeypatch.setattr(IntegrationClientThrottle, "timer", staticmethod(lambda: clock[0]))
     first, second = make_caller(), make_caller()
 
     statuses = [first.get("inbound/import-jobs").status_code for _ in range(3)]
