@@ -2,7 +2,8 @@
 
 import functools
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -198,17 +199,21 @@ def _copy_plan(model: type[models.Model]) -> tuple[list, list]:
     return columns, foreign_keys
 
 
-def _copy_row(instance: models.Model, columns: list) -> list:
-    values = instance.__dict__
+def _column_values(columns: list, values: dict, pre_saved: Callable[[models.Field], Any]) -> list:
+    """One row's database values for `columns` (see _copy_plan): from `values` by attribute name,
+    a left-out field's default, and `pre_saved(field)` for auto_now(_add) fields."""
     row = []
     for field, how in columns:
-        if how == "plain":
-            row.append(values[field.attname])
-        elif how == "pre_save":
-            row.append(field.pre_save(instance, add=True))
-        else:
-            row.append(field.get_db_prep_save(values[field.attname], connection))
+        if how == "pre_save":
+            row.append(pre_saved(field))
+            continue
+        value = values[field.attname] if field.attname in values else field.get_default()
+        row.append(value if how == "plain" else field.get_db_prep_save(value, connection))
     return row
+
+
+def _copy_row(instance: models.Model, columns: list) -> list:
+    return _column_values(columns, instance.__dict__, lambda f: f.pre_save(instance, add=True))
 
 
 def _take_related_keys(model: type[models.Model], instances: Sequence[models.Model]) -> None:
@@ -310,16 +315,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> None:
         return
     columns, names = _insert_columns(model)
     now = timezone.now()
-    data = []
-    for values in rows:
-        row = []
-        for field, how in columns:
-            if how == "pre_save":
-                row.append(now)
-                continue
-            value = values[field.attname] if field.attname in values else field.get_default()
-            row.append(value if how == "plain" else field.get_db_prep_save(value, connection))
-        data.append(row)
+    data = [_column_values(columns, values, lambda _: now) for values in rows]
     if len(data) < COPY_FROM_ROWS:
         _insert(model, names, data)
     else:
