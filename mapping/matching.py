@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cleanco import basename
+from cleanco.clean import normalized, prepare_default_terms, strip_punct, strip_tail
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -242,7 +242,39 @@ def _mistyped_form(token: str) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=65536)  # cleanco costs ~0.5 ms a call; candidates repeat per address
+# cleanco's legal forms, in the order its basename() tries them, by their last word: its loop
+# compares the end of a name with every one of them (a tenth of a new batch's import time).
+_LEGAL_TERMS_BY_LAST_WORD: dict[str, list[tuple[int, int, list[str]]]] = {}
+for _order, (_size, _parts) in enumerate(prepare_default_terms()):
+    if _parts:
+        _LEGAL_TERMS_BY_LAST_WORD.setdefault(_parts[-1], []).append((_order, _size, _parts))
+
+
+def legal_form_stripped(name: str) -> str:
+    """`cleanco.basename(name)`, the same result, looking only at the legal forms that end in
+    the name's last word: cleanco strips every form, in its order, that ends the name by then."""
+    name = strip_tail(name)
+    parts = name.split()
+    normalized_parts = [strip_punct(part) for part in normalized(name).split()]
+    later_than = -1  # cleanco tries each form once, in order: only later ones can still match
+    while normalized_parts:
+        match = next(
+            (
+                (order, size)
+                for order, size, form in _LEGAL_TERMS_BY_LAST_WORD.get(normalized_parts[-1], ())
+                if order > later_than and normalized_parts[-size:] == form
+            ),
+            None,
+        )
+        if match is None:
+            break
+        later_than, size = match
+        del normalized_parts[-size:]
+        del parts[-size:]
+    return strip_tail(" ".join(parts))
+
+
+@functools.lru_cache(maxsize=65536)  # candidates repeat per address
 def normalize_name(name: str | None) -> str:
     """A company or person name without legal form, salutation, case, accents or punctuation.
 
@@ -251,7 +283,7 @@ def normalize_name(name: str | None) -> str:
     if not name:
         return ""
     try:
-        stripped = basename(str(name))
+        stripped = legal_form_stripped(str(name))
     except Exception:
         stripped = str(name)
     tokens = [

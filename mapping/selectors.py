@@ -39,26 +39,33 @@ def referenced_records(
         return {}
     quote = connection.ops.quote_name
     select = ["r.external_type", "r.external_id"]
+    postgresql = connection.vendor == "postgresql"
     joins, records = [], []
     offset = len(select)
     for external_type, _ in wanted:
         field = ExternalReference._meta.get_field(RECORD_FIELD_BY_TYPE[external_type])
         model = field.related_model
         alias = f"r_{field.name}"
+        record_table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
+        reference_column = f"r.{quote(field.column)}"
         select.append(select_columns(model, alias))
         joins.append(
-            f"LEFT JOIN {quote(model._meta.db_table)} {alias} "
-            f"ON {alias}.{quote(model._meta.pk.column)} = r.{quote(field.column)}"
+            f"LEFT JOIN LATERAL (SELECT * FROM {record_table} "  # noqa: S608 (quoted identifiers)
+            f"WHERE {key} = {reference_column} OFFSET 0) {alias} ON TRUE"
+            if postgresql
+            else f"LEFT JOIN {record_table} {alias} ON {alias}.{key} = {reference_column}"
         )
         records.append((external_type.value, model, offset))
         offset += column_count(model)
     table = quote(ExternalReference._meta.db_table)
     tenant_id = getattr(tenant, "pk", tenant)
-    if connection.vendor == "postgresql":
-        # One probe of the unique (tenant, source, type, ID) index per wanted ID: LATERAL …
-        # OFFSET 0 keeps that plan where the statistics are stale, which otherwise can scan the
-        # tenant's references once per ID. Planned on each run (not prepared): how to join the
-        # records depends on the number of IDs.
+    if postgresql:
+        # Per wanted ID one probe of the unique (tenant, source, type, ID) index, then one of
+        # each record's primary key: every join is LATERAL … OFFSET 0, so that is the plan
+        # whatever the table sizes were when it was made. So the statement can be prepared: a
+        # generic plan made while the tables were nearly empty otherwise hash-joined whole
+        # tables, and planning it anew on every run was a third of a single import's database
+        # time (bench/import_throughput.py).
         pairs = [(external_type.value, i) for external_type, ids in wanted for i in ids]
         sql = (
             f"SELECT {', '.join(select)} "  # noqa: S608 (quoted identifiers, placeholders)
@@ -85,7 +92,7 @@ def referenced_records(
         params += origins_params
     start_by_type = {external_type: (model, start) for external_type, model, start in records}
     referenced = {}
-    for row in fetch(sql, params, prepare=False):
+    for row in fetch(sql, params):
         model, start = start_by_type[row[0]]
         referenced[(row[0], row[1])] = instance_from_row(model, row, start)
     return referenced

@@ -1,4 +1,6 @@
 import pytest
+from cleanco import basename
+from cleanco.clean import prepare_default_terms
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -6,6 +8,7 @@ from mapping.matching import (
     Party,
     decide,
     fold,
+    legal_form_stripped,
     normalize_name,
     normalize_phone,
     score,
@@ -34,6 +37,34 @@ from mapping.matching import (
 )
 def test_names_are_normalized(name, normalized):
     assert normalize_name(name) == normalized
+
+
+LEGAL_FORMS = [" ".join(parts) for _, parts in prepare_default_terms()]
+NAME_WORDS = ["Müller", "Haustechnik", "&", "Co.", "und", "Söhne", "-", ",", "(", "S.A.", "e.K."]
+
+
+@given(
+    st.lists(
+        st.sampled_from(LEGAL_FORMS + NAME_WORDS) | st.text(max_size=8), min_size=0, max_size=7
+    )
+)
+def test_legal_forms_are_stripped_as_cleanco_strips_them(words):
+    name = " ".join(words)
+    assert legal_form_stripped(name) == basename(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "stripped"),
+    [
+        ("Rhein-Ruhr Medical Supply GmbH & Co. KG", "Rhein-Ruhr Medical Supply"),
+        ("Müller Haustechnik GmbH", "Müller Haustechnik"),
+        ("ACME Ltd. Inc.", "ACME"),
+        ("GmbH", ""),
+        ("Anna Weber", "Anna Weber"),
+    ],
+)
+def test_legal_forms_are_stripped_from_the_end(name, stripped):
+    assert legal_form_stripped(name) == stripped
 
 
 @pytest.mark.parametrize(

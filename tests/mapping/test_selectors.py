@@ -73,6 +73,54 @@ def test_referenced_records_is_one_query_of_one_text_for_any_number_of_ids():
         assert statements[0] == statements[1]
 
 
+@pytest.mark.postgres
+def test_referenced_records_is_prepared_with_a_plan_of_index_probes_whatever_the_table_sizes():
+    # The test tables are nearly empty: the generic plan made now is the one a connection keeps.
+    tenant = TenantFactory()
+    customer = CustomerFactory(tenant=tenant)
+    references_create(
+        tenant=tenant,
+        source_system="erp",
+        records={("Customer", "C-1"): customer},
+        origin=ReferenceOrigin.IMPORT,
+    )
+    external_ids = {
+        ExternalType.CUSTOMER: ["C-1"],
+        ExternalType.LOCATION: ["L-1"],
+        ExternalType.CONTACT: ["P-1"],
+        ExternalType.TARGET: ["T-1"],
+    }
+    found = referenced_records(tenant=tenant, source_system="erp", external_ids=external_ids)
+    assert found == {("Customer", "C-1"): customer}
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%FROM unnest(%mapping_externalreference%"],
+        )
+        (name,) = cursor.fetchone()
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            cursor.execute(
+                f"EXPLAIN EXECUTE {name}"
+                "('{Customer,Location,Contact,Target}', '{C-1,L-1,P-1,T-1}', %s, 'erp')",
+                [tenant.pk],
+            )
+            plan = "\n".join(row for (row,) in cursor.fetchall())
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+    assert "Seq Scan" not in plan
+    assert "Hash" not in plan
+    for index in (
+        "mapping_extref_unique_per_source",
+        "customers_customer_pkey",
+        "customers_location_pkey",
+        "customers_contact_pkey",
+        "inbound_target_pkey",
+    ):
+        assert f"Index Scan using {index}" in plan
+
+
 def _customer(tenant, name, *, postal_code="45127", street="Hachestraße 12", city="Essen"):
     customer = customer_normalize(customer=CustomerFactory.build(tenant=tenant, name=name))
     customer.save()
