@@ -3,10 +3,15 @@
 import functools
 import time
 from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models import signals
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 
 # --- prepared statements -------------------------------------------------------------------------
@@ -103,23 +108,51 @@ def instance_from_row(
         for function in functions:
             value = function(value, column, connection)
         values[index] = value
-    return model.from_db(DEFAULT_DB_ALIAS, attnames, values)
+    instance = _constructed(model, attnames, values)
+    instance._state.adding = False
+    instance._state.db = DEFAULT_DB_ALIAS
+    return instance
 
 
 @functools.cache
-def _new_plan(model: type[models.Model]) -> tuple[list, frozenset]:
+def _stores_values_plainly(model: type[models.Model]) -> bool:
+    """Whether `model(*values)` only stores each value under its field's attribute name: no
+    receivers of the init signals (connected when the apps are ready) and, on every concrete
+    field, only Django's deferred-attribute descriptors, which read the instance's __dict__."""
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return False
+    plain = (DeferredAttribute, ForeignKeyDeferredAttribute)
+    return all(type(getattr(model, f.attname, None)) in plain for f in model._meta.concrete_fields)
+
+
+def _constructed(model: type[models.Model], attnames: list[str], values: list) -> models.Model:
+    """`model(*values)` (values of every concrete field, in order), as a new instance: what the
+    constructor does, without its per-field descriptor calls and signal sends, which were a tenth
+    of a batch's import time (an import builds thousands of instances)."""
+    if not _stores_values_plainly(model):
+        return model(*values)
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(attnames, values, strict=True))
+    instance._state = ModelState()
+    return instance
+
+
+@functools.cache
+def _new_plan(model: type[models.Model]) -> tuple[list, list, frozenset]:
     fields = model._meta.concrete_fields
-    return [(f.attname, f.get_default) for f in fields], frozenset(f.attname for f in fields)
+    attnames = [f.attname for f in fields]
+    return [(f.attname, f.get_default) for f in fields], attnames, frozenset(attnames)
 
 
 def new_instance(model: type[models.Model], values: dict, **related: models.Model):
     """`model(**values, **related)` for a new row: `values` by attribute name (`tenant_id`), and
-    related objects by field name. Built from positional values, as Django builds loaded rows,
-    which costs half of its keyword construction (an import builds thousands of instances)."""
-    plan, attnames = _new_plan(model)
-    if unknown := values.keys() - attnames:
+    related objects by field name."""
+    plan, attnames, known = _new_plan(model)
+    if unknown := values.keys() - known:
         raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
-    instance = model(*[values[name] if name in values else default() for name, default in plan])
+    instance = _constructed(
+        model, attnames, [values[name] if name in values else default() for name, default in plan]
+    )
     for name, value in related.items():
         setattr(instance, name, value)
     return instance
@@ -189,7 +222,10 @@ def _copy_plan(model: type[models.Model]) -> tuple[list, list]:
     and the foreign keys, to take the keys of objects saved since they were set."""
     columns = []
     for field in model._meta.concrete_fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        auto = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        if auto and isinstance(field, models.DateTimeField):
+            columns.append((field, "now"))  # what pre_save sets: timezone.now()
+        elif auto:
             columns.append((field, "pre_save"))
         elif isinstance(field, _PLAIN_FIELDS):
             columns.append((field, "plain"))
@@ -199,21 +235,33 @@ def _copy_plan(model: type[models.Model]) -> tuple[list, list]:
     return columns, foreign_keys
 
 
-def _column_values(columns: list, values: dict, pre_saved: Callable[[models.Field], Any]) -> list:
+def _column_values(
+    columns: list, values: dict, now: datetime, pre_saved: Callable[[models.Field], Any], db
+) -> list:
     """One row's database values for `columns` (see _copy_plan): from `values` by attribute name,
-    a left-out field's default, and `pre_saved(field)` for auto_now(_add) fields."""
+    a left-out field's default, `now` for auto_now(_add) date-times (one time for all rows of a
+    statement) and `pre_saved(field)` for other auto_now(_add) fields."""
     row = []
     for field, how in columns:
+        if how == "now":
+            row.append(now)
+            continue
         if how == "pre_save":
             row.append(pre_saved(field))
             continue
         value = values[field.attname] if field.attname in values else field.get_default()
-        row.append(value if how == "plain" else field.get_db_prep_save(value, connection))
+        row.append(value if how == "plain" else field.get_db_prep_save(value, db))
     return row
 
 
-def _copy_row(instance: models.Model, columns: list) -> list:
-    return _column_values(columns, instance.__dict__, lambda f: f.pre_save(instance, add=True))
+def _copy_row(instance: models.Model, columns: list, now: datetime, db) -> list:
+    row = _column_values(
+        columns, instance.__dict__, now, lambda f: f.pre_save(instance, add=True), db
+    )
+    for field, how in columns:
+        if how == "now":
+            instance.__dict__[field.attname] = now  # as pre_save sets it
+    return row
 
 
 def _take_related_keys(model: type[models.Model], instances: Sequence[models.Model]) -> None:
@@ -280,10 +328,13 @@ def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) ->
         model._default_manager.bulk_create(instances)
         return
     meta = model._meta
+    db = connections[DEFAULT_DB_ALIAS]
+    now = timezone.now()
     _take_related_keys(model, instances)
     if len(instances) < COPY_FROM_ROWS:
         columns, names = _insert_columns(model)
-        keys = _insert(model, names, [_copy_row(instance, columns) for instance in instances])
+        data = [_copy_row(instance, columns, now, db) for instance in instances]
+        keys = _insert(model, names, data)
     else:
         rows = fetch(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -294,11 +345,11 @@ def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) ->
             setattr(instance, meta.pk.attname, key)
         columns, _ = _copy_plan(model)
         names = ", ".join(connection.ops.quote_name(field.column) for field, _ in columns)
-        _copy(model, names, [_copy_row(instance, columns) for instance in instances])
+        _copy(model, names, [_copy_row(instance, columns, now, db) for instance in instances])
     for instance, key in zip(instances, keys, strict=True):
         setattr(instance, meta.pk.attname, key)
         instance._state.adding = False
-        instance._state.db = connection.alias
+        instance._state.db = db.alias
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> None:
@@ -315,7 +366,8 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> None:
         return
     columns, names = _insert_columns(model)
     now = timezone.now()
-    data = [_column_values(columns, values, lambda _: now) for values in rows]
+    db = connections[DEFAULT_DB_ALIAS]
+    data = [_column_values(columns, values, now, lambda _: now, db) for values in rows]
     if len(data) < COPY_FROM_ROWS:
         _insert(model, names, data)
     else:

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer, Location
@@ -12,6 +13,7 @@ from inbound.models import ImportItem, ImportJob
 from mapping.models import ExternalReference
 from ordinavo.db import (
     COPY_FROM_ROWS,
+    _stores_values_plainly,
     bulk_insert,
     bulk_update,
     column_count,
@@ -248,3 +250,34 @@ def test_new_instance_is_the_keyword_constructed_instance():
     assert Location.objects.get(pk=fast.pk).customer_id == customer.pk
     with pytest.raises(TypeError, match="no fields"):
         new_instance(Location, {"tenant": tenant})
+
+
+def test_new_instance_runs_the_constructor_where_init_signals_have_receivers():
+    received = []
+
+    def receiver(sender, instance, **kwargs):
+        received.append(instance)
+
+    _stores_values_plainly.cache_clear()
+    signals.post_init.connect(receiver, sender=Location)
+    try:
+        instance = new_instance(Location, {"city": "Essen"})
+    finally:
+        signals.post_init.disconnect(receiver, sender=Location)
+        _stores_values_plainly.cache_clear()
+    assert received == [instance]
+    assert instance.city == "Essen"
+    assert new_instance(Location, {"city": "Essen"}) not in received
+
+
+def test_instances_built_without_the_constructor_behave_as_constructed_ones():
+    tenant = TenantFactory()
+    customer = new_instance(Customer, {"tenant_id": tenant.pk, "name": "Müller GmbH"})
+    assert _stores_values_plainly(Customer)
+    assert customer._state.adding
+    assert customer._state.db is None
+    assert customer.tenant == tenant  # the foreign key's value, resolved by its descriptor
+    bulk_insert(Customer, [customer])
+    customer.name = "Müller KG"
+    customer.save(update_fields=["name"])
+    assert Customer.objects.get(pk=customer.pk).name == "Müller KG"
