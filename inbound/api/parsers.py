@@ -1,6 +1,7 @@
 import json
 import re
 
+import orjson
 from django.conf import settings
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
@@ -39,6 +40,22 @@ def _unstorable_text(value) -> str | None:
     return None
 
 
+# An integer of 19 digits or more may not fit in 64 bits, which orjson reads as a float.
+_LONG_DIGIT_RUN = re.compile(rb"\d{19}")
+
+
+def _loads(raw: bytes):
+    """`json.loads` of the UTF-8 body, strict (no NaN or Infinity): read by orjson, three times
+    as fast for a batch, where it reads the same; anything orjson refuses, and integers it could
+    turn into floats, by the json module, which also words the errors."""
+    if not _LONG_DIGIT_RUN.search(raw):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+
+
 class LimitedJSONParser(JSONParser):
     """JSON only, strict (no NaN/Infinity), and never more than the configured body size."""
 
@@ -52,7 +69,7 @@ class LimitedJSONParser(JSONParser):
         if len(raw) > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
         try:
-            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            data = _loads(raw)
         except UnicodeDecodeError as exc:
             raise ParseError("The request body is not UTF-8.") from exc
         except (ValueError, RecursionError) as exc:

@@ -2,14 +2,19 @@
 on PostgreSQL) and bulk_update."""
 
 import datetime as dt
+import json
+import uuid
+from decimal import Decimal
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer, Location
 from inbound.models import ImportItem, ImportJob
+from mapping.choices import MappingStatus
 from mapping.models import ExternalReference
 from ordinavo.db import (
     COPY_FROM_ROWS,
@@ -21,6 +26,7 @@ from ordinavo.db import (
     in_values,
     insert_rows,
     instance_from_row,
+    json_dumps,
     new_instance,
     select_columns,
 )
@@ -281,3 +287,36 @@ def test_instances_built_without_the_constructor_behave_as_constructed_ones():
     customer.name = "Müller KG"
     customer.save(update_fields=["name"])
     assert Customer.objects.get(pk=customer.pk).name == "Müller KG"
+
+
+JSON_VALUES = [
+    {"when": dt.datetime(2026, 7, 1, 8, 30, 15, 123456, tzinfo=dt.UTC), "day": dt.date(2026, 7, 1)},
+    {"amount": Decimal("12.50"), "id": uuid.UUID("12345678-1234-5678-1234-567812345678")},
+    {1: "int key", "status": MappingStatus.CREATED, "nested": [{"a": None, "b": True}]},
+    {"big": 2**70, "small": -(2**63), "ratio": 0.1, "text": 'Müller \u2028 "quoted"'},
+    [],
+    "plain",
+]
+
+
+@pytest.mark.parametrize("value", JSON_VALUES)
+def test_json_dumps_writes_what_json_dumps_with_the_encoder_writes(value):
+    written = json_dumps(DjangoJSONEncoder)(value)
+    assert json.loads(written) == json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("count", [1, COPY_FROM_ROWS])
+def test_bulk_insert_stores_json_as_the_orm_stores_it(count):
+    client = IntegrationClientFactory()
+    job = ImportJob.objects.create(tenant=client.tenant, client=client, kind="Batch")
+    payload = {"status": MappingStatus.CREATED, "big": 2**70, 7: "seven", "name": "Müller"}
+    items = [
+        ImportItem(tenant_id=job.tenant_id, job=job, position=n, payload=payload)
+        for n in range(count)
+    ]
+    bulk_insert(ImportItem, items)
+    ImportItem.objects.create(tenant_id=job.tenant_id, job=job, position=count, payload=payload)
+    stored = ImportItem.objects.filter(job=job).order_by("position")
+    expected = {"status": "Created", "big": 2**70, "7": "seven", "name": "Müller"}
+    assert [item.payload for item in stored] == [expected] * (count + 1)  # the ORM's row last
