@@ -4,6 +4,7 @@ import functools
 import json
 import time
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -140,11 +141,20 @@ def _constructed(model: type[models.Model], attnames: list[str], values: list) -
     return instance
 
 
+def _no_default() -> None:
+    return None
+
+
 @functools.cache
 def _new_plan(model: type[models.Model]) -> tuple[list, list, frozenset]:
+    """Per concrete field its attribute name and default (a foreign key without one: None,
+    without the related model's checks of ForeignKey.get_default)."""
     fields = model._meta.concrete_fields
     attnames = [f.attname for f in fields]
-    return [(f.attname, f.get_default) for f in fields], attnames, frozenset(attnames)
+    defaults = [
+        _no_default if f.is_relation and not f.has_default() else f.get_default for f in fields
+    ]
+    return list(zip(attnames, defaults, strict=True)), attnames, frozenset(attnames)
 
 
 def new_instance(model: type[models.Model], values: dict, **related: models.Model):
@@ -240,65 +250,83 @@ def json_dumps(encoder: type[json.JSONEncoder] | None) -> Callable[[Any], bytes 
     return dumps
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """The columns a COPY or INSERT of `model` sends, and how each value becomes a database
+    value: most as they are; auto_now(_add) date-times the time of the statement (what pre_save
+    sets: timezone.now()), other auto fields by pre_save, JSON by orjson (`json_dumps`) and
+    anything else by Django's own conversion. Positions, so a row is one list comprehension."""
+
+    fields: list[models.Field]
+    attnames: list[str]
+    names: str  # the quoted column names
+    now: list[int]
+    pre_save: list[tuple[int, models.Field]]
+    json: list[tuple[int, Callable[[Any], bytes | str]]]
+    prepare: list[tuple[int, models.Field]]
+
+    @classmethod
+    def of(cls, model: type[models.Model], *, with_key: bool) -> "_Columns":
+        fields = [f for f in model._meta.concrete_fields if with_key or f is not model._meta.pk]
+        now, pre_save, json_columns, prepare = [], [], [], []
+        for index, field in enumerate(fields):
+            auto = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+            if auto and isinstance(field, models.DateTimeField):
+                now.append(index)
+            elif auto:
+                pre_save.append((index, field))
+            elif isinstance(field, models.JSONField):
+                json_columns.append((index, json_dumps(field.encoder)))
+            elif not isinstance(field, _PLAIN_FIELDS):
+                prepare.append((index, field))
+        quote = connection.ops.quote_name
+        return cls(
+            fields=fields,
+            attnames=[f.attname for f in fields],
+            names=", ".join(quote(f.column) for f in fields),
+            now=now,
+            pre_save=pre_save,
+            json=json_columns,
+            prepare=prepare,
+        )
+
+    def row(self, values: dict, now: datetime, db, instance: models.Model | None = None) -> list:
+        """One row's database values, from `values` by attribute name (a left-out field takes
+        its default), with `now` for the auto_now(_add) date-times; an instance's are set to it,
+        as pre_save sets them."""
+        try:
+            row = [values[name] for name in self.attnames]
+        except KeyError:
+            row = [
+                values[f.attname] if f.attname in values else f.get_default() for f in self.fields
+            ]
+        for index in self.now:
+            row[index] = now
+            if instance is not None:
+                instance.__dict__[self.attnames[index]] = now
+        for index, field in self.pre_save:
+            row[index] = field.pre_save(instance, add=True) if instance is not None else now
+        for index, dumps in self.json:  # None is SQL NULL, as JSONField.get_db_prep_save makes it
+            if row[index] is not None:
+                row[index] = Jsonb(row[index], dumps=dumps)
+        for index, field in self.prepare:
+            row[index] = field.get_db_prep_save(row[index], db)
+        return row
+
+
 @functools.cache
-def _copy_plan(model: type[models.Model]) -> tuple[list, list]:
-    """Per column of `model`: how an instance's value becomes a COPY value (fast where plain),
-    with the JSON writer of a JSONField; and the foreign keys, to take the keys of objects saved
-    since they were set."""
-    columns = []
-    for field in model._meta.concrete_fields:
-        auto = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-        if auto and isinstance(field, models.DateTimeField):
-            columns.append((field, "now", None))  # what pre_save sets: timezone.now()
-        elif auto:
-            columns.append((field, "pre_save", None))
-        elif isinstance(field, _PLAIN_FIELDS):
-            columns.append((field, "plain", None))
-        elif isinstance(field, models.JSONField):
-            columns.append((field, "json", json_dumps(field.encoder)))
-        else:  # anything else: Django's own conversion
-            columns.append((field, "prepare", None))
-    foreign_keys = [f for f in model._meta.concrete_fields if f.is_relation]
-    return columns, foreign_keys
+def _columns(model: type[models.Model], *, with_key: bool) -> _Columns:
+    return _Columns.of(model, with_key=with_key)
 
 
-def _column_values(
-    columns: list, values: dict, now: datetime, pre_saved: Callable[[models.Field], Any], db
-) -> list:
-    """One row's database values for `columns` (see _copy_plan): from `values` by attribute name,
-    a left-out field's default, `now` for auto_now(_add) date-times (one time for all rows of a
-    statement) and `pre_saved(field)` for other auto_now(_add) fields."""
-    row = []
-    for field, how, dumps in columns:
-        if how == "now":
-            row.append(now)
-            continue
-        if how == "pre_save":
-            row.append(pre_saved(field))
-            continue
-        value = values[field.attname] if field.attname in values else field.get_default()
-        if how == "plain":
-            row.append(value)
-        elif how == "json":  # None is SQL NULL, as JSONField.get_db_prep_save makes it
-            row.append(None if value is None else Jsonb(value, dumps=dumps))
-        else:
-            row.append(field.get_db_prep_save(value, db))
-    return row
-
-
-def _copy_row(instance: models.Model, columns: list, now: datetime, db) -> list:
-    row = _column_values(
-        columns, instance.__dict__, now, lambda f: f.pre_save(instance, add=True), db
-    )
-    for field, how, _ in columns:
-        if how == "now":
-            instance.__dict__[field.attname] = now  # as pre_save sets it
-    return row
+@functools.cache
+def _foreign_keys(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if f.is_relation]
 
 
 def _take_related_keys(model: type[models.Model], instances: Sequence[models.Model]) -> None:
     """Foreign keys to objects saved after they were set: their keys now (as bulk_create does)."""
-    foreign_keys = _copy_plan(model)[1]
+    foreign_keys = _foreign_keys(model)
     for instance in instances:
         if not instance._state.fields_cache:
             continue  # no related object set, only key values
@@ -308,14 +336,6 @@ def _take_related_keys(model: type[models.Model], instances: Sequence[models.Mod
                 if related.pk is None:
                     raise ValueError(f"{model.__name__}.{field.name} is not saved yet.")
                 setattr(instance, field.attname, related.pk)
-
-
-@functools.cache
-def _insert_columns(model: type[models.Model]) -> tuple[list, str]:
-    """The columns an INSERT sends (all but the generated key) and their quoted names."""
-    columns = [column for column in _copy_plan(model)[0] if column[0] is not model._meta.pk]
-    quote = connection.ops.quote_name
-    return columns, ", ".join(quote(field.column) for field, _, _ in columns)
 
 
 def _insert(model: type[models.Model], names: str, data: list[list]) -> list:
@@ -364,9 +384,9 @@ def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) ->
     now = timezone.now()
     _take_related_keys(model, instances)
     if len(instances) < COPY_FROM_ROWS:
-        columns, names = _insert_columns(model)
-        data = [_copy_row(instance, columns, now, db) for instance in instances]
-        keys = _insert(model, names, data)
+        columns = _columns(model, with_key=False)
+        data = [columns.row(instance.__dict__, now, db, instance) for instance in instances]
+        keys = _insert(model, columns.names, data)
     else:
         # The key's sequence looked up once (MATERIALIZED), not once per key: that lookup took
         # three quarters of the statement's time.
@@ -378,9 +398,9 @@ def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) ->
         keys = [key for (key,) in rows]
         for instance, key in zip(instances, keys, strict=True):
             setattr(instance, meta.pk.attname, key)
-        columns, _ = _copy_plan(model)
-        names = ", ".join(connection.ops.quote_name(field.column) for field, _, _ in columns)
-        _copy(model, names, [_copy_row(instance, columns, now, db) for instance in instances])
+        columns = _columns(model, with_key=True)
+        data = [columns.row(instance.__dict__, now, db, instance) for instance in instances]
+        _copy(model, columns.names, data)
     for instance, key in zip(instances, keys, strict=True):
         setattr(instance, meta.pk.attname, key)
         instance._state.adding = False
@@ -399,11 +419,11 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> None:
     if connection.vendor != "postgresql":
         model._default_manager.bulk_create([model(**row) for row in rows])
         return
-    columns, names = _insert_columns(model)
+    columns = _columns(model, with_key=False)
     now = timezone.now()
     db = connections[DEFAULT_DB_ALIAS]
-    data = [_column_values(columns, values, now, lambda _: now, db) for values in rows]
+    data = [columns.row(values, now, db) for values in rows]
     if len(data) < COPY_FROM_ROWS:
-        _insert(model, names, data)
+        _insert(model, columns.names, data)
     else:
-        _copy(model, names, data)
+        _copy(model, columns.names, data)
