@@ -40,15 +40,17 @@ def _unstorable_text(value) -> str | None:
     return None
 
 
-# An integer of 19 digits or more may not fit in 64 bits, which orjson reads as a float.
-_LONG_DIGIT_RUN = re.compile(rb"\d{19}")
+# An integer of 19 digits or more may not fit in 64 bits, which orjson reads as a float. Found
+# as a run of nines once every digit is a nine: a regular expression took longer than the parse.
+_DIGITS_AS_NINES = bytes(0x39 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_DIGIT_RUN = b"9" * 19
 
 
 def _loads(raw: bytes):
-    """`json.loads` of the UTF-8 body, strict (no NaN or Infinity): read by orjson, three times
-    as fast for a batch, where it reads the same; anything orjson refuses, and integers it could
+    """`json.loads` of the UTF-8 body, strict (no NaN or Infinity): read by orjson, where it
+    reads the same (a batch in half the time); anything orjson refuses, and integers it could
     turn into floats, by the json module, which also words the errors."""
-    if not _LONG_DIGIT_RUN.search(raw):
+    if _LONG_DIGIT_RUN not in raw.translate(_DIGITS_AS_NINES):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
