@@ -120,9 +120,14 @@ def instance_from_row(
 
 @functools.cache
 def _stores_values_plainly(model: type[models.Model]) -> bool:
-    """Whether `model(*values)` only stores each value under its field's attribute name: no
-    receivers of the init signals (connected when the apps are ready) and, on every concrete
-    field, only Django's deferred-attribute descriptors, which read the instance's __dict__."""
+    """Whether `model(*values)` (and `model.from_db`) only store each value under its field's
+    attribute name: Django's own constructor and from_db, no receivers of the init signals
+    (connected when the apps are ready) and, on every concrete field, only Django's
+    deferred-attribute descriptors, which read the instance's __dict__."""
+    if model.__init__ is not models.Model.__init__ or model.from_db.__func__ is not (
+        models.Model.from_db.__func__
+    ):
+        return False
     if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
         return False
     plain = (DeferredAttribute, ForeignKeyDeferredAttribute)

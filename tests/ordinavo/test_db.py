@@ -13,7 +13,9 @@ from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer, Location
-from inbound.models import ImportItem, ImportJob
+from inbound.models import ApiKey, ImportItem, ImportJob
+from inbound.selectors import unrevoked_api_key_get
+from inbound.services import api_key_issue
 from mapping.choices import MappingStatus
 from mapping.models import ExternalReference
 from ordinavo.db import (
@@ -320,3 +322,13 @@ def test_bulk_insert_stores_json_as_the_orm_stores_it(count):
     stored = ImportItem.objects.filter(job=job).order_by("position")
     expected = {"status": "Created", "big": 2**70, "7": "seven", "name": "Müller"}
     assert [item.payload for item in stored] == [expected] * (count + 1)  # the ORM's row last
+
+
+def test_a_model_with_a_constructor_of_its_own_is_built_by_it():
+    # djangorestframework-api-key's constructor remembers `revoked`, so a key cannot be unrevoked.
+    client = IntegrationClientFactory()
+    api_key, plaintext = api_key_issue(client=client, name="ci")
+    assert not _stores_values_plainly(ApiKey)
+    loaded = unrevoked_api_key_get(prefix=plaintext.partition(".")[0])
+    assert loaded == api_key
+    assert loaded._initial_revoked is False
