@@ -1,14 +1,12 @@
 """Database helpers shared by the apps."""
 
 import functools
-import json
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import signals
@@ -18,6 +16,8 @@ from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from ordinavo.jsoncodec import json_dumps
+
 # --- prepared statements -------------------------------------------------------------------------
 # Django binds parameters on the client, so PostgreSQL parses and plans every statement anew:
 # for an import's few short statements that was half of the database's CPU. The hot statements
@@ -25,13 +25,13 @@ from psycopg.types.json import Jsonb
 # connection. Their texts must not grow with the data (`in_values` sends a list as one array).
 
 
-def fetch(sql: str, params: Sequence = (), *, prepare: bool = True) -> list[tuple]:
-    """The rows of one statement that returns rows: on PostgreSQL bound on the server and, unless
-    `prepare` is false, prepared; elsewhere through Django's cursor.
+def fetch(sql: str, params: Sequence = ()) -> list[tuple]:
+    """The rows of one statement that returns rows: on PostgreSQL bound on the server and
+    prepared; elsewhere through Django's cursor.
 
-    Leave a statement unprepared when its best plan depends on the sizes of its tables or
-    arrays: PostgreSQL may keep a prepared statement's generic plan, made when a table was
-    nearly empty, for the life of the connection.
+    PostgreSQL may keep a prepared statement's generic plan, made when a table was nearly empty,
+    for the life of the connection: write a statement whose best plan depends on table sizes so
+    that its plan does not (`mapping.selectors.referenced_records`: LATERAL … OFFSET 0).
     """
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql":
@@ -42,7 +42,7 @@ def fetch(sql: str, params: Sequence = (), *, prepare: bool = True) -> list[tupl
     db.validate_no_broken_transaction()
     started = time.monotonic()
     with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
-        cursor.execute(sql, params, prepare=prepare)
+        cursor.execute(sql, params, prepare=True)
         rows = cursor.fetchall()
     if db.queries_logged:
         _log(db, sql, started)
@@ -232,27 +232,6 @@ _PLAIN_FIELDS = (
     models.IntegerField,  # its subclasses (big, small, positive)
     models.TextField,
 )
-
-
-# orjson writes JSON in a tenth of the time of the json module (an import stores five JSON
-# values per item). Date-times and whatever else it does not write itself go to the field's
-# encoder, as json.dumps would send them; non-string keys become strings, as json.dumps makes them.
-_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
-
-
-@functools.cache
-def json_dumps(encoder: type[json.JSONEncoder] | None) -> Callable[[Any], bytes | str]:
-    """`json.dumps(value, cls=encoder)`, the JSON Django stores for a JSONField with that
-    encoder, written by orjson where it can: everything but integers beyond 64 bits."""
-    default = encoder().default if encoder is not None else None
-
-    def dumps(value: Any) -> bytes | str:
-        try:
-            return orjson.dumps(value, default=default, option=_ORJSON_OPTIONS)
-        except orjson.JSONEncodeError:
-            return json.dumps(value, cls=encoder)
-
-    return dumps
 
 
 @dataclass(frozen=True)

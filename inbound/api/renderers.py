@@ -3,9 +3,8 @@
 import orjson
 from rest_framework.renderers import JSONRenderer
 
-# Date-times and whatever else orjson does not write itself go to DRF's encoder, as with
-# json.dumps; non-string keys become strings, as json.dumps makes them.
-_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+from ordinavo.jsoncodec import orjson_dumps
+
 # JavaScript line terminators, escaped as DRF escapes them.
 _LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
 
@@ -25,7 +24,7 @@ class OrjsonRenderer(JSONRenderer):
         ):
             return super().render(data, accepted_media_type, renderer_context)
         try:
-            rendered = orjson.dumps(data, default=self.encoder_class().default, option=_OPTIONS)
+            rendered = orjson_dumps(data, default=self.encoder_class().default)
         except orjson.JSONEncodeError:
             return super().render(data, accepted_media_type, renderer_context)
         for separator, escaped in _LINE_SEPARATORS:

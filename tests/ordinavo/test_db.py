@@ -2,12 +2,8 @@
 on PostgreSQL) and bulk_update."""
 
 import datetime as dt
-import json
-import uuid
-from decimal import Decimal
 
 import pytest
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
@@ -28,7 +24,6 @@ from ordinavo.db import (
     in_values,
     insert_rows,
     instance_from_row,
-    json_dumps,
     new_instance,
     select_columns,
 )
@@ -289,22 +284,6 @@ def test_instances_built_without_the_constructor_behave_as_constructed_ones():
     customer.name = "Müller KG"
     customer.save(update_fields=["name"])
     assert Customer.objects.get(pk=customer.pk).name == "Müller KG"
-
-
-JSON_VALUES = [
-    {"when": dt.datetime(2026, 7, 1, 8, 30, 15, 123456, tzinfo=dt.UTC), "day": dt.date(2026, 7, 1)},
-    {"amount": Decimal("12.50"), "id": uuid.UUID("12345678-1234-5678-1234-567812345678")},
-    {1: "int key", "status": MappingStatus.CREATED, "nested": [{"a": None, "b": True}]},
-    {"big": 2**70, "small": -(2**63), "ratio": 0.1, "text": 'Müller \u2028 "quoted"'},
-    [],
-    "plain",
-]
-
-
-@pytest.mark.parametrize("value", JSON_VALUES)
-def test_json_dumps_writes_what_json_dumps_with_the_encoder_writes(value):
-    written = json_dumps(DjangoJSONEncoder)(value)
-    assert json.loads(written) == json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
 @pytest.mark.postgres
