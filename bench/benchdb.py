@@ -3,7 +3,12 @@
 The scripts run as `python bench/<script>.py`, so this directory is on sys.path.
 """
 
+import contextlib
+import json
 import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -44,6 +49,43 @@ def percentile(values, p: float) -> float:
     k = (len(ordered) - 1) * p / 100
     lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def cpu_reference_ms() -> float:
+    """The best of five timings of a fixed single-threaded Python workload (JSON and dicts, like a
+    request's), in ms. It makes figures from different machines, or different days of the same
+    virtual machine, comparable: the same code measured here varied threefold between sessions."""
+    document = [{"externalId": f"T-{n}", "fields": {"a": n, "b": [n] * 5}} for n in range(2000)]
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(10):
+            decoded = json.loads(json.dumps(document))
+            sorted(decoded, key=lambda item: item["externalId"])
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+@dataclass(frozen=True)
+class CpuTimes:
+    """The machine's CPU time counters (/proc/stat, in clock ticks), to tell afterwards how much
+    of the run the hypervisor gave to other guests (steal)."""
+
+    total: int
+    steal: int
+
+    @classmethod
+    def now(cls) -> "CpuTimes | None":
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path("/proc/stat").read_text().splitlines()[0].split()
+            # cpu user nice system idle iowait irq softirq steal guest guest_nice
+            ticks = [int(value) for value in fields[1:9]]
+            return cls(total=sum(ticks), steal=ticks[7])
+        return None
+
+    def steal_percent_since(self, earlier: "CpuTimes") -> float:
+        elapsed = self.total - earlier.total
+        return 100 * (self.steal - earlier.steal) / elapsed if elapsed else 0.0
 
 
 def load_average() -> str:

@@ -52,7 +52,9 @@ from typing import Any
 from benchdb import (
     PG_HOST,
     PG_PORT,
+    CpuTimes,
     connect,
+    cpu_reference_ms,
     database_create,
     database_drop,
     database_url,
@@ -717,7 +719,12 @@ def main() -> int:
     print(f"  before the run: {load_average()}")
     if os.getloadavg()[0] > 0.5:
         print("  ! the machine is busy: figures will be lower than on an idle machine")
+    print(
+        f"  CPU reference: {cpu_reference_ms():.0f} ms for a fixed Python workload (lower is "
+        "faster; compare it before comparing figures from different machines or days)"
+    )
     started = time.perf_counter()
+    cpu_times_before = CpuTimes.now()
     server_version = database_create(DB_NAME)
     phases: dict[str, Phase] = {}
     failures = 0
@@ -866,6 +873,10 @@ def main() -> int:
         print(
             f"  {name:<8} {rate:>7,.0f} {unit:<10}  target >= {target:>5,}  {verdict(rate, target)}"
         )
+    cpu_times_after = CpuTimes.now()
+    if cpu_times_before and cpu_times_after:
+        steal = cpu_times_after.steal_percent_since(cpu_times_before)
+        print(f"  CPU steal during the run: {steal:.1f}% (time the hypervisor gave other guests)")
     print("  responses: " + ("all as expected" if not failures else f"{failures} FAILED"))
     return 1 if failures else 0
 
