@@ -51,7 +51,10 @@ def test_missing_malformed_or_unknown_key_is_401_with_www_authenticate(db, autho
 def test_revoked_key_is_401(caller):
     api_key_revoke(api_key=caller.api_key)
 
-    assert _is_problem(caller.post("inbound/targets", MINIMAL_TARGET), 401)
+    response = caller.post("inbound/targets", MINIMAL_TARGET)
+
+    assert _is_problem(response, 401)
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_expired_key_is_401(caller):
@@ -59,7 +62,10 @@ def test_expired_key_is_401(caller):
         expiry_date=timezone.now() - dt.timedelta(minutes=1)
     )
 
-    assert _is_problem(caller.post("inbound/targets", MINIMAL_TARGET), 401)
+    response = caller.post("inbound/targets", MINIMAL_TARGET)
+
+    assert _is_problem(response, 401)
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_key_of_an_inactive_client_is_401(caller):

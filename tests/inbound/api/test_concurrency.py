@@ -1,12 +1,16 @@
 """Concurrent requests on PostgreSQL: no duplicates, no deadlocks, no errors."""
 
+import random
 import threading
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+import inbound.services
+import mapping.services
 from customers.models import Contact, Customer, Location
 from inbound.api.examples import MINIMAL_TARGET
 from inbound.models import ImportJob, Target
@@ -82,6 +86,45 @@ def test_parallel_batches_creating_the_same_customers_create_each_once(make_call
         i["customerMapping"]["status"] == "Created" for r in responses for i in r.json()["items"]
     )
     assert created == 40  # each customer is reported created exactly once, mapped elsewhere
+
+
+def test_a_batch_writes_its_new_records_and_references_in_key_order(make_caller, monkeypatch):
+    # What keeps the parallel batches above from deadlocking: whatever order the items come in,
+    # every batch takes the unique keys in the same order, so one waits for another, never in a
+    # cycle. (Deadlocks there are retried, so that test alone would not show a missing sort.)
+    written: dict[str, list[list]] = defaultdict(list)  # model name -> rows of each call
+
+    def recording(write):
+        def record(model, rows):
+            written[model.__name__].append(list(rows))
+            write(model, rows)
+
+        return record
+
+    for module in (inbound.services, mapping.services):
+        for name in ("bulk_insert", "insert_rows"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, recording(getattr(module, name)))
+    caller = make_caller(allow_contact_create=True)
+    order = random.Random(7).sample(range(40), 40)
+
+    response = caller.post("inbound/targets/batch", {"items": [_item(n, 1) for n in order]})
+
+    assert response.status_code == 200
+    keys = sorted(str(n) for n in range(40))  # external IDs sort as text: 1, 10, 11, ..., 2, ...
+    [targets], [customers], [locations], [contacts] = (
+        written[model] for model in ("Target", "Customer", "Location", "Contact")
+    )
+    assert [t.title for t in targets] == [f"Visit {k}" for k in keys]
+    assert [c.customer_number for c in customers] == [f"N-{k}" for k in keys]
+    assert [loc.name for loc in locations] == [f"Site {k}" for k in keys]
+    assert [c.display_name for c in contacts] == [f"Person {k}" for k in keys]
+    references = [
+        [(r["external_type"], r["external_id"]) for r in call]
+        for call in written["ExternalReference"]
+    ]
+    assert sum(map(len, references)) == 40 * 4
+    assert all(call == sorted(call) for call in references)
 
 
 def test_concurrent_identical_requests_with_one_idempotency_key_make_one_job(caller):

@@ -110,3 +110,23 @@ def test_an_expired_key_is_free_again(caller):
     assert response.status_code == 200
     assert "Idempotent-Replayed" not in response.headers
     assert Target.objects.get().title == "New"
+
+
+def test_purge_never_goes_below_the_retention_but_may_keep_longer(caller):
+    caller.post("inbound/targets", MINIMAL_TARGET, **KEY)
+    IdempotencyRecord.objects.update(created_at=timezone.now() - dt.timedelta(hours=23))
+    out = StringIO()
+
+    call_command("purge_idempotency_keys", "--older-than-hours", "1", stdout=out)
+    kept_under_retention = IdempotencyRecord.objects.count()
+    IdempotencyRecord.objects.update(created_at=timezone.now() - dt.timedelta(hours=30))
+    call_command("purge_idempotency_keys", "--older-than-hours", "48", stdout=out)
+    kept_under_48_hours = IdempotencyRecord.objects.count()
+    IdempotencyRecord.objects.update(created_at=timezone.now() - dt.timedelta(hours=49))
+    call_command("purge_idempotency_keys", "--older-than-hours", "48", stdout=out)
+
+    assert kept_under_retention == 1
+    assert kept_under_48_hours == 1
+    assert not IdempotencyRecord.objects.exists()
+    assert "older than 24 hours" in out.getvalue()
+    assert "older than 48 hours" in out.getvalue()
