@@ -591,7 +591,8 @@ def cpu_model() -> str:
 
 def profile_in_process(key: str, batch_size: int, lines: int) -> None:
     """One request of each kind through Django's test client in this process: first timed (with
-    the SQL round trips measured apart), then again, with new IDs, under cProfile."""
+    the CPU of this process and of its PostgreSQL backend measured apart), then again, with new
+    IDs, under cProfile."""
     os.environ.update(django_env())
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,testserver"
     sys.path.insert(0, str(ROOT))
@@ -603,15 +604,6 @@ def profile_in_process(key: str, batch_size: int, lines: int) -> None:
     from django.test import Client
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
-    sql_time = {"queries": 0, "seconds": 0.0}
-
-    def timed(execute, sql_text, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql_text, params, many, context)
-        finally:
-            sql_time["queries"] += 1
-            sql_time["seconds"] += time.perf_counter() - start
 
     def post(path: str, body: dict) -> None:
         response = client.post(path, body, "application/json")
@@ -638,17 +630,28 @@ def profile_in_process(key: str, batch_size: int, lines: int) -> None:
 
     post(SINGLE_PATH, target_item("JOB-WARM-PROFILE", 0, context={}))  # imports, connection
     print("\nIn-process profile (Django test client, no HTTP server; same settings and database)")
-    with connection.execute_wrapper(timed):
-        for name, items, run in cases(900_000, "T"):
-            sql_time.update(queries=0, seconds=0.0)
-            start = time.perf_counter()
-            run()
-            total = time.perf_counter() - start
-            print(
-                f"  {name:<19} {total * 1000:7.0f} ms = {total / items * 1e6:6.0f} us/item; "
-                f"SQL {sql_time['seconds'] * 1000:5.0f} ms in {sql_time['queries']} queries "
-                f"({sql_time['seconds'] / total:.0%}; the rest is Python)"
-            )
+    print("  CPU of this process (Python) and of its PostgreSQL backend, read from /proc:")
+    for name, items, run in cases(900_000, "T"):
+        backend = _backend_pid(connection)
+        python_before, backend_before = time.process_time(), _process_cpu_s(backend)
+        start = time.perf_counter()
+        run()
+        total = time.perf_counter() - start
+        python_cpu = time.process_time() - python_before
+        backend_cpu = (
+            _process_cpu_s(backend) - backend_before
+            if _backend_pid(connection) == backend
+            else None
+        )
+        postgres = (
+            f"PostgreSQL {backend_cpu / items * 1e6:5.0f} us/item"
+            if backend_cpu is not None
+            else "PostgreSQL n/a (the connection was replaced)"
+        )
+        print(
+            f"  {name:<19} {total * 1000:5.0f} ms wall = {total / items * 1e6:5.0f} us/item; "
+            f"CPU: Python {python_cpu / items * 1e6:5.0f} us/item, {postgres}"
+        )
     for name, _, run in cases(950_000, "P"):
         profiler = cProfile.Profile()
         profiler.runcall(run)
@@ -669,6 +672,19 @@ def profile_in_process(key: str, batch_size: int, lines: int) -> None:
             header = next(i for i, line in enumerate(rows) if "ncalls" in line)
             print(f"  --- top {lines} by {sort} ---")
             print("\n".join(rows[header : header + lines + 1]))
+
+
+def _backend_pid(connection) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process on this machine (the benchmark's database server
+    runs here), from /proc/<pid>/stat: fields 14 and 15, counted after the command name."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _package_of(filename: str) -> str:
