@@ -327,3 +327,28 @@ class IdempotencyRecord(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.key} ({self.state})"
+
+
+class ThrottleWindow(TenantScopedModel):
+    """The requests an integration client made in its current throttle window.
+
+    One row per client, counted up by a single UPSERT (`inbound.services.throttle_count`), so
+    every worker and every web server shares the count and concurrent requests cannot lose one.
+    """
+
+    client = models.ForeignKey(IntegrationClient, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.FloatField(help_text="When the window opened, in Unix seconds.")
+    count = models.PositiveIntegerField(help_text="Requests since then, refused ones included.")
+
+    class Meta:
+        verbose_name = "throttle window"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "client"],
+                name="inbound_throttle_one_window_per_client",
+                violation_error_message="A client has one throttle window.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} request(s) of client {self.client_id} since {self.opened_at:.0f}"

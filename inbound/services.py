@@ -21,7 +21,7 @@ from mapping.services import (
     customer_contexts_map,
     references_create,
 )
-from ordinavo.db import bulk_insert, bulk_update, new_instance
+from ordinavo.db import bulk_insert, bulk_update, fetch, new_instance
 from tenants.models import Tenant
 
 from .choices import (
@@ -39,6 +39,7 @@ from .models import (
     ImportJob,
     IntegrationClient,
     Target,
+    ThrottleWindow,
 )
 from .selectors import unrevoked_api_key_get
 
@@ -127,6 +128,32 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
     return api_key
+
+
+# --- throttling --------------------------------------------------------------------------------
+
+_THROTTLE_COUNT_SQL = """
+    INSERT INTO {table} AS w (tenant_id, client_id, opened_at, count) VALUES (%s, %s, %s, 1)
+    ON CONFLICT (tenant_id, client_id) DO UPDATE SET
+        opened_at = CASE WHEN w.opened_at <= %s THEN excluded.opened_at ELSE w.opened_at END,
+        count = CASE WHEN w.opened_at <= %s THEN 1 ELSE w.count + 1 END
+    RETURNING opened_at, count
+"""
+
+
+def throttle_count(*, client: IntegrationClient, now: float, period: float) -> tuple[float, int]:
+    """Count one request of `client` in its throttle window: (when the window opened, requests in
+    it with this one). A window opens with the first request after the last one closed.
+
+    One statement, outside any transaction: the count is shared by every worker and server, and
+    concurrent requests queue on the client's row for that statement only.
+    """
+    sql = _THROTTLE_COUNT_SQL.format(table=ThrottleWindow._meta.db_table)
+    closed_before = now - period
+    [(opened_at, count)] = fetch(
+        sql, [client.tenant_id, client.pk, now, closed_before, closed_before]
+    )
+    return opened_at, count
 
 
 # --- idempotency -------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ import os
 import shutil
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -48,11 +47,6 @@ def pytest_sessionfinish(session, exitstatus):
     if _require("REQUIRE_POSTGRES") and connection.vendor != "postgresql":
         session.exitstatus = 1
         print(f"\nREQUIRE_POSTGRES is set but the tests ran on {connection.vendor}")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    cache.clear()
 
 
 @pytest.fixture

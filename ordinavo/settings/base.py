@@ -124,8 +124,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-
 # Limits of the inbound API; every one can be set from the environment.
 INBOUND_LIMITS = {
     "MAX_BODY_BYTES": env.int("INBOUND_MAX_BODY_BYTES", default=5 * 1024 * 1024),

@@ -13,7 +13,7 @@ import inbound.services
 import mapping.services
 from customers.models import Contact, Customer, Location
 from inbound.api.examples import MINIMAL_TARGET
-from inbound.models import ImportJob, Target
+from inbound.models import ImportJob, Target, ThrottleWindow
 from mapping.choices import ExternalType
 from mapping.models import ExternalReference
 from tests.api import BASE
@@ -152,3 +152,25 @@ def test_concurrent_imports_of_the_same_new_target_create_one_target(caller):
         "Updated",
         "Updated",
     ]
+
+
+def test_concurrent_requests_of_a_client_are_each_counted_by_the_throttle(make_caller, settings):
+    # Every worker and server counts in the same row, and no two requests read the same count.
+    settings.INBOUND_LIMITS = {**settings.INBOUND_LIMITS, "THROTTLE_RATE": "5/min"}
+    caller = make_caller()
+    barrier = threading.Barrier(8)
+
+    def get(_):
+        http = APIClient()
+        http.credentials(HTTP_AUTHORIZATION=f"Bearer {caller.key}")
+        try:
+            barrier.wait()
+            return http.get(BASE + "inbound/import-jobs").status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(get, range(8)))
+
+    assert statuses == [200] * 5 + [429] * 3
+    assert ThrottleWindow.objects.get(client=caller.client).count == 8

@@ -98,6 +98,6 @@ def test_a_known_single_import_reads_its_references_and_targets_in_one_statement
     statements = [q["sql"] for q in captured]
     reads = [s for s in statements if s.startswith("SELECT") and "mapping_externalreference" in s]
     assert len(reads) == 1, statements
-    # The API key, BEGIN, references, the target, its reference, the job, the item and COMMIT
-    # (the known customer was sent with its own number: no number lookup).
-    assert len(captured) == 8, statements
+    # The API key, the throttle count, BEGIN, references, the target, its reference, the job, the
+    # item and COMMIT (the known customer was sent with its own number: no number lookup).
+    assert len(captured) == 9, statements

@@ -1,13 +1,14 @@
 """Whole-request rejections (4xx, nothing written) and per-item failures inside a batch."""
 
+import time
+
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from inbound.api.examples import MINIMAL_TARGET, TARGET_WITH_CUSTOMER_MAPPING
 from inbound.api.throttling import IntegrationClientThrottle
-from inbound.models import ImportItem, ImportJob, Target
+from inbound.models import ImportItem, ImportJob, Target, ThrottleWindow
 from tests.api import BASE
 
 pytestmark = pytest.mark.django_db
@@ -265,7 +266,6 @@ def test_same_target_external_id_from_another_client_is_another_target(make_call
 
 def test_throttled_client_gets_429_with_retry_after(caller, settings):
     settings.INBOUND_LIMITS = {**settings.INBOUND_LIMITS, "THROTTLE_RATE": "2/min"}
-    cache.clear()
 
     statuses = [caller.get("inbound/import-jobs").status_code for _ in range(3)]
     response = caller.get("inbound/import-jobs")
@@ -280,7 +280,6 @@ def test_throttle_counts_per_client_and_opens_a_new_window_after_the_period(
     make_caller, settings, monkeypatch
 ):
     settings.INBOUND_LIMITS = {**settings.INBOUND_LIMITS, "THROTTLE_RATE": "2/min"}
-    cache.clear()
     clock = [1_000_000.0]
     monkeypatch.setattr(IntegrationClientThrottle, "timer", staticmethod(lambda: clock[0]))
     first, second = make_caller(), make_caller()
@@ -297,6 +296,19 @@ def test_throttle_counts_per_client_and_opens_a_new_window_after_the_period(
     assert refused.status_code == 429
     assert refused["Retry-After"] == "15"
     assert again == 200
+
+
+def test_requests_counted_by_another_worker_count_here(caller, settings):
+    # What another gunicorn worker or web server counted is in the same row.
+    settings.INBOUND_LIMITS = {**settings.INBOUND_LIMITS, "THROTTLE_RATE": "2/min"}
+    ThrottleWindow.objects.create(
+        tenant=caller.client.tenant, client=caller.client, opened_at=time.time() - 20, count=2
+    )
+
+    response = caller.get("inbound/import-jobs")
+
+    assert response.status_code == 429
+    assert 39 <= int(response["Retry-After"]) <= 40
 
 
 def test_overlong_custom_field_value_is_422(caller, settings):
