@@ -42,11 +42,25 @@ def fetch(sql: str, params: Sequence = ()) -> list[tuple]:
     db.validate_no_broken_transaction()
     started = time.monotonic()
     with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
+
+        def execute(sql, params, many, context):
+            cursor.execute(sql, params, prepare=True)
+
+        _with_execute_wrappers(db, cursor, execute)(sql, params)
         rows = cursor.fetchall()
     if db.queries_logged:
         _log(db, sql, started)
     return rows
+
+
+def _with_execute_wrappers(db, cursor, execute: Callable) -> Callable[[str, Any], Any]:
+    """`execute(sql, params)` through the connection's `execute_wrapper` hooks (APM agents,
+    query counters), as Django's own cursor runs a statement: statements sent past that cursor
+    are seen by them too."""
+    for wrapper in reversed(db.execute_wrappers):
+        execute = functools.partial(wrapper, execute)
+    context = {"connection": db, "cursor": cursor}
+    return lambda sql, params: execute(sql, params, False, context)
 
 
 def in_values(column: str, values: Collection) -> tuple[str, list]:
@@ -338,13 +352,14 @@ def _copy(model: type[models.Model], names: str, data: list[list]) -> None:
     """COPY of rows of column values (columns `names`)."""
     statement = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN"
     started = time.monotonic()
-    with (
-        connection.cursor() as cursor,
-        connection.wrap_database_errors,
-        cursor.cursor.copy(statement) as copy,
-    ):
-        for row in data:
-            copy.write_row(row)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+
+        def execute(sql, params, many, context):
+            with cursor.cursor.copy(sql) as copy:
+                for row in params:
+                    copy.write_row(row)
+
+        _with_execute_wrappers(cursor.db, cursor, execute)(statement, data)
     if connection.queries_logged:
         _log(connection, f"{statement} -- {len(data)} rows", started)
 

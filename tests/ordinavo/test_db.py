@@ -4,7 +4,7 @@ on PostgreSQL) and bulk_update."""
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 
@@ -311,3 +311,28 @@ def test_a_model_with_a_constructor_of_its_own_is_built_by_it():
     loaded = unrevoked_api_key_get(prefix=plaintext.partition(".")[0])
     assert loaded == api_key
     assert loaded._initial_revoked is False
+
+
+@pytest.mark.postgres
+def test_statements_past_djangos_cursor_go_through_its_execute_wrappers():
+    """APM agents and query counters hook `connection.execute_wrapper`: they see the prepared
+    statements and COPY too, and a wrapper may still change what is sent, as with Django's."""
+    tenant = TenantFactory()
+    seen: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        seen.append(sql)
+        assert context["connection"] is connections[DEFAULT_DB_ALIAS]
+        return execute(sql.replace("'wrapped'", "'rewritten'"), params, many, context)
+
+    with connection.execute_wrapper(record):
+        rows = fetch("SELECT 'wrapped' WHERE %s > 0", [1])
+        bulk_insert(
+            Customer,
+            [Customer(tenant=tenant, name=f"C {n}") for n in range(COPY_FROM_ROWS)],
+        )
+
+    assert rows == [("rewritten",)]
+    assert seen[0] == "SELECT 'wrapped' WHERE %s > 0"
+    assert any(s.startswith('COPY "customers_customer"') for s in seen), seen
+    assert Customer.objects.filter(tenant=tenant).count() == COPY_FROM_ROWS
