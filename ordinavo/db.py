@@ -386,6 +386,8 @@ def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) ->
         columns = _columns(model, with_key=False)
         data = [columns.row(instance.__dict__, now, db, instance) for instance in instances]
         keys = _insert(model, columns.names, data)
+        for instance, key in zip(instances, keys, strict=True):
+            setattr(instance, meta.pk.attname, key)
     else:
         # The key's sequence looked up once (MATERIALIZED), not once per key: that lookup took
         # three quarters of the statement's time.
@@ -394,14 +396,12 @@ def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) ->
             "SELECT nextval(seq.id) FROM seq, generate_series(1, %s)",
             [meta.db_table, meta.pk.column, len(instances)],
         )
-        keys = [key for (key,) in rows]
-        for instance, key in zip(instances, keys, strict=True):
-            setattr(instance, meta.pk.attname, key)
+        for instance, (key,) in zip(instances, rows, strict=True):
+            setattr(instance, meta.pk.attname, key)  # before the rows: the key is one of them
         columns = _columns(model, with_key=True)
         data = [columns.row(instance.__dict__, now, db, instance) for instance in instances]
         _copy(model, columns.names, data)
-    for instance, key in zip(instances, keys, strict=True):
-        setattr(instance, meta.pk.attname, key)
+    for instance in instances:
         instance._state.adding = False
         instance._state.db = db.alias
 
