@@ -132,13 +132,15 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
 
 # --- throttling --------------------------------------------------------------------------------
 
-_THROTTLE_COUNT_SQL = """
-    INSERT INTO {table} AS w (tenant_id, client_id, opened_at, count) VALUES (%s, %s, %s, 1)
+# The model's own table name is the only text put into the statement.
+_THROTTLE_COUNT_SQL = f"""
+    INSERT INTO {ThrottleWindow._meta.db_table} AS w (tenant_id, client_id, opened_at, count)
+    VALUES (%s, %s, %s, 1)
     ON CONFLICT (tenant_id, client_id) DO UPDATE SET
         opened_at = CASE WHEN w.opened_at <= %s THEN excluded.opened_at ELSE w.opened_at END,
         count = CASE WHEN w.opened_at <= %s THEN 1 ELSE w.count + 1 END
     RETURNING opened_at, count
-"""
+"""  # noqa: S608
 
 
 def throttle_count(*, client: IntegrationClient, now: float, period: float) -> tuple[float, int]:
@@ -148,10 +150,9 @@ def throttle_count(*, client: IntegrationClient, now: float, period: float) -> t
     One statement, outside any transaction: the count is shared by every worker and server, and
     concurrent requests queue on the client's row for that statement only.
     """
-    sql = _THROTTLE_COUNT_SQL.format(table=ThrottleWindow._meta.db_table)
     closed_before = now - period
     [(opened_at, count)] = fetch(
-        sql, [client.tenant_id, client.pk, now, closed_before, closed_before]
+        _THROTTLE_COUNT_SQL, [client.tenant_id, client.pk, now, closed_before, closed_before]
     )
     return opened_at, count
 
