@@ -1,5 +1,6 @@
 """Settings shared by every environment; values come only from the environment (and `.env`)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -30,7 +31,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with this project's site (a second factor at sign-in): ordinavo/admin_site.py
+    "ordinavo.apps.OrdinavoAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,6 +45,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "tenants",
     "customers",
     "mapping",
@@ -58,9 +63,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in of a locked-out user into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ordinavo.urls"
@@ -103,6 +111,33 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# The first backend refuses every password while a user name is locked out from an address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login protection (django-axes, records in the database, so every worker sees them): after
+# LOGIN_FAILURE_LIMIT wrong passwords (or codes) for one user name from one client address, that
+# pair is refused for LOGIN_COOLOFF_MINUTES; each further try restarts the wait. Keyed on the
+# pair, never on the user name alone or the address alone: a guesser can lock out only
+# themselves, neither a user everywhere nor everyone behind a shared address.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ordinavo.admin_site.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "ordinavo.client_ip.client_ip_address"
+# Proxies in front that append the client's address to X-Forwarded-For (0: the header is not
+# trusted and the address is the connection's own, which a client cannot forge).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Two-factor sign-in (django-otp, TOTP): whoever has a confirmed device signs in with its code;
+# superusers must have one when this is on (on in production settings).
+OTP_REQUIRED_FOR_SUPERUSERS = env.bool("OTP_REQUIRED_FOR_SUPERUSERS", default=False)
+OTP_TOTP_ISSUER = "Ordinavo Connect"
+
 # Pages are served from this origin only; the admin and the API docs need nothing else.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -111,6 +146,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
