@@ -90,8 +90,6 @@ class OrdinavoAdminSite(admin.AdminSite):
     """Admin access needs a code from users with a device, and a device from superusers when
     OTP_REQUIRED_FOR_SUPERUSERS is on; those are sent to set one up, never to a dead end."""
 
-    site_header = "Ordinavo Connect"
-    site_title = "Ordinavo Connect"
     login_form = TwoFactorAuthenticationForm
     login_template = "admin/two_factor_login.html"
 
@@ -199,7 +197,6 @@ def lockout_response(
     minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
     context = {
         "title": "Too many failed sign-in attempts",
-        "site_header": admin.site.site_header,
         "minutes": minutes,
         "failure_limit": settings.AXES_FAILURE_LIMIT,
     }

@@ -127,6 +127,8 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# No table of every sign-in kept forever (personal data); axes logs each one at INFO instead.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_CALLABLE = "ordinavo.admin_site.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "ordinavo.client_ip.client_ip_address"
 # Proxies in front that append the client's address to X-Forwarded-For (0: the header is not
@@ -137,6 +139,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # superusers must have one when this is on (on in production settings).
 OTP_REQUIRED_FOR_SUPERUSERS = env.bool("OTP_REQUIRED_FOR_SUPERUSERS", default=False)
 OTP_TOTP_ISSUER = "Ordinavo Connect"
+# Each user sets up their own device (/admin/two-factor/); the admin lists and removes devices
+# but never shows a device's secret, not even to superusers.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Pages are served from this origin only; the admin and the API docs need nothing else.
 SECURE_CSP = {

@@ -293,3 +293,28 @@ def test_the_enrollment_page_needs_a_signed_in_staff_user(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
+
+
+def test_staff_find_the_set_up_page_from_every_admin_page(client):
+    client.force_login(UserFactory())
+
+    page = client.get("/admin/").content.decode()
+
+    assert reverse("admin:two_factor") in page
+
+
+def test_the_device_admin_never_shows_a_secret(client):
+    superuser = UserFactory(is_superuser=True)
+    device = _device(UserFactory())
+    client.force_login(superuser)
+
+    listed = client.get(reverse("admin:otp_totp_totpdevice_changelist"))
+    config = client.get(reverse("admin:otp_totp_totpdevice_config", args=[device.pk]))
+    missing = client.get(reverse("admin:otp_totp_totpdevice_qrcode", args=[device.pk + 1000]))
+    change = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+
+    assert listed.status_code == 200
+    assert config.status_code == 403
+    assert missing.status_code == 403
+    assert change.status_code == 200
+    assert device.key not in change.content.decode()
