@@ -253,6 +253,15 @@ class ImportConflict(Exception):
     """Concurrent requests kept conflicting; the client should retry."""
 
 
+class ImportRejected(Exception):
+    """A single import that cannot be written as sent (its field errors, JSON pointers); nothing
+    of it was written. A batch reports such an item as Failed instead."""
+
+    def __init__(self, errors: list[dict[str, str]]):
+        super().__init__("The target cannot be imported as sent.")
+        self.errors = errors
+
+
 @dataclass(frozen=True)
 class ItemInput:
     """One item of a request: its validated data, or the errors that make it fail alone."""
@@ -267,6 +276,42 @@ def _needs_review(status: str, strategy: str) -> bool:
     return status in (MappingStatus.WARNING, MappingStatus.FAILED) or (
         status == MappingStatus.SKIPPED and strategy == MatchingStrategy.MANUAL_ONLY
     )
+
+
+def _merged_target_errors(target: Target, data: dict[str, Any], pointer: str) -> list[dict]:
+    """What the stored target with the sent values over it would violate (the checks of the
+    validator see the sent fields only): a time window sent half must fit the stored other half.
+
+    Of the check constraints an import writes, only `inbound_target_time_window_ordered` spans
+    two fields; every other one (latitude and longitude ranges, a customer number absent or not
+    empty, non-empty external IDs, positive integers) is about one field, which the validator
+    checks when it is sent and which stays as stored when it is not.
+    """
+    planning = data.get("planning") or {}
+    start_sent = "preferred_time_window_start" in planning
+    end_sent = "preferred_time_window_end" in planning
+    if not (start_sent or end_sent):
+        return []
+    start = planning.get("preferred_time_window_start", target.preferred_time_window_start)
+    end = planning.get("preferred_time_window_end", target.preferred_time_window_end)
+    if start is None or end is None or start < end:
+        return []
+    if end_sent:
+        name, message = "preferredTimeWindowEnd", "The time window must end after its stored start"
+        other = start
+    else:
+        name, message = (
+            "preferredTimeWindowStart",
+            "The time window must start before its stored end",
+        )
+        other = end
+    return [
+        {
+            "field": f"{pointer}/planning/{name}",
+            "code": "time_window_order",
+            "message": f"{message} ({other.isoformat()}); send both ends to move the window.",
+        }
+    ]
 
 
 def _target_apply(target: Target, data: dict[str, Any], outcome: MappingOutcome) -> None:
@@ -343,14 +388,28 @@ def _import_once(
         source_system=client.source_system,
         external_ids={**shared, ExternalType.TARGET: [item.external_id for item in valid]},
     )
-    outcomes = customer_contexts_map(
-        tenant=tenant, policy=policy, contexts=contexts, referenced=referenced if shared else None
-    )
     existing = {
         external_id: target
         for (external_type, external_id), target in referenced.items()
         if external_type == ExternalType.TARGET
     }
+    # An update valid field by field may still not fit the stored target: such an item fails
+    # before its customer context is mapped, so nothing of it is written.
+    kept = []
+    for item, context in zip(valid, contexts, strict=True):
+        target = existing.get(item.external_id)
+        pointer = "" if kind == ImportJobKind.SINGLE else f"/items/{item.position}"
+        errors = _merged_target_errors(target, item.data, pointer) if target is not None else []
+        if errors and kind == ImportJobKind.SINGLE:
+            raise ImportRejected(errors)
+        if errors:
+            failures[item.position] = errors
+        else:
+            kept.append((item, context))
+    valid, contexts = [item for item, _ in kept], [context for _, context in kept]
+    outcomes = customer_contexts_map(
+        tenant=tenant, policy=policy, contexts=contexts, referenced=referenced if shared else None
+    )
     new_targets: dict[str, Target] = {}
     changed_targets: list[Target] = []
     results: dict[int, tuple[str, Target, MappingOutcome]] = {}
