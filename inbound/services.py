@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from mapping.choices import ExternalType, MappingStatus, ReferenceOrigin
@@ -33,6 +34,8 @@ from .choices import (
     Scope,
 )
 from .models import (
+    PAYLOAD_KEPT_SINCE,
+    PAYLOAD_PURGEABLE,
     ApiKey,
     IdempotencyRecord,
     ImportItem,
@@ -221,6 +224,52 @@ def idempotency_records_purge(*, older_than: timedelta | None = None) -> int:
     cutoff = timezone.now() - (older_than if older_than is not None else timedelta(hours=hours))
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+PAYLOAD_PURGE_BATCH_SIZE = 1000
+
+
+def import_payloads_purge(
+    *,
+    older_than: timedelta | None = None,
+    batch_size: int = PAYLOAD_PURGE_BATCH_SIZE,
+    dry_run: bool = False,
+) -> int:
+    """Clear the incoming payloads (personal data) that retention no longer keeps (SPEC §9):
+    of items nobody has to review (any more) whose resolution, or import when never reviewed,
+    is older than `older_than` (IMPORT_PAYLOAD_RETENTION_DAYS). Open items keep theirs. The
+    statuses, warnings, decisions, candidates and links stay; `payload_purged_at` tells why
+    the payload is empty. Returns how many were cleared (with `dry_run`, would be).
+
+    One UPDATE of at most `batch_size` rows at a time, each committed on its own when called
+    outside a transaction: row locks are held for milliseconds however many rows are due.
+    The rows are found through the partial index `inbound_item_payload_kept`, which holds only
+    items still due, so a run that finds nothing reads next to nothing. Safe to run again.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    if older_than is None:
+        older_than = timedelta(days=settings.IMPORT_PAYLOAD_RETENTION_DAYS)
+    now = timezone.now()
+    due = ImportItem.objects.filter(
+        PAYLOAD_PURGEABLE, LessThan(PAYLOAD_KEPT_SINCE, now - older_than)
+    )
+    if dry_run:
+        return due.count()
+    cleared = 0
+    while True:
+        # Oldest first, in the order of the partial index: each batch reads only its own rows
+        # there (the model's ordering would sort every due row; a scan of the table without
+        # one would pass over the rows cleared by the batches before).
+        batch = due.order_by(PAYLOAD_KEPT_SINCE.asc()).values("pk")[:batch_size]
+        # The conditions again on the updated rows: an item reopened meanwhile (an undo) is
+        # checked anew once its lock is released, and kept.
+        updated = due.filter(pk__in=batch).update(payload={}, payload_purged_at=now)
+        cleared += updated
+        if not updated:
+            return cleared
 
 
 # --- import --------------------------------------------------------------------------------------
