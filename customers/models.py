@@ -2,7 +2,8 @@
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 from tenants.models import TenantScopedModel
 
@@ -50,7 +51,9 @@ class Customer(TenantScopedModel):
             models.Index(
                 fields=["tenant", "normalized_name"], name="customers_customer_tenant_norm"
             ),
-            models.Index(fields=["tenant", "email"], name="customers_cust_tenant_email"),
+            # E-mail addresses compare without case (a customer stored as Info@… is found by
+            # info@…): the candidate lookup and Django's `iexact` both compare UPPER(email).
+            models.Index(F("tenant"), Upper("email"), name="customers_cust_tenant_email_ci"),
         ]
 
     def __str__(self) -> str:
@@ -138,7 +141,8 @@ class Contact(TenantScopedModel):
         ordering = ["customer_id", "last_name", "first_name", "id"]
         indexes = [
             models.Index(fields=["tenant", "customer"], name="customers_contact_tenant_cust"),
-            models.Index(fields=["tenant", "email"], name="customers_contact_tenant_email"),
+            # As for customers: the review search finds a contact by e-mail in any case.
+            models.Index(F("tenant"), Upper("email"), name="customers_contact_email_ci"),
         ]
 
     def __str__(self) -> str:

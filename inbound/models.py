@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Coalesce
 from rest_framework_api_key.models import AbstractAPIKey
 
 from customers.choices import Priority
@@ -196,6 +197,12 @@ class ImportJob(TenantScopedModel):
         return f"Import job {self.pk} ({self.kind}, {self.status})"
 
 
+# Since when an item's payload is no longer needed for review: its resolution, or its import
+# when it never waited for review; and which items are due for the retention purge at all.
+PAYLOAD_KEPT_SINCE = Coalesce("resolved_at", "created_at")
+PAYLOAD_PURGEABLE = ~Q(review_state=ReviewState.OPEN) & ~Q(payload={})
+
+
 class ImportItem(TenantScopedModel):
     """One target of an import job: what happened to it, and whether a person must look at it."""
 
@@ -215,7 +222,14 @@ class ImportItem(TenantScopedModel):
     payload = models.JSONField(
         default=dict,
         blank=True,
-        help_text="The incoming customer, location and contact, kept for the reviewer.",
+        help_text="The incoming customer, location and contact, kept for the reviewer while the "
+        "item is open and IMPORT_PAYLOAD_RETENTION_DAYS after (SPEC §9).",
+    )
+    payload_purged_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the retention purge cleared the payload (personal data).",
     )
     target = models.ForeignKey(
         Target, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_items"
@@ -285,6 +299,14 @@ class ImportItem(TenantScopedModel):
                 for record in ("customer", "location", "contact")
             ),
             models.Index(fields=["tenant", "external_id"], name="inbound_item_tenant_extid"),
+            # The retention purge (inbound.services.import_payloads_purge): only items that
+            # still hold a payload and wait for nobody are in it, by the time their retention
+            # runs from, so it stays about as large as one retention period of imports.
+            models.Index(
+                PAYLOAD_KEPT_SINCE,
+                condition=PAYLOAD_PURGEABLE,
+                name="inbound_item_payload_kept",
+            ),
         ]
 
     def __str__(self) -> str:

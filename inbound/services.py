@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from mapping.choices import ExternalType, MappingStatus, ReferenceOrigin
@@ -33,6 +34,8 @@ from .choices import (
     Scope,
 )
 from .models import (
+    PAYLOAD_KEPT_SINCE,
+    PAYLOAD_PURGEABLE,
     ApiKey,
     IdempotencyRecord,
     ImportItem,
@@ -223,6 +226,52 @@ def idempotency_records_purge(*, older_than: timedelta | None = None) -> int:
     return deleted
 
 
+# --- retention -----------------------------------------------------------------------------------
+
+PAYLOAD_PURGE_BATCH_SIZE = 1000
+
+
+def import_payloads_purge(
+    *,
+    older_than: timedelta | None = None,
+    batch_size: int = PAYLOAD_PURGE_BATCH_SIZE,
+    dry_run: bool = False,
+) -> int:
+    """Clear the incoming payloads (personal data) that retention no longer keeps (SPEC §9):
+    of items nobody has to review (any more) whose resolution, or import when never reviewed,
+    is older than `older_than` (IMPORT_PAYLOAD_RETENTION_DAYS). Open items keep theirs. The
+    statuses, warnings, decisions, candidates and links stay; `payload_purged_at` tells why
+    the payload is empty. Returns how many were cleared (with `dry_run`, would be).
+
+    One UPDATE of at most `batch_size` rows at a time, each committed on its own when called
+    outside a transaction: row locks are held for milliseconds however many rows are due.
+    The rows are found through the partial index `inbound_item_payload_kept`, which holds only
+    items still due, so a run that finds nothing reads next to nothing. Safe to run again.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    if older_than is None:
+        older_than = timedelta(days=settings.IMPORT_PAYLOAD_RETENTION_DAYS)
+    now = timezone.now()
+    due = ImportItem.objects.filter(
+        PAYLOAD_PURGEABLE, LessThan(PAYLOAD_KEPT_SINCE, now - older_than)
+    )
+    if dry_run:
+        return due.count()
+    cleared = 0
+    while True:
+        # Oldest first, in the order of the partial index: each batch reads only its own rows
+        # there (the model's ordering would sort every due row; a scan of the table without
+        # one would pass over the rows cleared by the batches before).
+        batch = due.order_by(PAYLOAD_KEPT_SINCE.asc()).values("pk")[:batch_size]
+        # The conditions again on the updated rows: an item reopened meanwhile (an undo) is
+        # checked anew once its lock is released, and kept.
+        updated = due.filter(pk__in=batch).update(payload={}, payload_purged_at=now)
+        cleared += updated
+        if not updated:
+            return cleared
+
+
 # --- import --------------------------------------------------------------------------------------
 
 TARGET_PLANNING_FIELDS = (
@@ -253,6 +302,15 @@ class ImportConflict(Exception):
     """Concurrent requests kept conflicting; the client should retry."""
 
 
+class ImportRejected(Exception):
+    """A single import that cannot be written as sent (its field errors, JSON pointers); nothing
+    of it was written. A batch reports such an item as Failed instead."""
+
+    def __init__(self, errors: list[dict[str, str]]):
+        super().__init__("The target cannot be imported as sent.")
+        self.errors = errors
+
+
 @dataclass(frozen=True)
 class ItemInput:
     """One item of a request: its validated data, or the errors that make it fail alone."""
@@ -267,6 +325,42 @@ def _needs_review(status: str, strategy: str) -> bool:
     return status in (MappingStatus.WARNING, MappingStatus.FAILED) or (
         status == MappingStatus.SKIPPED and strategy == MatchingStrategy.MANUAL_ONLY
     )
+
+
+def _merged_target_errors(target: Target, data: dict[str, Any], pointer: str) -> list[dict]:
+    """What the stored target with the sent values over it would violate (the checks of the
+    validator see the sent fields only): a time window sent half must fit the stored other half.
+
+    Of the check constraints an import writes, only `inbound_target_time_window_ordered` spans
+    two fields; every other one (latitude and longitude ranges, a customer number absent or not
+    empty, non-empty external IDs, positive integers) is about one field, which the validator
+    checks when it is sent and which stays as stored when it is not.
+    """
+    planning = data.get("planning") or {}
+    start_sent = "preferred_time_window_start" in planning
+    end_sent = "preferred_time_window_end" in planning
+    if not (start_sent or end_sent):
+        return []
+    start = planning.get("preferred_time_window_start", target.preferred_time_window_start)
+    end = planning.get("preferred_time_window_end", target.preferred_time_window_end)
+    if start is None or end is None or start < end:
+        return []
+    if end_sent:
+        name, message = "preferredTimeWindowEnd", "The time window must end after its stored start"
+        other = start
+    else:
+        name, message = (
+            "preferredTimeWindowStart",
+            "The time window must start before its stored end",
+        )
+        other = end
+    return [
+        {
+            "field": f"{pointer}/planning/{name}",
+            "code": "time_window_order",
+            "message": f"{message} ({other.isoformat()}); send both ends to move the window.",
+        }
+    ]
 
 
 def _target_apply(target: Target, data: dict[str, Any], outcome: MappingOutcome) -> None:
@@ -343,14 +437,28 @@ def _import_once(
         source_system=client.source_system,
         external_ids={**shared, ExternalType.TARGET: [item.external_id for item in valid]},
     )
-    outcomes = customer_contexts_map(
-        tenant=tenant, policy=policy, contexts=contexts, referenced=referenced if shared else None
-    )
     existing = {
         external_id: target
         for (external_type, external_id), target in referenced.items()
         if external_type == ExternalType.TARGET
     }
+    # An update valid field by field may still not fit the stored target: such an item fails
+    # before its customer context is mapped, so nothing of it is written.
+    kept = []
+    for item, context in zip(valid, contexts, strict=True):
+        target = existing.get(item.external_id)
+        pointer = "" if kind == ImportJobKind.SINGLE else f"/items/{item.position}"
+        errors = _merged_target_errors(target, item.data, pointer) if target is not None else []
+        if errors and kind == ImportJobKind.SINGLE:
+            raise ImportRejected(errors)
+        if errors:
+            failures[item.position] = errors
+        else:
+            kept.append((item, context))
+    valid, contexts = [item for item, _ in kept], [context for _, context in kept]
+    outcomes = customer_contexts_map(
+        tenant=tenant, policy=policy, contexts=contexts, referenced=referenced if shared else None
+    )
     new_targets: dict[str, Target] = {}
     changed_targets: list[Target] = []
     results: dict[int, tuple[str, Target, MappingOutcome]] = {}

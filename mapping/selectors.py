@@ -9,6 +9,7 @@ from itertools import permutations
 
 from django.db import connection, models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from customers.choices import CustomerType
 from customers.models import Customer, Location
@@ -16,7 +17,7 @@ from ordinavo.db import column_count, fetch, in_values, instance_from_row, selec
 from tenants.models import Tenant
 
 from .choices import ExternalType
-from .matching import Party
+from .matching import Party, normalize_email
 from .models import RECORD_FIELD_BY_TYPE, ExternalReference
 
 
@@ -160,7 +161,9 @@ _CANDIDATES_SQL = """
         UNION
         (
             SELECT c.id FROM customers_customer c
-            WHERE q.email <> '' AND c.tenant_id = %(tenant)s::bigint AND c.email = q.email
+            WHERE q.email <> '' AND c.tenant_id = %(tenant)s::bigint
+              -- any case on both sides: the expression index customers_cust_tenant_email_ci
+              AND upper(c.email) = upper(q.email)
         )
         UNION
         (
@@ -306,10 +309,11 @@ def _ids_by_orm(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]
     if emails:
         for customer_id, email in (
             Customer.objects.for_tenant(tenant)
-            .filter(email__in=list(emails))
+            .alias(email_key=Upper("email"))
+            .filter(email_key__in=[email.upper() for email in emails])
             .values_list("id", "email")
         ):
-            for index in emails.get(email.casefold(), ()):
+            for index in emails.get(normalize_email(email), ()):
                 ids_by_index[index].add(customer_id)
     return ids_by_index
 

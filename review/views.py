@@ -1,5 +1,6 @@
 """The review queue inside the Django admin: thin views over review selectors and services."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -118,6 +119,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             history=item.review_entries.select_related("user").order_by("-created_at")[:20],
             next_item=selectors.review_next_item(user=request.user, item=item),
             is_open=item.review_state == ReviewState.OPEN,
+            payload_retention_days=settings.IMPORT_PAYLOAD_RETENTION_DAYS,
         ),
     )
 

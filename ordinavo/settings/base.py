@@ -179,6 +179,10 @@ INBOUND_LIMITS = {
     # A reservation older than this is taken to belong to a request that died.
     "IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS": 300,
 }
+# SPEC §9: an import item's incoming payload (names, e-mail, phone numbers) is kept while the
+# item waits for review and this many days after its resolution (or its import, when nobody had
+# to review it); `manage.py purge_import_payloads` clears older ones.
+IMPORT_PAYLOAD_RETENTION_DAYS = env.int("IMPORT_PAYLOAD_RETENTION_DAYS", default=30)
 # Django's own form-data limit; the API enforces INBOUND_LIMITS["MAX_BODY_BYTES"] itself.
 DATA_UPLOAD_MAX_MEMORY_SIZE = INBOUND_LIMITS["MAX_BODY_BYTES"]
 

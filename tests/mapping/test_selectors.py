@@ -324,3 +324,39 @@ def test_customers_at_the_same_address_or_with_the_same_e_mail_are_candidates():
     assert set(found.parties_by_index[0]) >= {neighbour.pk}
     assert set(found.parties_by_index[1]) == {mailed.pk}
     assert set(found.parties_by_index[0]) == set(found.parties_by_index[2])
+
+
+@pytest.mark.parametrize(
+    ("stored", "sent"),
+    [
+        ("Info@Apotheke-am-Markt.de", "info@apotheke-am-markt.de"),
+        ("INFO@APOTHEKE-AM-MARKT.DE", "Info@apotheke-am-markt.DE"),
+    ],
+)
+def test_a_customer_stored_with_a_mixed_case_e_mail_is_found_by_it_in_any_case(stored, sent):
+    tenant = TenantFactory()
+    mailed = _customer(tenant, "Apotheke am Markt OHG", postal_code="80331")
+    mailed.email = stored
+    mailed.save()
+
+    found = customer_candidates(
+        tenant=tenant, parties={0: Party.of(name="Metzgerei Stutz", email=sent)}
+    )
+
+    assert set(found.parties_by_index[0]) == {mailed.pk}
+
+
+@pytest.mark.postgres
+def test_the_e_mail_lookup_reads_the_case_insensitive_index():
+    tenant = TenantFactory()
+    CustomerFactory(tenant=tenant, email="Info@Example.com")
+    with CaptureQueriesContext(connection) as captured:
+        customer_candidates(tenant=tenant, parties={0: Party.of(email="info@example.com")})
+    [lookup] = [q["sql"] for q in captured if "unnest" in q["sql"]]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {lookup}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "customers_cust_tenant_email_ci" in plan
