@@ -4,7 +4,7 @@ from django.template.loader import render_to_string
 from tenants.admin import TenantScopedAdmin
 
 from .models import Contact, Customer, Location
-from .services import customer_normalize, location_normalize
+from .services import contact_save, customer_save, location_save
 
 
 class LocationInline(admin.TabularInline):
@@ -41,15 +41,19 @@ class CustomerAdmin(TenantScopedAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        customer_normalize(customer=obj)
-        super().save_model(request, obj, form, change)
+        customer_save(customer=obj)
 
     def save_formset(self, request, form, formset, change):
-        for record in formset.save(commit=False):
+        records = formset.save(commit=False)
+        for record in formset.deleted_objects:
+            record.delete()
+        for record in records:
             record.tenant_id = form.instance.tenant_id  # a customer's records share its tenant
             if isinstance(record, Location):
-                location_normalize(location=record)
-        super().save_formset(request, form, formset, change)
+                location_save(location=record)
+            else:
+                contact_save(contact=record)
+        formset.save_m2m()
 
 
 @admin.register(Location)
@@ -62,11 +66,10 @@ class LocationAdmin(TenantScopedAdmin):
     readonly_fields = ["created_at", "updated_at"]
 
     exclude = ["tenant"]
+    tenant_from = "customer"  # a new location takes its customer's tenant
 
     def save_model(self, request, obj, form, change):
-        obj.tenant_id = obj.customer.tenant_id  # a location shares its customer's tenant
-        location_normalize(location=obj)
-        super().save_model(request, obj, form, change)
+        location_save(location=obj)
 
 
 @admin.register(Contact)
@@ -77,7 +80,7 @@ class ContactAdmin(TenantScopedAdmin):
     autocomplete_fields = ["customer"]
     readonly_fields = ["created_at", "updated_at"]
     exclude = ["tenant"]
+    tenant_from = "customer"  # a new contact takes its customer's tenant
 
     def save_model(self, request, obj, form, change):
-        obj.tenant_id = obj.customer.tenant_id  # a contact shares its customer's tenant
-        super().save_model(request, obj, form, change)
+        contact_save(contact=obj)

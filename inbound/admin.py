@@ -107,8 +107,24 @@ class ApiKeyAdmin(APIKeyModelAdmin):
         self.message_user(request, f"Revoked {len(keys)} API key(s).", messages.SUCCESS)
 
 
+class ReadOnlyAdmin(TenantScopedAdmin):
+    """Targets, import jobs and import items are written by the API and changed only by the
+    review queue's services, which keep item and target in step, check tenants and write the
+    audit. Here they are read-only for everyone, superusers included: no add, change or delete
+    (deleting would take decisions and their audit with it)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Target)
-class TargetAdmin(TenantScopedAdmin):
+class TargetAdmin(ReadOnlyAdmin):
     list_display = [
         "title",
         "client",
@@ -148,9 +164,12 @@ class ImportItemInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(ImportJob)
-class ImportJobAdmin(TenantScopedAdmin):
+class ImportJobAdmin(ReadOnlyAdmin):
     list_display = ["id", "client", "kind", "status", "item_count", "tenant", "created_at"]
     list_filter = (
         *TenantScopedAdmin.list_filter,
@@ -173,9 +192,6 @@ class ImportJobAdmin(TenantScopedAdmin):
     ]
     inlines = [ImportItemInline]
 
-    def has_add_permission(self, request):
-        return False  # jobs come from the API only
-
 
 class WarningCodeFilter(admin.SimpleListFilter):
     title = "warning code"
@@ -191,7 +207,7 @@ class WarningCodeFilter(admin.SimpleListFilter):
 
 
 @admin.register(ImportItem)
-class ImportItemAdmin(TenantScopedAdmin):
+class ImportItemAdmin(ReadOnlyAdmin):
     list_display = [
         "review_link",
         "external_id",
@@ -214,9 +230,6 @@ class ImportItemAdmin(TenantScopedAdmin):
     list_select_related = ["job", "tenant"]
     raw_id_fields = ["job", "target"]
     readonly_fields = ["created_at", "resolved_by", "resolved_at"]
-
-    def has_add_permission(self, request):
-        return False
 
     @admin.display(description="Review")
     def review_link(self, obj: ImportItem) -> str:

@@ -4,6 +4,7 @@ from tenants.admin import TenantScopedAdmin
 
 from .choices import ReferenceOrigin
 from .models import ExternalReference
+from .services import external_reference_save
 
 
 @admin.register(ExternalReference)
@@ -29,4 +30,4 @@ class ExternalReferenceAdmin(TenantScopedAdmin):
         if not change:
             obj.origin = ReferenceOrigin.ADMIN
             obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        external_reference_save(reference=obj)

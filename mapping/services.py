@@ -19,6 +19,7 @@ from customers.services import customer_normalize, location_normalize
 from inbound.choices import MatchingStrategy, Scope
 from ordinavo.db import bulk_insert, bulk_update, insert_rows, new_instance
 from tenants.models import Tenant
+from tenants.services import tenant_consistency_check
 
 from .choices import (
     ExternalType,
@@ -918,3 +919,11 @@ def references_create(
             }
         )
     insert_rows(ExternalReference, rows)
+
+
+def external_reference_save(*, reference: ExternalReference) -> ExternalReference:
+    """Save a reference a person set or changed (admin): its record must be of its tenant
+    (ValidationError naming the field otherwise)."""
+    tenant_consistency_check(instance=reference)
+    reference.save()
+    return reference

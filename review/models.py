@@ -34,6 +34,9 @@ class ReviewAuditEntry(TenantScopedModel):
         verbose_name = "review audit entry"
         verbose_name_plural = "review audit entries"
         ordering = ["-created_at", "-id"]
+        # The review queue's own permission: an item changes only through the queue's services,
+        # never through a generic change form (inbound.change_importitem grants nothing there).
+        permissions = [("work_queue", "Can work the review queue")]
         indexes = [
             models.Index(fields=["tenant", "item", "-created_at"], name="review_entry_tenant_item"),
         ]

@@ -174,8 +174,7 @@ def _attach(item: ImportItem, *, user, records: dict[str, Any], method: str, now
                 "method": method,
                 "action": RecordAction.MAPPED,
                 "recordId": records[record].pk,
-                "reviewedBy": user.get_username(),
-            }
+            }  # who decided is in the audit entry and `resolved_by`, never in API details
     item.decisions = decisions
     item.review_state = ReviewState.RESOLVED
     item.resolved_by = user

@@ -17,7 +17,7 @@ from . import selectors, services
 from .filters import ReviewItemFilter
 
 PAGE_SIZE = 50
-PERMISSION = "inbound.change_importitem"
+PERMISSION = "review.work_queue"
 
 
 def _dispatcher(request: HttpRequest) -> None:

@@ -21,8 +21,27 @@ def customer_mapping_data(
             data[key] = getattr(source, attribute)
     data["warnings"] = list(warnings)
     if can_read:
-        data["details"] = decisions
+        data["details"] = _public_details(decisions)
     return data
+
+
+# Decision keys an API client never sees: the user name of the dispatcher who linked a record
+# (items reviewed before it was left out of decisions still store it; the admin audit keeps it).
+PRIVATE_DECISION_KEYS = frozenset({"reviewedBy"})
+
+
+def _public_details(decisions: dict[str, Any]) -> dict[str, Any]:
+    if not any(
+        isinstance(decision, dict) and not PRIVATE_DECISION_KEYS.isdisjoint(decision)
+        for decision in decisions.values()
+    ):
+        return decisions
+    return {
+        record: {k: v for k, v in decision.items() if k not in PRIVATE_DECISION_KEYS}
+        if isinstance(decision, dict)
+        else decision
+        for record, decision in decisions.items()
+    }
 
 
 def import_item_data(item: ImportItem, *, can_read: bool) -> dict[str, Any]:

@@ -201,3 +201,45 @@ def test_actions_refuse_resolved_items_and_foreign_records(failed_items, make_ca
         import_item_dismiss(item=item, user=user)
     with pytest.raises(ReviewError, match="no decision"):
         import_item_undo(item=ImportItem.objects.exclude(pk=item.pk).get(), user=user)
+
+
+def _api_views_of(caller, item) -> dict[str, str]:
+    return {
+        "job": caller.get(f"inbound/import-jobs/{item.job_id}").content.decode(),
+        "target": caller.get(f"inbound/targets/{item.external_id}").content.decode(),
+    }
+
+
+def test_the_api_shows_a_review_decision_without_the_dispatchers_user_name(failed_items):
+    caller, (item, _) = failed_items
+    customer = CustomerFactory(tenant=caller.client.tenant)
+    import_item_link(item=item, user=UserFactory(username="dana.dispatcher"), customer=customer)
+
+    views = _api_views_of(caller, item)
+    target = caller.get(f"inbound/targets/{item.external_id}").json()
+    job = caller.get(f"inbound/import-jobs/{item.job_id}").json()
+
+    decision = {"method": "Review", "action": "Mapped", "recordId": customer.pk}
+    assert target["customerMapping"]["details"]["customer"] == decision
+    assert job["items"][0]["customerMapping"]["details"]["customer"] == decision
+    for name, body in views.items():
+        assert "dana.dispatcher" not in body, name
+        assert "reviewedBy" not in body, name
+    assert ReviewAuditEntry.objects.get(item=item).user.username == "dana.dispatcher"
+
+
+def test_a_user_name_stored_by_an_earlier_review_is_left_out_of_the_api(failed_items):
+    caller, (item, _) = failed_items
+    customer = CustomerFactory(tenant=caller.client.tenant)
+    import_item_link(item=item, user=UserFactory(), customer=customer)
+    decision = {"method": "Review", "action": "Mapped", "recordId": customer.pk}
+    ImportItem.objects.filter(pk=item.pk).update(
+        decisions={"customer": {**decision, "reviewedBy": "dana.dispatcher"}}
+    )
+
+    views = _api_views_of(caller, item)
+    target = caller.get(f"inbound/targets/{item.external_id}").json()
+
+    assert target["customerMapping"]["details"] == {"customer": decision}
+    for name, body in views.items():
+        assert "dana.dispatcher" not in body, name

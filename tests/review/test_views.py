@@ -1,11 +1,12 @@
 """The review queue in the admin: listing, filters, the item page, actions, tenant isolation."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
 from tenants.services import dispatcher_create_or_add_tenant
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import CustomerFactory, TenantMembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +191,35 @@ def test_queue_shows_items_without_customer_external_id_or_customer(make_caller)
     assert "Name Only GmbH" in page.content.decode()
     assert "J-LOC" in page.content.decode()
     assert "J-NAME" in today.content.decode()
+
+
+def test_staff_who_may_change_import_items_but_not_work_the_queue_get_403(client):
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="inbound", codename="change_importitem")
+    )
+    client.force_login(user)
+
+    assert client.get(reverse("review:queue")).status_code == 403
+
+
+def test_the_queue_permission_alone_lets_staff_work_the_queue(ambiguous):
+    caller, item = ambiguous
+    user = UserFactory(is_staff=True)
+    TenantMembershipFactory(tenant=caller.client.tenant, user=user)
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="review", codename="work_queue")
+    )
+    client = Client()
+    client.force_login(user)
+    customer = item.candidates[0]["recordId"]
+
+    queue = client.get(reverse("review:queue"))
+    linked = client.post(reverse("review:action", args=[item.pk, "link"]), {"customer": customer})
+
+    assert queue.status_code == 200
+    assert "JOB-AMB" in queue.content.decode()
+    assert "Review queue" in queue.content.decode()  # the link in the admin's header
+    assert linked.status_code == 302
+    item.refresh_from_db()
+    assert item.review_state == "Resolved"
