@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from rest_framework import serializers
 
 from customers.choices import ContactMethod, CustomerType, Priority
@@ -63,7 +64,11 @@ class CustomerInput(DropNullsMixin, serializers.Serializer):
         max_length=254, required=False, allow_null=True, allow_blank=True
     )
     phone = _text(Customer, "phone")
-    website = _text(Customer, "website")
+    website = _text(
+        Customer,
+        "website",
+        validators=[URLValidator(schemes=["http", "https"], message="Enter an http or https URL.")],
+    )
 
     def validate_customerNumber(self, value: str | None) -> str | None:
         return value or None  # an empty number is no number

@@ -190,3 +190,24 @@ def test_queue_shows_items_without_customer_external_id_or_customer(make_caller)
     assert "Name Only GmbH" in page.content.decode()
     assert "J-LOC" in page.content.decode()
     assert "J-NAME" in today.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "listed"),
+    [
+        ({"created_before": "9999-12-31"}, True),
+        ({"created_after": "0001-01-01", "created_before": "9999-12-31"}, True),
+        ({"created_after": "9999-12-31"}, False),
+        ({"created_before": "0001-01-01"}, False),
+    ],
+)
+def test_queue_date_filters_at_the_ends_of_the_calendar_filter_without_error(
+    ambiguous, params, listed
+):
+    caller, _item = ambiguous
+    dispatcher = _dispatcher_client(caller.client.tenant)
+
+    response = dispatcher.get(reverse("review:queue"), params)
+
+    assert response.status_code == 200
+    assert ("JOB-AMB" in response.content.decode()) is listed
