@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.validators import URLValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.choices import ContactMethod, CustomerType, Priority
@@ -173,6 +174,26 @@ class PlanningInput(DropNullsMixin, serializers.Serializer):
         return attrs
 
 
+_LIMITS = settings.INBOUND_LIMITS
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": f"At most {_LIMITS['CUSTOM_FIELDS_MAX_KEYS']} fields; names of 1 to "
+        f"{_LIMITS['CUSTOM_FIELDS_MAX_KEY_LENGTH']} characters; values are scalars (string of at "
+        f"most {_LIMITS['CUSTOM_FIELDS_MAX_VALUE_LENGTH']} characters, number, boolean or null).",
+        "maxProperties": _LIMITS["CUSTOM_FIELDS_MAX_KEYS"],
+        "additionalProperties": {
+            "nullable": True,
+            "anyOf": [
+                {"type": "string", "maxLength": _LIMITS["CUSTOM_FIELDS_MAX_VALUE_LENGTH"]},
+                {"type": "number"},
+                {"type": "boolean"},
+            ],
+        },
+    }
+)
 class CustomFieldsField(serializers.DictField):
     """A flat object of bounded size: string keys, scalar values."""
 

@@ -71,6 +71,7 @@ def test_the_schema_lists_every_operation():
     assert operations == {
         f"POST {API}/inbound/targets",
         f"POST {API}/inbound/targets/batch",
+        f"GET {API}/inbound/targets/batch",
         f"GET {API}/inbound/targets/{{external_id}}",
         f"GET {API}/inbound/import-jobs",
         f"GET {API}/inbound/import-jobs/{{job_id}}",
