@@ -5,7 +5,7 @@ from io import BytesIO
 
 from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
 
@@ -24,8 +24,8 @@ class RequestSanityMiddleware:
     - A body sent with `Transfer-Encoding: chunked` and no `Content-Length`: Django reads such a
       body as empty. It is read here, up to DATA_UPLOAD_MAX_MEMORY_SIZE, and handed on as if it
       had been sent with its length; a longer one is refused with 413.
-    - An admin action on selected rows whose IDs are not integers (every primary key here is
-      one): the admin filters by them as sent, and a non-integer is a 500 there.
+    - An admin action on selected rows whose IDs are no primary keys of the model (or hold a
+      NUL): the admin filters by them as sent, and such a value is a 500 there.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -42,16 +42,21 @@ class RequestSanityMiddleware:
             response = self._read_chunked_body(request)
             if response is not None:
                 return response
-        if (
-            request.method == "POST"
-            and request.path.startswith("/admin/")
-            and not all(
-                value.isascii() and value.isdigit()
-                for value in request.POST.getlist(ACTION_CHECKBOX_NAME)
-            )
-        ):
-            return api_bad_request(request, BadRequest("Selected rows are given by their IDs."))
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        model_admin = getattr(view_func, "model_admin", None)  # set on every ModelAdmin view
+        if model_admin is None or request.method != "POST":
+            return None
+        pk = model_admin.model._meta.pk
+        try:
+            for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
+                if "\x00" in value:
+                    raise ValidationError("NUL")
+                pk.to_python(value)
+        except ValidationError:
+            return api_bad_request(request, BadRequest("Selected rows are given by their IDs."))
+        return None
 
     @staticmethod
     def _read_chunked_body(request: HttpRequest) -> HttpResponse | None:

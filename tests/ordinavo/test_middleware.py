@@ -67,7 +67,7 @@ def test_a_nul_in_an_admin_path_or_query_is_a_400_page(admin_client, url):
     assert response["Content-Type"].startswith("text/html")
 
 
-@pytest.mark.parametrize("selected", ["\x00", "1\x00", "abc", "-1"])
+@pytest.mark.parametrize("selected", ["\x00", "1\x00", "abc", "1.5"])
 def test_an_admin_action_on_rows_that_are_not_ids_is_a_400(admin_client, selected):
     response = admin_client.post(
         reverse("admin:customers_customer_changelist"),
@@ -141,3 +141,17 @@ def test_a_chunked_form_over_the_limit_outside_the_api_is_a_plain_413(db, settin
 
     assert response.status_code == 413
     assert response["Content-Type"].startswith("text/plain")
+
+
+def test_an_admin_action_on_a_string_key_model_refuses_a_nul_and_takes_its_own_ids(
+    admin_client, caller
+):
+    url = reverse("admin:inbound_apikey_changelist")
+
+    refused = admin_client.post(url, {"action": "revoke_keys", "_selected_action": ["a\x00"]})
+    revoked = admin_client.post(
+        url, {"action": "revoke_keys", "_selected_action": [caller.api_key.pk]}
+    )
+
+    assert refused.status_code == 400
+    assert revoked.status_code == 302
