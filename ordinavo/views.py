@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
@@ -24,9 +26,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def api_bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):
+        # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE as a "suspicious" 400; it is a 413.
+        return payload_too_large(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if is_api_request(request):
-        return problem_json_response(400, "The request is malformed.")
+        # A plain BadRequest carries a message meant for the client; other 400s stay generic.
+        detail = str(exception) if type(exception) is BadRequest else ""
+        return problem_json_response(400, detail or "The request is malformed.")
     return defaults.bad_request(request, exception)
+
+
+def payload_too_large(request: HttpRequest, limit: int | None) -> HttpResponse:
+    detail = f"The request body is larger than {limit} bytes."
+    if is_api_request(request):
+        return problem_json_response(413, detail)
+    return HttpResponse(detail, status=413, content_type="text/plain; charset=utf-8")
 
 
 def api_permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -63,6 +63,8 @@ class ReviewItemFilter(django_filters.FilterSet):
         return queryset.filter(created_at__gte=_day_start(value))
 
     def filter_created_before(self, queryset, name, value):
+        if value == date.max:
+            return queryset  # until the last day of the calendar: no bound (the next day is none)
         return queryset.filter(created_at__lt=_day_start(value + timedelta(days=1)))
 
     def filter_text(self, queryset, name, value):

@@ -19,7 +19,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import EmailValidator, MaxLengthValidator, MinLengthValidator
+from django.core.validators import (
+    EmailValidator,
+    MaxLengthValidator,
+    MinLengthValidator,
+    URLValidator,
+)
 from rest_framework import ISO_8601, serializers
 from rest_framework.fields import (
     ProhibitNullCharactersValidator,
@@ -43,7 +48,7 @@ Checker = Callable[[Any], Any]
 
 def _char_checker(field: serializers.CharField) -> Checker | None:
     """CharField and EmailField: the length, NUL and surrogate validators are checked here;
-    any other validator (EmailField's) is called as the field would call it."""
+    any other validator (EmailField's, a URL's) is called as the field would call it."""
     known = (
         MaxLengthValidator,
         MinLengthValidator,
@@ -55,7 +60,7 @@ def _char_checker(field: serializers.CharField) -> Checker | None:
     if not field.trim_whitespace:
         return None
     others = [v for v in field.validators if type(v) not in known]
-    if any(type(v) is not EmailValidator for v in others):
+    if any(type(v) not in (EmailValidator, URLValidator) for v in others):
         return None
     low = field.min_length or 0
     high = field.max_length if field.max_length is not None else math.inf

@@ -8,6 +8,8 @@ import threading
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import URLValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.choices import ContactMethod, CustomerType, Priority
@@ -63,7 +65,11 @@ class CustomerInput(DropNullsMixin, serializers.Serializer):
         max_length=254, required=False, allow_null=True, allow_blank=True
     )
     phone = _text(Customer, "phone")
-    website = _text(Customer, "website")
+    website = _text(
+        Customer,
+        "website",
+        validators=[URLValidator(schemes=["http", "https"], message="Enter an http or https URL.")],
+    )
 
     def validate_customerNumber(self, value: str | None) -> str | None:
         return value or None  # an empty number is no number
@@ -168,6 +174,26 @@ class PlanningInput(DropNullsMixin, serializers.Serializer):
         return attrs
 
 
+_LIMITS = settings.INBOUND_LIMITS
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": f"At most {_LIMITS['CUSTOM_FIELDS_MAX_KEYS']} fields; names of 1 to "
+        f"{_LIMITS['CUSTOM_FIELDS_MAX_KEY_LENGTH']} characters; values are scalars (string of at "
+        f"most {_LIMITS['CUSTOM_FIELDS_MAX_VALUE_LENGTH']} characters, number, boolean or null).",
+        "maxProperties": _LIMITS["CUSTOM_FIELDS_MAX_KEYS"],
+        "additionalProperties": {
+            "nullable": True,
+            "anyOf": [
+                {"type": "string", "maxLength": _LIMITS["CUSTOM_FIELDS_MAX_VALUE_LENGTH"]},
+                {"type": "number"},
+                {"type": "boolean"},
+            ],
+        },
+    }
+)
 class CustomFieldsField(serializers.DictField):
     """A flat object of bounded size: string keys, scalar values."""
 

@@ -57,9 +57,11 @@ ERRORS = {
     (status, PROBLEM_CONTENT_TYPE): PROBLEM
     for status in (400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429, 500, 503)
 }
+# A request line longer than the server takes is refused by gunicorn itself (no problem body).
+ERRORS[414] = OpenApiResponse(description="URI too long (answered by the HTTP server)")
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"},
     OpenApiParameter.HEADER,
     required=False,
     description="1-255 printable ASCII characters. The same key with the same body replays the "
@@ -192,7 +194,14 @@ class TargetBatchImportView(ImportView):
             return [permission() for permission in TargetDetailView.permission_classes]
         return super().get_permissions()
 
-    @extend_schema(exclude=True)  # documented as GET inbound/targets/{externalId}
+    @extend_schema(
+        operation_id="getTargetBatch",
+        summary="Read back the target whose externalId is `batch`",
+        tags=["Inbound"],
+        responses={200: TargetOutput, **ERRORS},
+        description="`getTarget` for the externalId `batch`, which this path takes: listed so "
+        "that the path's methods (its `Allow` header) are the documented ones.",
+    )
     def get(self, request: Request) -> Response:
         """ "batch" is an externalId like any other: GET reads that target back."""
         return TargetDetailView().get(request, external_id="batch")
@@ -247,9 +256,45 @@ class ImportJobFilter(django_filters.FilterSet):
 
 
 class JobPagination(PageNumberPagination):
+    """`page` and `pageSize` are integers (1 or more; `pageSize` at most 200): anything else is
+    a 400, not silently the default page."""
+
     page_size = 50
     page_size_query_param = "pageSize"
     max_page_size = 200
+    last_page_strings = ()
+
+    def _query_integer(self, request: Request, name: str, maximum: int | None = None) -> None:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= (maximum or int(raw))):
+            bound = f" from 1 to {maximum}" if maximum else " of 1 or more"
+            raise ParseError(f"{name} must be an integer{bound}, not {raw[:50]!r}.")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._query_integer(request, self.page_query_param)
+        self._query_integer(request, self.page_size_query_param, self.max_page_size)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.page_query_param,
+                "in": "query",
+                "required": False,
+                "description": "Page number, from 1.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "in": "query",
+                "required": False,
+                "description": f"Jobs per page, 1 to {self.max_page_size} "
+                f"(default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
 
 
 @extend_schema_view(

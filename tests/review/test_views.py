@@ -223,3 +223,24 @@ def test_the_queue_permission_alone_lets_staff_work_the_queue(ambiguous):
     assert linked.status_code == 302
     item.refresh_from_db()
     assert item.review_state == "Resolved"
+
+
+@pytest.mark.parametrize(
+    ("params", "listed"),
+    [
+        ({"created_before": "9999-12-31"}, True),
+        ({"created_after": "0001-01-01", "created_before": "9999-12-31"}, True),
+        ({"created_after": "9999-12-31"}, False),
+        ({"created_before": "0001-01-01"}, False),
+    ],
+)
+def test_queue_date_filters_at_the_ends_of_the_calendar_filter_without_error(
+    ambiguous, params, listed
+):
+    caller, _item = ambiguous
+    dispatcher = _dispatcher_client(caller.client.tenant)
+
+    response = dispatcher.get(reverse("review:queue"), params)
+
+    assert response.status_code == 200
+    assert ("JOB-AMB" in response.content.decode()) is listed

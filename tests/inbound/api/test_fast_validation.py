@@ -21,7 +21,11 @@ from inbound.api.fast_validation import FastValidator
 from inbound.api.serializers import TargetInput
 
 REMOVED = object()
-SEED_PAYLOADS = [MINIMAL_TARGET, CURL_TARGET, TARGET_WITH_CUSTOMER_MAPPING]
+TARGET_WITH_WEBSITE = {
+    **TARGET_WITH_CUSTOMER_MAPPING,
+    "customer": {**TARGET_WITH_CUSTOMER_MAPPING["customer"], "website": "https://rrm.example.de"},
+}
+SEED_PAYLOADS = [MINIMAL_TARGET, CURL_TARGET, TARGET_WITH_CUSTOMER_MAPPING, TARGET_WITH_WEBSITE]
 SERIALIZER = TargetInput()
 VALIDATOR = FastValidator(TargetInput())
 
@@ -46,6 +50,8 @@ FIXED_EDGE_VALUES = [
     *("not-a-date", "a@b.de", "anna@", "Person", "Company", "Email", " High", "x" * 101),
     *("x" * 300, "\x00", "a\x00b", "\ud800", "Ünïcödé", "\t", "x" * 100, "x" * 255, [], {}),
     *([1], {"a": 1}, "2026-02-30", "2026-7-1", "20260701", "2026-07-01 "),
+    *("javascript:alert(1)", "https://example.de", " http://example.de/a?b ", "ftp://example.de"),
+    *("www.example.de", "https://", "http://exa mple.de", "https://ex\x00.de", "HTTPS://EX.DE"),
     "\uff12\uff10\uff12\uff16-07-01",  # full-width digits
     *DATETIMES,
     *("a@b", " a@b.de ", "ünï@exämple.de", "a@b.de\n", "a..b@c.de", "@b.de", "a@[127.0.0.1]"),
@@ -61,6 +67,8 @@ EDGE_VALUES = st.one_of(
     st.sampled_from(["de", "XX", "2026-07-01", "2026-07-01T08:00:00Z", "not-a-date", "a@b.de"]),
     st.sampled_from(["anna@", "Person", "Company", "Email", " High", "x" * 101, "x" * 300]),
     st.sampled_from(["\x00", "a\x00b", "\ud800", "Ünïcödé", "  ", "\t", "x" * 100, "x" * 255]),
+    st.sampled_from(["javascript:alert(1)", "https://example.de", "data:,x", "http://[::1]/"]),
+    st.builds("https://{}.de".format, st.text(max_size=10)),
     st.text(max_size=30),
     st.lists(st.integers(), max_size=2),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
@@ -106,7 +114,7 @@ def _serializer_result(raw: Any) -> Any | None:
         return None
 
 
-@pytest.mark.parametrize("payload", SEED_PAYLOADS, ids=["minimal", "curl", "mapping"])
+@pytest.mark.parametrize("payload", SEED_PAYLOADS, ids=["minimal", "curl", "mapping", "website"])
 def test_seed_payloads_give_what_the_serializer_gives(payload):
     expected = _serializer_result(payload)
 
@@ -115,7 +123,7 @@ def test_seed_payloads_give_what_the_serializer_gives(payload):
 
 
 def test_every_member_set_to_every_edge_value_or_removed_gives_what_the_serializer_gives():
-    base = TARGET_WITH_CUSTOMER_MAPPING
+    base = TARGET_WITH_WEBSITE
     checked = 0
     for path in [p for p in _members(base) if p]:
         for value in [*FIXED_EDGE_VALUES, REMOVED]:

@@ -40,6 +40,8 @@ def _value(name: str, length: int) -> str:
     if name == "email":  # a valid address of exactly `length` characters
         domain = ".".join(["d" * 60] * 3) + ".de"
         return "a" * (length - len(domain) - 1) + "@" + domain
+    if name == "website":  # a valid http(s) URL of exactly `length` characters
+        return "https://example.de/" + "ß" * (length - len("https://example.de/"))
     # ß normalizes to "ss": derived matching columns (normalized name, street key) grow.
     return "ß" * length
 

@@ -78,3 +78,74 @@ def test_the_seeds_response_example_is_in_the_schema(schema, path):
     content = _operation(schema, path, "post")["responses"]["200"]["content"]["application/json"]
 
     assert [example["value"] for example in content["examples"].values()] == [IMPORT_RESPONSE]
+
+
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def test_the_idempotency_key_header_declares_its_length_and_pattern(schema):
+    for path in ("inbound/targets", "inbound/targets/batch"):
+        (header,) = [
+            p for p in _operation(schema, path, "post")["parameters"] if p["in"] == "header"
+        ]
+        assert header["name"] == "Idempotency-Key"
+        assert header["schema"] == {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255,
+            "pattern": r"^[\x20-\x7e]+$",
+        }
+
+
+def test_custom_field_values_are_declared_as_scalars(schema):
+    custom = _property(schema, "TargetInputRequest", "customFields")
+
+    values = custom["additionalProperties"]
+    assert custom["maxProperties"] == 50
+    assert values["nullable"] is True
+    assert [v["type"] for v in values["anyOf"]] == ["string", "number", "boolean"]
+
+
+def test_page_and_page_size_are_declared_as_bounded_integers(schema):
+    parameters = {
+        p["name"]: p for p in _operation(schema, "inbound/import-jobs", "get")["parameters"]
+    }
+
+    assert parameters["page"]["schema"] == {"type": "integer", "minimum": 1}
+    assert parameters["pageSize"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 200}
+
+
+def test_every_operation_documents_413_and_414(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            assert {"413", "414"} <= set(operation["responses"]), (method, path)
+
+
+def test_allow_lists_the_methods_the_schema_documents_for_each_path(schema, caller):
+    for path, item in schema["paths"].items():
+        concrete = path.replace("{external_id}", "JOB-1").replace("{job_id}", "1")
+        response = caller.http.options(concrete)
+        allowed = {m.strip().lower() for m in response["Allow"].split(",")}
+
+        assert allowed - {"head", "options"} == set(item) & HTTP_METHODS, path
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"pageSize": "abc"},
+        {"pageSize": "0"},
+        {"pageSize": "-1"},
+        {"pageSize": "201"},
+        {"pageSize": "1.5"},
+        {"page": "abc"},
+        {"page": "0"},
+        {"page": "last"},
+    ],
+)
+def test_a_page_or_page_size_that_is_not_a_valid_integer_is_a_400(caller, params):
+    response = caller.get("inbound/import-jobs", **params)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert next(iter(params)) in response.json()["detail"]

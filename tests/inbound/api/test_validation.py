@@ -338,3 +338,37 @@ def test_unstorable_escapes_are_rejected_whole(caller, escape):
     assert response.status_code == 400
     assert "cannot be stored" in response.json()["detail"]
     assert _nothing_written()
+
+
+@pytest.mark.parametrize(
+    "website",
+    [
+        "javascript:alert(document.cookie)",
+        "JavaScript://example.com/%0Aalert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "ftp://files.example.com",
+        "www.example.com",
+    ],
+)
+def test_a_customer_website_that_is_no_http_or_https_url_is_422_naming_the_field(caller, website):
+    body = {**TARGET_WITH_CUSTOMER_MAPPING, "customer": {"name": "Acme", "website": website}}
+
+    single = caller.post("inbound/targets", body)
+    batch = caller.post("inbound/targets/batch", {"items": [body]})
+
+    assert single.status_code == 422
+    assert _fields(single) == {"/customer/website": "invalid"}
+    assert batch.status_code == 200
+    assert batch.json()["items"][0]["status"] == "Failed"
+    assert batch.json()["items"][0]["errors"][0]["field"] == "/items/0/customer/website"
+    assert not Target.objects.exists()
+
+
+@pytest.mark.parametrize("website", ["https://www.example.com", "http://example.com/a?b=c", ""])
+def test_a_customer_website_that_is_an_http_or_https_url_or_blank_is_accepted(caller, website):
+    body = {**TARGET_WITH_CUSTOMER_MAPPING, "customer": {"name": "Acme", "website": website}}
+
+    response = caller.post("inbound/targets", body)
+
+    assert response.status_code == 200
+    assert response.json()["items"][0]["status"] != "Failed"
