@@ -130,6 +130,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # No table of every sign-in kept forever (personal data); axes logs each one at INFO instead.
 AXES_DISABLE_ACCESS_LOG = True
+# Its start-up banner on every process and command is noise in logs; lockouts are still logged.
+AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "ordinavo.admin_site.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "ordinavo.client_ip.client_ip_address"
 # Proxies in front that append the client's address to X-Forwarded-For (0: the header is not
