@@ -135,8 +135,8 @@ INBOUND_LIMITS = {
     ),
     "THROTTLE_RATE": env("INBOUND_THROTTLE_RATE", default="3000/min"),
     "IDEMPOTENCY_RETENTION_HOURS": env.int("IDEMPOTENCY_RETENTION_HOURS", default=24),
-    # A reservation older than this is taken to belong to a request that died.
-    "IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS": 300,
+    # How long a request waits for a still-running one with its Idempotency-Key before a 409.
+    "IDEMPOTENCY_WAIT_MS": env.int("IDEMPOTENCY_WAIT_MS", default=2000),
 }
 # Django's own form-data limit; the API enforces INBOUND_LIMITS["MAX_BODY_BYTES"] itself.
 DATA_UPLOAD_MAX_MEMORY_SIZE = INBOUND_LIMITS["MAX_BODY_BYTES"]
