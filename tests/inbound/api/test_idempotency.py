@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from inbound.api import presenters
 from inbound.api.examples import MINIMAL_TARGET, TARGET_WITH_CUSTOMER_MAPPING
 from inbound.choices import Scope
 from inbound.models import IdempotencyRecord, ImportItem, ImportJob, Target
@@ -54,6 +55,32 @@ def test_a_reservation_left_without_an_answer_does_not_block_the_key(caller):
     assert "Idempotent-Replayed" not in response.headers
     assert ImportJob.objects.count() == 1
     assert IdempotencyRecord.objects.get().response_body == response.json()
+
+
+def test_a_request_that_dies_after_its_import_leaves_nothing_and_its_retry_imports_once(
+    caller, monkeypatch
+):
+    # A crash between the import and the key's answer: both belong to one transaction, so the
+    # import is undone with it, and the retry neither waits for a 409 nor imports twice.
+    build = presenters.import_item_data
+    crashes = iter([RuntimeError("worker died")])
+
+    def crash_once(*args, **kwargs):
+        if (crash := next(crashes, None)) is not None:
+            raise crash
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(presenters, "import_item_data", crash_once)
+    batch = {"items": [{**MINIMAL_TARGET, "externalId": f"JOB-{n}"} for n in range(3)]}
+    with pytest.raises(RuntimeError):
+        caller.post("inbound/targets/batch", batch, **KEY)
+
+    retry = caller.post("inbound/targets/batch", batch, **KEY)
+
+    assert retry.status_code == 200
+    assert [item["status"] for item in retry.json()["items"]] == ["Imported"] * 3
+    assert ImportJob.objects.count() == 1
+    assert Target.objects.count() == 3
 
 
 def test_keys_are_scoped_to_client_and_endpoint(caller, make_caller):
