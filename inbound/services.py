@@ -208,7 +208,7 @@ _IDEMPOTENCY_RESERVE_SQL = f"""
         response_status = NULL,
         response_body = NULL
     WHERE r.created_at < %s OR r.response_status IS NULL
-    RETURNING r.id, {{restore}}
+    RETURNING id, {{restore}}
 """  # noqa: S608
 _LOCK_TIMEOUT_SET_SQL = (
     "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)"
