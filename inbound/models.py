@@ -314,15 +314,14 @@ class ImportItem(TenantScopedModel):
 
 
 class IdempotencyRecord(TenantScopedModel):
-    """An Idempotency-Key seen from a client on an endpoint, with the response to replay.
+    """An Idempotency-Key seen from a client on an endpoint, with the answer to replay.
 
-    The unique constraint is what makes concurrent requests with the same key safe: only one
-    of them can reserve it.
+    Written in the import's own transaction (`inbound.services.targets_import_idempotent`): its
+    row is inserted first, so a concurrent request with the same key waits on the unique index
+    entry, and it commits (with the answer) or vanishes with the import. No state outlives its
+    request. The answer is stored complete, as a key with `customers.read` sees it, and shown to
+    each asking key for its own scopes.
     """
-
-    class State(models.TextChoices):
-        IN_FLIGHT = "InFlight"
-        COMPLETED = "Completed"
 
     client = models.ForeignKey(
         IntegrationClient, on_delete=models.CASCADE, related_name="idempotency_records"
@@ -330,11 +329,10 @@ class IdempotencyRecord(TenantScopedModel):
     endpoint = models.CharField(max_length=100)
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64, help_text="SHA-256 of the canonical JSON body")
-    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_FLIGHT)
+    # Empty only inside the transaction that reserves the key: nobody else ever sees them so.
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "idempotency record"
@@ -348,7 +346,7 @@ class IdempotencyRecord(TenantScopedModel):
         indexes = [models.Index(fields=["created_at"], name="inbound_idempotency_created")]
 
     def __str__(self) -> str:
-        return f"{self.endpoint} {self.key} ({self.state})"
+        return f"{self.endpoint} {self.key}"
 
 
 class ThrottleWindow(TenantScopedModel):

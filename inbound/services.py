@@ -1,14 +1,15 @@
 """Writes of the inbound app: integration clients, API keys, idempotency and the import itself."""
 
-import enum
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 
@@ -163,11 +164,30 @@ def throttle_count(*, client: IntegrationClient, now: float, period: float) -> t
 # --- idempotency -------------------------------------------------------------------------------
 
 
-class IdempotencyOutcome(enum.Enum):
-    PROCEED = "proceed"
-    REPLAY = "replay"
-    IN_FLIGHT = "in_flight"
-    MISMATCH = "mismatch"
+class IdempotencyKeyReused(Exception):
+    """The key was used before with a different request body (422)."""
+
+
+class IdempotencyKeyBusy(Exception):
+    """A request with the key is still running and did not finish in time (409)."""
+
+
+@dataclass(frozen=True)
+class IdempotencyRequest:
+    """The Idempotency-Key of a request: where it applies and what body it was sent with."""
+
+    endpoint: str
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class IdempotentAnswer:
+    """The answer of an import with an Idempotency-Key, as stored: new, or replayed."""
+
+    status: int
+    body: Any
+    replayed: bool
 
 
 def request_fingerprint(data: Any) -> str:
@@ -175,48 +195,60 @@ def request_fingerprint(data: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def idempotency_begin(
-    *, client: IntegrationClient, endpoint: str, key: str, fingerprint: str
-) -> tuple[IdempotencyOutcome, IdempotencyRecord]:
-    """Reserve `key` for this request, or say why not: replay a finished one, refuse a different
-    body (422) or a request still running (409)."""
+_IDEMPOTENCY_TABLE = IdempotencyRecord._meta.db_table
+# Reserve the key, or take over a record past its retention (or left without an answer by a
+# version that reserved keys outside the import). On a conflict with a running request's
+# uncommitted row the statement waits (at most `lock_timeout`) for it to end: gone, the row is
+# ours; committed, no row comes back and that request's answer is replayed. RETURNING puts the
+# transaction's lock_timeout back, so the import's own waits are not cut short.
+_IDEMPOTENCY_RESERVE_SQL = f"""
+    INSERT INTO {_IDEMPOTENCY_TABLE} AS r
+        (tenant_id, client_id, endpoint, key, request_hash, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s)
+    ON CONFLICT (tenant_id, client_id, endpoint, key) DO UPDATE SET
+        request_hash = excluded.request_hash,
+        created_at = excluded.created_at,
+        response_status = NULL,
+        response_body = NULL
+    WHERE r.created_at < %s OR r.response_status IS NULL
+    RETURNING id, {{restore}}
+"""  # noqa: S608
+_LOCK_TIMEOUT_SET_SQL = (
+    "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)"
+)
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def _idempotency_reserve(
+    *, client: IntegrationClient, idempotency: IdempotencyRequest
+) -> int | IdempotentAnswer:
+    """Insert the key's record in the current transaction: its id, or the answer to replay."""
     limits = settings.INBOUND_LIMITS
     now = timezone.now()
     expired_before = now - timedelta(hours=limits["IDEMPOTENCY_RETENTION_HOURS"])
-    stale_before = now - timedelta(seconds=limits["IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS"])
-    lookup = {"tenant": client.tenant, "client": client, "endpoint": endpoint, "key": key}
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(**lookup, request_hash=fingerprint)
-            return IdempotencyOutcome.PROCEED, record
-        except IntegrityError:
-            pass
-        record = IdempotencyRecord.objects.select_for_update().get(**lookup)
-        in_flight = record.state == IdempotencyRecord.State.IN_FLIGHT
-        if record.created_at < expired_before or (in_flight and record.created_at < stale_before):
-            # Past retention, or its request died: the key is free again.
-            record.delete()
-            record = IdempotencyRecord.objects.create(**lookup, request_hash=fingerprint)
-            return IdempotencyOutcome.PROCEED, record
-        if record.request_hash != fingerprint:
-            return IdempotencyOutcome.MISMATCH, record
-        if in_flight:
-            return IdempotencyOutcome.IN_FLIGHT, record
-        return IdempotencyOutcome.REPLAY, record
-
-
-def idempotency_complete(*, record: IdempotencyRecord, status: int, body: Any) -> None:
-    record.state = IdempotencyRecord.State.COMPLETED
-    record.response_status = status
-    record.response_body = body
-    record.completed_at = timezone.now()
-    record.save(update_fields=["state", "response_status", "response_body", "completed_at"])
-
-
-def idempotency_release(*, record: IdempotencyRecord) -> None:
-    """Free the key of a request that did not succeed, so the client can retry with it."""
-    IdempotencyRecord.objects.filter(pk=record.pk).delete()
+    if connection.vendor == "postgresql":
+        [(lock_timeout, _)] = fetch(_LOCK_TIMEOUT_SET_SQL, [str(limits["IDEMPOTENCY_WAIT_MS"])])
+        restore = "set_config('lock_timeout', %s, true)"
+    else:  # SQLite has no lock waits to limit
+        lock_timeout, restore = None, "%s"
+    lookup = [client.tenant_id, client.pk, idempotency.endpoint, idempotency.key]
+    try:
+        rows = fetch(
+            _IDEMPOTENCY_RESERVE_SQL.format(restore=restore),
+            [*lookup, idempotency.fingerprint, now, expired_before, lock_timeout],
+        )
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise IdempotencyKeyBusy("A request with this key is still running.") from exc
+        raise
+    if rows:
+        return rows[0][0]
+    record = IdempotencyRecord.objects.for_tenant(client.tenant_id).get(
+        client=client, endpoint=idempotency.endpoint, key=idempotency.key
+    )
+    if record.request_hash != idempotency.fingerprint:
+        raise IdempotencyKeyReused("This key was used with a different request body.")
+    return IdempotentAnswer(status=record.response_status, body=record.response_body, replayed=True)
 
 
 def idempotency_records_purge(*, older_than: timedelta | None = None) -> int:
@@ -539,20 +571,13 @@ def _import_once(
     return job, import_items
 
 
-def targets_import(
-    *, api_key: ApiKey, kind: str, items: list[ItemInput]
-) -> tuple[ImportJob, list[ImportItem]]:
-    """Import the items of one request as one job: each valid item creates or updates its target
-    and gets its customer context mapped; invalid ones fail alone.
-
-    Runs in one transaction with a fixed number of queries for any batch size. When a
-    concurrent request creates the same records first, the unique constraints make this one fail
-    and it runs again, now finding those records.
-    """
+def _import_retrying[T](attempt_once: Callable[[], T]) -> T:
+    """Run `attempt_once` in a transaction; again when a concurrent request created the same
+    records first (the unique constraints make this one fail) or a deadlock ended it."""
     for attempt in range(1, IMPORT_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                return _import_once(api_key=api_key, kind=kind, items=items)
+                return attempt_once()
         except (IntegrityError, OperationalError) as exc:
             sqlstate = getattr(exc.__cause__, "sqlstate", None)
             # Only a unique violation means "someone else created it first"; NOT NULL, FK and
@@ -565,3 +590,50 @@ def targets_import(
             if attempt == IMPORT_ATTEMPTS:
                 raise ImportConflict("Concurrent imports kept conflicting; retry.") from exc
     raise AssertionError("unreachable")
+
+
+def targets_import(
+    *, api_key: ApiKey, kind: str, items: list[ItemInput]
+) -> tuple[ImportJob, list[ImportItem]]:
+    """Import the items of one request as one job: each valid item creates or updates its target
+    and gets its customer context mapped; invalid ones fail alone.
+
+    Runs in one transaction with a fixed number of queries for any batch size. When a
+    concurrent request creates the same records first, the unique constraints make this one fail
+    and it runs again, now finding those records.
+    """
+    return _import_retrying(lambda: _import_once(api_key=api_key, kind=kind, items=items))
+
+
+def targets_import_idempotent(
+    *,
+    api_key: ApiKey,
+    kind: str,
+    items: list[ItemInput],
+    idempotency: IdempotencyRequest,
+    answer: Callable[[ImportJob, list[ImportItem]], Any],
+) -> IdempotentAnswer:
+    """`targets_import` under an Idempotency-Key: the first request with the key imports and
+    stores `answer(job, items)` (the complete answer, as for customers.read); later ones with
+    the same body get that stored answer, with another body `IdempotencyKeyReused`.
+
+    The key's record is the first row the import's transaction writes, so both commit together
+    or not at all: a request that dies (connection lost, backend killed) leaves nothing, and its
+    retry simply runs. A concurrent request with the key waits for the running one (at most
+    IDEMPOTENCY_WAIT_MS, else `IdempotencyKeyBusy`) and then replays its answer, or runs itself
+    if the first one failed.
+    """
+
+    def attempt_once() -> IdempotentAnswer:
+        reserved = _idempotency_reserve(client=api_key.client, idempotency=idempotency)
+        if isinstance(reserved, IdempotentAnswer):
+            return reserved
+        job, import_items = _import_once(api_key=api_key, kind=kind, items=items)
+        body = answer(job, import_items)
+        status = HTTPStatus.OK
+        IdempotencyRecord.objects.for_tenant(api_key.client.tenant_id).filter(pk=reserved).update(
+            response_status=status, response_body=body
+        )
+        return IdempotentAnswer(status=status, body=body, replayed=False)
+
+    return _import_retrying(attempt_once)

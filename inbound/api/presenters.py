@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from inbound.choices import ImportJobStatus
 from inbound.models import ImportItem, ImportJob, Target
 
 ID_FIELDS = (
@@ -11,18 +12,28 @@ ID_FIELDS = (
 )
 
 
+# What only a key with customers.read sees of a `customerMapping`.
+READ_SCOPED_MAPPING_KEYS = frozenset({key for key, _ in ID_FIELDS} | {"details"})
+
+
 def customer_mapping_data(
     *, status: str, warnings: list[str], decisions: dict[str, Any], source, can_read: bool
 ) -> dict[str, Any]:
     """`customerMapping`: status and warnings always; IDs and details only with customers.read."""
     data: dict[str, Any] = {"status": status}
-    if can_read:
-        for key, attribute in ID_FIELDS:
-            data[key] = getattr(source, attribute)
+    for key, attribute in ID_FIELDS:
+        data[key] = getattr(source, attribute)
     data["warnings"] = list(warnings)
+    data["details"] = _public_details(decisions)
+    return customer_mapping_visible(data, can_read=can_read)
+
+
+def customer_mapping_visible(data: dict[str, Any], *, can_read: bool) -> dict[str, Any]:
+    """A complete `customerMapping` as a key sees it: without IDs and details unless it may
+    read customers. The one place that decides it, for fresh and stored answers alike."""
     if can_read:
-        data["details"] = _public_details(decisions)
-    return data
+        return data
+    return {key: value for key, value in data.items() if key not in READ_SCOPED_MAPPING_KEYS}
 
 
 # Decision keys an API client never sees: the user name of the dispatcher who linked a record
@@ -60,6 +71,34 @@ def import_item_data(item: ImportItem, *, can_read: bool) -> dict[str, Any]:
     if item.errors:
         data["errors"] = item.errors
     return data
+
+
+def import_answer(job: ImportJob, items: list[ImportItem]) -> dict[str, Any]:
+    """The answer to an import, complete (as a key with customers.read sees it): what an
+    Idempotency-Key stores. Shown to a key through `import_answer_visible`."""
+    return {
+        "importJobId": job.pk,
+        "status": ImportJobStatus.ACCEPTED.value,
+        "items": [import_item_data(item, can_read=True) for item in items],
+    }
+
+
+def import_answer_visible(answer: dict[str, Any], *, can_read: bool) -> dict[str, Any]:
+    """A complete import answer, fresh or replayed, as the asking key may see it."""
+    if can_read:
+        return answer
+    return {
+        **answer,
+        "items": [
+            {
+                **item,
+                "customerMapping": customer_mapping_visible(
+                    item["customerMapping"], can_read=False
+                ),
+            }
+            for item in answer["items"]
+        ],
+    }
 
 
 def import_job_data(

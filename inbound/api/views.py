@@ -25,14 +25,15 @@ from inbound import selectors
 from inbound.choices import ImportJobKind, ImportJobStatus, Scope
 from inbound.models import ImportJob
 from inbound.services import (
-    IdempotencyOutcome,
+    IdempotencyKeyBusy,
+    IdempotencyKeyReused,
+    IdempotencyRequest,
+    IdempotentAnswer,
     ImportConflict,
     ItemInput,
-    idempotency_begin,
-    idempotency_complete,
-    idempotency_release,
     request_fingerprint,
     targets_import,
+    targets_import_idempotent,
 )
 
 from . import presenters
@@ -83,63 +84,59 @@ class ImportView(APIView):
         if request.stream is None:
             raise ParseError("The request body is empty; send a JSON object.")
         items = self.items_from(request.data)
-        record = None
         key = request.headers.get("Idempotency-Key")
-        if key is not None:
-            if not IDEMPOTENCY_KEY.fullmatch(key):
-                return problem_response(
-                    400, "Idempotency-Key must be 1 to 255 printable ASCII characters."
-                )
-            outcome, record = idempotency_begin(
-                client=request.auth.client,
-                endpoint=self.endpoint,
-                key=key,
-                fingerprint=request_fingerprint(request.data),
+        if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+            return problem_response(
+                400, "Idempotency-Key must be 1 to 255 printable ASCII characters."
             )
-            if outcome is IdempotencyOutcome.REPLAY:
-                return Response(
-                    record.response_body,
-                    status=record.response_status,
-                    headers={"Idempotent-Replayed": "true"},
-                )
-            if outcome is IdempotencyOutcome.MISMATCH:
-                return problem_response(
-                    422,
-                    "This Idempotency-Key was used with a different request body.",
-                    slug="idempotency-key-reused",
-                    title="Idempotency-Key reused",
-                )
-            if outcome is IdempotencyOutcome.IN_FLIGHT:
-                return problem_response(
-                    409,
-                    "A request with this Idempotency-Key is still being processed.",
-                    slug="idempotency-key-in-flight",
-                    title="Request in progress",
-                    headers={"Retry-After": "1"},
-                )
         try:
-            job, import_items = targets_import(api_key=request.auth, kind=self.kind, items=items)
+            if key is None:
+                job, import_items = targets_import(
+                    api_key=request.auth, kind=self.kind, items=items
+                )
+                answer = IdempotentAnswer(
+                    status=200, body=presenters.import_answer(job, import_items), replayed=False
+                )
+            else:
+                answer = targets_import_idempotent(
+                    api_key=request.auth,
+                    kind=self.kind,
+                    items=items,
+                    idempotency=IdempotencyRequest(
+                        endpoint=self.endpoint,
+                        key=key,
+                        fingerprint=request_fingerprint(request.data),
+                    ),
+                    answer=presenters.import_answer,
+                )
+        except IdempotencyKeyReused:
+            return problem_response(
+                422,
+                "This Idempotency-Key was used with a different request body.",
+                slug="idempotency-key-reused",
+                title="Idempotency-Key reused",
+            )
+        except IdempotencyKeyBusy:
+            return problem_response(
+                409,
+                "A request with this Idempotency-Key is still being processed.",
+                slug="idempotency-key-in-flight",
+                title="Request in progress",
+                headers={"Retry-After": "1"},
+            )
         except ImportConflict:
-            if record is not None:
-                idempotency_release(record=record)
             return problem_response(
                 503,
                 "Concurrent imports of the same records conflicted; retry the request.",
                 headers={"Retry-After": "1"},
             )
-        except BaseException:
-            if record is not None:
-                idempotency_release(record=record)
-            raise
+        # Fresh or replayed, the answer shows what the asking key may see, not the first one.
         can_read = request.auth.has_scope(Scope.CUSTOMERS_READ)
-        body = {
-            "importJobId": job.pk,
-            "status": ImportJobStatus.ACCEPTED.value,
-            "items": [presenters.import_item_data(i, can_read=can_read) for i in import_items],
-        }
-        if record is not None:
-            idempotency_complete(record=record, status=200, body=body)
-        return Response(body)
+        return Response(
+            presenters.import_answer_visible(answer.body, can_read=can_read),
+            status=answer.status,
+            headers={"Idempotent-Replayed": "true"} if answer.replayed else None,
+        )
 
 
 @extend_schema_view(

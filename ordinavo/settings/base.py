@@ -179,8 +179,8 @@ INBOUND_LIMITS = {
     ),
     "THROTTLE_RATE": env("INBOUND_THROTTLE_RATE", default="3000/min"),
     "IDEMPOTENCY_RETENTION_HOURS": env.int("IDEMPOTENCY_RETENTION_HOURS", default=24),
-    # A reservation older than this is taken to belong to a request that died.
-    "IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS": 300,
+    # How long a request waits for a still-running one with its Idempotency-Key before a 409.
+    "IDEMPOTENCY_WAIT_MS": env.int("IDEMPOTENCY_WAIT_MS", default=2000),
 }
 # SPEC §9: an import item's incoming payload (names, e-mail, phone numbers) is kept while the
 # item waits for review and this many days after its resolution (or its import, when nobody had

@@ -101,3 +101,24 @@ def test_a_known_single_import_reads_its_references_and_targets_in_one_statement
     # The API key, the throttle count, BEGIN, references, the target, its reference, the job, the
     # item and COMMIT (the known customer was sent with its own number: no number lookup).
     assert len(captured) == 9, statements
+
+
+def test_an_idempotency_key_costs_three_statements_and_a_replay_reads_one_record(make_caller):
+    caller = make_caller(allow_contact_create=True)
+    first = _batch(1, "KEY")["items"][0]
+    assert caller.post("inbound/targets", first).status_code == 200
+    plain_body, keyed_body = ({**first, "externalId": f"KEY-{n}"} for n in ("PLAIN", "KEYED"))
+    key = {"Idempotency-Key": "k-1"}
+
+    with CaptureQueriesContext(connection) as plain:
+        assert caller.post("inbound/targets", plain_body).status_code == 200
+    with CaptureQueriesContext(connection) as keyed:
+        assert caller.post("inbound/targets", keyed_body, **key).status_code == 200
+    with CaptureQueriesContext(connection) as replay:
+        assert caller.post("inbound/targets", keyed_body, **key).status_code == 200
+
+    # In the import's transaction: set lock_timeout, reserve the key (which puts lock_timeout
+    # back), store the answer. A replay: the API key, the throttle count, BEGIN, lock_timeout,
+    # the reservation that finds the record, reading it, COMMIT.
+    assert len(keyed) == len(plain) + 3, [q["sql"] for q in keyed]
+    assert len(replay) == 7, [q["sql"] for q in replay]
