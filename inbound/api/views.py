@@ -66,8 +66,10 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     OpenApiParameter.HEADER,
     required=False,
     description="1-255 printable ASCII characters. The same key with the same body replays the "
-    "first response (header Idempotent-Replayed: true); with another body it is refused (422); "
-    "while the first request still runs, 409. Kept at least 24 hours.",
+    "first response (header Idempotent-Replayed: true), shown for the asking key's scopes; with "
+    "another body it is refused (422). A request arriving while the first still runs waits for "
+    "it and then replays its answer (or runs, if the first failed); after IDEMPOTENCY_WAIT_MS "
+    "(2 s) it is refused with 409 and Retry-After. Kept at least 24 hours.",
 )
 
 
