@@ -42,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -244,8 +245,9 @@ class Reply:
 class Api:
     """Bearer-authenticated POSTs; one connection per thread (reopened when the server closes)."""
 
-    def __init__(self, port: int, key: str):
+    def __init__(self, port: int, key: str, *, idempotency_keys: bool = False):
         self.port = port
+        self.idempotency_keys = idempotency_keys
         self.headers = {
             "Authorization": f"Bearer {key}",
             "Content-Type": "application/json",
@@ -264,7 +266,10 @@ class Api:
         start = time.perf_counter()
         try:
             conn = self._connection()
-            conn.request("POST", path, body=body, headers=self.headers)
+            headers = self.headers
+            if self.idempotency_keys:  # a new key per request, as a careful client sends
+                headers = {**headers, "Idempotency-Key": uuid.uuid4().hex}
+            conn.request("POST", path, body=body, headers=headers)
             response = conn.getresponse()
             data = response.read()
             return Reply(response.status, data, time.perf_counter() - start)
@@ -723,6 +728,12 @@ def main() -> int:
         "--profile", action="store_true", help="afterwards, profile each kind in-process"
     )
     parser.add_argument("--profile-lines", type=int, default=20)
+    parser.add_argument(
+        "--idempotency-keys",
+        action="store_true",
+        help="send every import with a new Idempotency-Key (the key's reservation and stored "
+        "answer are then part of each request)",
+    )
     args = parser.parse_args()
     if not 1 <= args.single_customers <= args.batch_size:
         parser.error("--single-customers must be between 1 and --batch-size")
@@ -777,6 +788,7 @@ def main() -> int:
             f"{args.batch_concurrency} concurrent; {args.singles} single imports, "
             f"{args.single_concurrency} concurrent; at most {args.phase_budget:g} s of new "
             "requests per phase; the load generator shares this machine's CPUs"
+            + ("; every import with a new Idempotency-Key" if args.idempotency_keys else "")
         )
 
         new_batches = batch_bodies("JOB-NEW", args.batches, args.batch_size)
@@ -793,7 +805,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="ordinavo-bench-") as tmp:
             log_path = Path(tmp) / "gunicorn.log"
             with gunicorn(port, args.workers, log_path) as process:
-                api = Api(port, key)
+                api = Api(port, key, idempotency_keys=args.idempotency_keys)
                 wait_healthy(api, process, log_path)
                 # Warm-up, not measured: every worker imports its views and opens its connection.
                 warm = [
