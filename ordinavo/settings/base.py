@@ -217,6 +217,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "inbound.api.schema.declare_blank_filters",
+        "inbound.api.schema.declare_customer_identifiable",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "MappingStatusEnum": "mapping.choices.MappingStatus",
         "MappingWarningEnum": "mapping.choices.MappingWarning",

@@ -149,3 +149,40 @@ def test_a_page_or_page_size_that_is_not_a_valid_integer_is_a_400(caller, params
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert next(iter(params)) in response.json()["detail"]
+
+
+def test_the_job_filters_declare_that_an_empty_value_is_no_filter(schema, caller):
+    parameters = {
+        p["name"]: p for p in _operation(schema, "inbound/import-jobs", "get")["parameters"]
+    }
+    caller.post("inbound/targets", MINIMAL_TARGET)
+
+    for name in ("status", "createdAfter", "createdBefore"):
+        response = caller.get("inbound/import-jobs", **{name: ""})
+
+        assert parameters[name]["allowEmptyValue"] is True
+        assert response.status_code == 200
+        assert response.json()["count"] == 1
+    assert "allowEmptyValue" not in parameters["pageSize"]
+    assert caller.get("inbound/import-jobs", pageSize="").status_code == 400
+
+
+def test_the_customer_declares_that_it_needs_an_identifier_that_is_not_blank(schema, caller):
+    customer = schema["components"]["schemas"]["CustomerInputRequest"]
+    declared = {
+        name: branch["properties"][name]
+        for branch in customer["anyOf"]
+        for name in branch["required"]
+    }
+
+    assert declared == {
+        name: {"type": "string", "pattern": "\\S"}
+        for name in ("externalId", "customerNumber", "name")
+    }
+    for name in declared:
+        blank = caller.post("inbound/targets", {**MINIMAL_TARGET, "customer": {name: " "}})
+        sent = caller.post("inbound/targets", {**MINIMAL_TARGET, "customer": {name: "X-1"}})
+
+        assert blank.status_code == 422, name
+        assert sent.status_code == 200, name
+    assert caller.post("inbound/targets", {**MINIMAL_TARGET, "customer": {}}).status_code == 422
