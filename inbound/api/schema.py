@@ -35,9 +35,13 @@ def declare_blank_filters(result, generator, request, public):
 CUSTOMER_IDENTIFIERS = ("externalId", "customerNumber", "name")
 
 
-def declare_customer_identifiable(result, generator, request, public):
-    """A customer block needs an externalId, a customerNumber or a name that is not blank."""
-    customer = result.get("components", {}).get("schemas", {}).get("CustomerInputRequest")
+def declare_validation_rules(result, generator, request, public):
+    """Rules the validators check that the generated components leave out: a customer block
+    needs an externalId, a customerNumber or a name that is not blank; a country is two
+    letters in any case (which must also be an assigned ISO 3166-1 alpha-2 code: too long a
+    list for a pattern, so it is said in words)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    customer = schemas.get("CustomerInputRequest")
     if customer is not None:
         customer["anyOf"] = [
             {"required": [name], "properties": {name: {"type": "string", "pattern": "\\S"}}}
@@ -47,6 +51,11 @@ def declare_customer_identifiable(result, generator, request, public):
             f"{customer.get('description', '')} At least one of externalId, customerNumber or "
             "name must be sent and not blank."
         ).strip()
+    location = schemas.get("LocationInputRequest")
+    if location is not None:
+        country = location["properties"]["country"]
+        country["pattern"] = "^[A-Za-z]{2}$"
+        country["description"] = "An assigned ISO 3166-1 alpha-2 code in any case, e.g. DE."
     return result
 
 

@@ -220,7 +220,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "inbound.api.schema.declare_blank_filters",
-        "inbound.api.schema.declare_customer_identifiable",
+        "inbound.api.schema.declare_validation_rules",
     ],
     "ENUM_NAME_OVERRIDES": {
         "MappingStatusEnum": "mapping.choices.MappingStatus",

@@ -186,3 +186,17 @@ def test_the_customer_declares_that_it_needs_an_identifier_that_is_not_blank(sch
         assert blank.status_code == 422, name
         assert sent.status_code == 200, name
     assert caller.post("inbound/targets", {**MINIMAL_TARGET, "customer": {}}).status_code == 422
+
+
+def test_the_country_declares_two_letters_in_any_case(schema, caller):
+    country = _property(schema, "LocationInputRequest", "country")
+    location = {"externalId": "LOC-1", "name": "Site"}
+
+    def sent(code):
+        body = {**MINIMAL_TARGET, "location": {**location, "country": code}}
+        return caller.post("inbound/targets", body).status_code
+
+    assert country["pattern"] == "^[A-Za-z]{2}$"
+    assert "ISO 3166-1 alpha-2" in country["description"]
+    assert [sent(code) for code in ("DE", "de", "De")] == [200, 200, 200]
+    assert [sent(code) for code in ("D1", "ZZ")] == [422, 422]
