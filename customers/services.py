@@ -25,22 +25,24 @@ def customer_save(*, customer: Customer) -> Customer:
     return customer
 
 
+def _tenant_checked(*, record: Location | Contact) -> None:
+    """A new location or contact takes its customer's tenant; a customer of another tenant than
+    the record's is refused (ValidationError naming `customer`)."""
+    if record.tenant_id is None:
+        record.tenant_id = record.customer.tenant_id
+    tenant_consistency_check(instance=record)
+
+
 def location_save(*, location: Location) -> Location:
-    """Save a location edited by a person. A new one takes its customer's tenant; a customer of
-    another tenant than the location's is refused (ValidationError naming `customer`)."""
-    if location.tenant_id is None:
-        location.tenant_id = location.customer.tenant_id
-    tenant_consistency_check(instance=location)
+    """Save a location edited by a person, with a fresh matching key (tenant-checked)."""
+    _tenant_checked(record=location)
     location_normalize(location=location)
     location.save()
     return location
 
 
 def contact_save(*, contact: Contact) -> Contact:
-    """Save a contact edited by a person. A new one takes its customer's tenant; a customer of
-    another tenant than the contact's is refused (ValidationError naming `customer`)."""
-    if contact.tenant_id is None:
-        contact.tenant_id = contact.customer.tenant_id
-    tenant_consistency_check(instance=contact)
+    """Save a contact edited by a person (tenant-checked)."""
+    _tenant_checked(record=contact)
     contact.save()
     return contact
