@@ -142,7 +142,6 @@ class TargetAdmin(ReadOnlyAdmin):
     )
     search_fields = ["title", "external_references__external_id", "customer__name"]
     list_select_related = ["client", "customer", "location", "tenant"]
-    autocomplete_fields = ["customer", "location", "contact"]
     readonly_fields = ["created_at", "updated_at"]
 
 
