@@ -51,6 +51,7 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 check-migrations: install
 	mkdir -p var/staticfiles
@@ -71,4 +72,4 @@ bench-matching: install
 	$(PY) bench/candidate_lookup.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) var .pytest_cache .ruff_cache .import_linter_cache

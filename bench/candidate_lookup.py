@@ -66,8 +66,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
+from customers.normalization import normalize_name, street_key  # noqa: E402
 from mapping import selectors  # noqa: E402
-from mapping.matching import Party, decide, normalize_name, street_key  # noqa: E402
+from mapping.matching import Party, decide  # noqa: E402
 from mapping.selectors import customer_candidates  # noqa: E402
 from mapping.services import MappingPolicy  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
@@ -628,9 +629,9 @@ class FastNormalizer:
         from cleanco import basename
         from cleanco import clean as cleanco
 
-        from mapping import matching
+        from customers import normalization
 
-        self.cleanco, self.matching = cleanco, matching
+        self.cleanco, self.normalization = cleanco, normalization
         self.by_last: dict[str, list[tuple[int, int, list[str]]]] = defaultdict(list)
         for order, (size, parts) in enumerate(basename.keywords["terms"]):
             if size:
@@ -671,7 +672,7 @@ class FastNormalizer:
         for word in text.split():
             folded = self.folded.get(word)
             if folded is None:
-                folded = self.folded[word] = self.matching.fold(word)
+                folded = self.folded[word] = self.normalization.fold(word)
             if folded:
                 out.append(folded)
         return " ".join(out)
@@ -683,7 +684,7 @@ class FastNormalizer:
             stripped = self._basename(name)
         except Exception:
             stripped = name
-        legal = self.matching._LEGAL_TOKENS
+        legal = self.normalization._LEGAL_TOKENS
         tokens = [t for t in self._fold(stripped or name).split() if t not in legal]
         tokens = [t for t in tokens if len(t) > 1 or t.isdigit()]
         return (" ".join(tokens) or self._fold(name))[:200]  # customers.services cuts at 200

@@ -1448,8 +1448,8 @@ def seed(entities: list[Entity], slug: str) -> Seeded:
     """One tenant with its integration client, customers and locations."""
     from customers.models import Customer, Location
     from customers.services import customer_normalize, location_normalize
-    from inbound.choices import MatchingStrategy
     from inbound.models import IntegrationClient
+    from mapping.choices import MatchingStrategy
     from tenants.models import Tenant
 
     tenant = Tenant.objects.create(slug=slug, name=f"Matching bench ({slug})")
@@ -1532,9 +1532,10 @@ def run_engine(
     from django.db import connection, transaction
 
     from inbound.choices import Scope
-    from mapping.services import IncomingContext, MappingPolicy, customer_contexts_map
+    from inbound.policy import mapping_policy
+    from mapping.services import IncomingContext, customer_contexts_map
 
-    policy = MappingPolicy.for_client(
+    policy = mapping_policy(
         client=seeded.client, scopes=[Scope.CUSTOMERS_MAP, Scope.CUSTOMERS_WRITE]
     )
     created_by: dict[int, Incoming] = {}  # pk of a customer created in this run -> its record

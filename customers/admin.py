@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.template.loader import render_to_string
 
 from tenants.admin import TenantScopedAdmin
 
@@ -26,19 +25,8 @@ class CustomerAdmin(TenantScopedAdmin):
     list_display = ["name", "customer_number", "type", "email", "tenant", "updated_at"]
     list_filter = (*TenantScopedAdmin.list_filter, "type")
     search_fields = ["name", "customer_number", "email", "external_references__external_id"]
-    readonly_fields = ["created_at", "updated_at", "history"]
+    readonly_fields = ["created_at", "updated_at"]  # review.admin adds the history
     inlines = [LocationInline, ContactInline]
-
-    @admin.display(description="History")
-    def history(self, obj: Customer) -> str:
-        """How this customer was created and linked: imports, references and reviews."""
-        if obj.pk is None:
-            return "—"
-        from review.selectors import customer_history
-
-        return render_to_string(
-            "review/customer_history.html", {"history": customer_history(customer=obj)}
-        )
 
     def save_model(self, request, obj, form, change):
         customer_save(customer=obj)

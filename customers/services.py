@@ -1,9 +1,9 @@
 """Writes of customer master data."""
 
-from mapping.matching import normalize_name, street_key
 from tenants.services import tenant_consistency_check
 
 from .models import Contact, Customer, Location
+from .normalization import normalize_name, street_key
 
 
 def customer_normalize(*, customer: Customer) -> Customer:

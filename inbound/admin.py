@@ -200,9 +200,7 @@ class WarningCodeFilter(admin.SimpleListFilter):
         return MappingWarning.choices
 
     def queryset(self, request, queryset):
-        from review.selectors import items_with_warning
-
-        return items_with_warning(queryset, self.value()) if self.value() else queryset
+        return queryset.with_warning(self.value()) if self.value() else queryset
 
 
 @admin.register(ImportItem)

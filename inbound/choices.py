@@ -3,14 +3,6 @@
 from django.db import models
 
 
-class MatchingStrategy(models.TextChoices):
-    EXTERNAL_ID_ONLY = "ExternalIdOnly"
-    EXTERNAL_ID_FIRST = "ExternalIdFirst"
-    EXTERNAL_ID_THEN_CUSTOMER_NUMBER = "ExternalIdThenCustomerNumber"
-    EXTERNAL_ID_THEN_NAME_AND_ADDRESS = "ExternalIdThenNameAndAddress"
-    MANUAL_ONLY = "ManualOnly"
-
-
 class Scope(models.TextChoices):
     TARGETS_WRITE = "inbound.targets.write"
     TARGETS_WRITE_ALIAS = "targets.write"

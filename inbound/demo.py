@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from customers.models import Customer, Location
-from mapping.choices import ExternalType, ReferenceOrigin
+from mapping.choices import ExternalType, MatchingStrategy, ReferenceOrigin
 from mapping.models import ExternalReference
 from tenants.models import Tenant
 from tenants.services import dispatcher_create_or_add_tenant, tenant_get_or_create
 
 from .api.serializers import item_input, target_validator
-from .choices import ImportJobKind, MatchingStrategy, ReviewState
+from .choices import ImportJobKind, ReviewState
 from .models import ApiKey, ImportItem, ImportJob, IntegrationClient
 from .services import api_key_issue, api_key_revoke, targets_import
 

@@ -8,14 +8,13 @@ from django.db.models.functions import Coalesce
 from rest_framework_api_key.models import AbstractAPIKey
 
 from customers.choices import Priority
-from mapping.choices import MappingStatus
-from tenants.models import TenantScopedModel
+from mapping.choices import MappingStatus, MatchingStrategy
+from tenants.models import TenantScopedModel, TenantScopedQuerySet
 
 from .choices import (
     ImportJobKind,
     ImportJobStatus,
     ImportStatus,
-    MatchingStrategy,
     ReviewState,
     Scope,
 )
@@ -203,6 +202,12 @@ PAYLOAD_KEPT_SINCE = Coalesce("resolved_at", "created_at")
 PAYLOAD_PURGEABLE = ~Q(review_state=ReviewState.OPEN) & ~Q(payload={})
 
 
+class ImportItemQuerySet(TenantScopedQuerySet):
+    def with_warning(self, code: str) -> "ImportItemQuerySet":
+        """Items whose warnings include `code` (a JSON array containment)."""
+        return self.filter(warnings__contains=[code])
+
+
 class ImportItem(TenantScopedModel):
     """One target of an import job: what happened to it, and whether a person must look at it."""
 
@@ -252,6 +257,8 @@ class ImportItem(TenantScopedModel):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ImportItemQuerySet.as_manager()
 
     class Meta:
         verbose_name = "import item"

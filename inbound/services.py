@@ -13,12 +13,11 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 
-from mapping.choices import ExternalType, MappingStatus, ReferenceOrigin
+from mapping.choices import ExternalType, MappingStatus, MatchingStrategy, ReferenceOrigin
 from mapping.selectors import referenced_records
 from mapping.services import (
     IncomingContext,
     MappingOutcome,
-    MappingPolicy,
     context_external_ids,
     customer_contexts_map,
     references_create,
@@ -30,7 +29,6 @@ from .choices import (
     ImportJobKind,
     ImportJobStatus,
     ImportStatus,
-    MatchingStrategy,
     ReviewState,
     Scope,
 )
@@ -45,6 +43,7 @@ from .models import (
     Target,
     ThrottleWindow,
 )
+from .policy import mapping_policy
 from .selectors import unrevoked_api_key_get
 
 # What a key gets when nobody says otherwise: everything but the legacy alias.
@@ -453,7 +452,7 @@ def _import_once(
             seen.add(item.external_id)
             valid.append(item)
 
-    policy = MappingPolicy.for_client(client=client, scopes=api_key.scopes)
+    policy = mapping_policy(client=client, scopes=api_key.scopes)
     contexts = [
         IncomingContext(
             customer=item.data.get("customer"),

@@ -1,6 +1,16 @@
 from django.db import models
 
 
+class MatchingStrategy(models.TextChoices):
+    """How an integration client's customer context is mapped (SPEC §4); never rename a value."""
+
+    EXTERNAL_ID_ONLY = "ExternalIdOnly"
+    EXTERNAL_ID_FIRST = "ExternalIdFirst"
+    EXTERNAL_ID_THEN_CUSTOMER_NUMBER = "ExternalIdThenCustomerNumber"
+    EXTERNAL_ID_THEN_NAME_AND_ADDRESS = "ExternalIdThenNameAndAddress"
+    MANUAL_ONLY = "ManualOnly"
+
+
 class ExternalType(models.TextChoices):
     CUSTOMER = "Customer"
     LOCATION = "Location"

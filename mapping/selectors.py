@@ -13,11 +13,12 @@ from django.db.models.functions import Upper
 
 from customers.choices import CustomerType
 from customers.models import Customer, Location
+from customers.normalization import normalize_email
 from ordinavo.db import column_count, fetch, in_values, instance_from_row, select_columns
 from tenants.models import Tenant
 
 from .choices import ExternalType
-from .matching import Party, normalize_email
+from .matching import Party
 from .models import RECORD_FIELD_BY_TYPE, ExternalReference
 
 

@@ -7,7 +7,7 @@ that created the same record first is then found by its reference.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +15,8 @@ from django.db import models
 
 from customers.choices import CustomerType
 from customers.models import Contact, Customer, Location
+from customers.normalization import normalize_email
 from customers.services import customer_normalize, location_normalize
-from inbound.choices import MatchingStrategy, Scope
 from ordinavo.db import bulk_insert, bulk_update, insert_rows, new_instance
 from tenants.models import Tenant
 from tenants.services import tenant_consistency_check
@@ -25,11 +25,12 @@ from .choices import (
     ExternalType,
     MappingStatus,
     MappingWarning,
+    MatchingStrategy,
     MatchMethod,
     RecordAction,
     ReferenceOrigin,
 )
-from .matching import Party, decide, normalize_email
+from .matching import Party, decide
 from .models import ExternalReference
 from .selectors import customer_candidates, name_locks_take, referenced_records
 
@@ -70,7 +71,8 @@ CONFIRMED_ORIGINS = (ReferenceOrigin.REVIEW, ReferenceOrigin.ADMIN)
 
 @dataclass(frozen=True)
 class MappingPolicy:
-    """What this request may do: the key's scopes narrowed by the client's policies."""
+    """What this request may do: the key's scopes narrowed by the client's policies (made by
+    `inbound.policy.mapping_policy`)."""
 
     source_system: str
     strategy: str
@@ -93,35 +95,6 @@ class MappingPolicy:
     @property
     def external_id_only(self) -> bool:
         return self.strategy in (MatchingStrategy.EXTERNAL_ID_ONLY, MatchingStrategy.MANUAL_ONLY)
-
-    @classmethod
-    def for_client(cls, *, client, scopes: Iterable[str]) -> "MappingPolicy":
-        scopes = set(scopes)
-        can_write = Scope.CUSTOMERS_WRITE in scopes
-        update = can_write and client.allow_customer_update
-        return cls(
-            source_system=client.source_system,
-            strategy=client.strategy,
-            can_map=Scope.CUSTOMERS_MAP in scopes,
-            can_create_customer=can_write and client.allow_customer_create,
-            can_update_customer=update,
-            can_create_location=can_write and client.allow_location_create,
-            can_update_location=update,
-            can_create_contact=can_write and client.allow_contact_create,
-            can_update_contact=update,
-            match_by_customer_number=(
-                client.strategy == MatchingStrategy.EXTERNAL_ID_THEN_CUSTOMER_NUMBER
-                or (
-                    client.strategy == MatchingStrategy.EXTERNAL_ID_FIRST
-                    and client.customer_number_fallback
-                )
-            ),
-            match_by_name_and_address=(
-                client.strategy == MatchingStrategy.EXTERNAL_ID_THEN_NAME_AND_ADDRESS
-            ),
-            name_match_threshold=client.name_match_threshold,
-            name_match_margin=client.name_match_margin,
-        )
 
 
 @dataclass

@@ -6,7 +6,7 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from inbound.api.problems import is_api_request, problem_json_response
+from ordinavo.api.problems import is_api_request, problem_json_response
 
 
 @never_cache

@@ -9,7 +9,7 @@ from inbound.models import ImportItem, IntegrationClient
 from mapping.choices import MappingStatus, MappingWarning
 from tenants.selectors import tenant_ids_of_user, tenants_of_user
 
-from .selectors import items_matching_text, items_with_warning
+from .selectors import items_matching_text
 
 QUEUE_STATUSES = [
     (s.value, s.label) for s in (MappingStatus.WARNING, MappingStatus.FAILED, MappingStatus.SKIPPED)
@@ -57,7 +57,7 @@ class ReviewItemFilter(django_filters.FilterSet):
         fields = []
 
     def filter_warning(self, queryset, name, value):
-        return items_with_warning(queryset, value)
+        return queryset.with_warning(value)
 
     def filter_created_after(self, queryset, name, value):
         return queryset.filter(created_at__gte=_day_start(value))

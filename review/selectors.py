@@ -1,14 +1,13 @@
 """Reads of the review queue, always narrowed to the signed-in dispatcher's tenants."""
 
-from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Concat
 
 from customers.models import Contact, Customer, Location
+from customers.normalization import normalize_name
 from inbound.choices import ReviewState
 from inbound.models import ImportItem
-from mapping.matching import normalize_name
 from mapping.models import ExternalReference
 from tenants.selectors import tenant_ids_of_user
 
@@ -54,13 +53,6 @@ def review_queue(*, user) -> QuerySet[ImportItem]:
         .only(*QUEUE_ROW_FIELDS)
         .order_by("created_at", "id")
     )
-
-
-def items_with_warning(queryset: QuerySet[ImportItem], code: str) -> QuerySet[ImportItem]:
-    """Items whose warnings include `code` (a JSON array lookup on PostgreSQL)."""
-    if connection.vendor == "postgresql":
-        return queryset.filter(warnings__contains=[code])
-    return queryset.filter(warnings__icontains=f'"{code}"')
 
 
 def item_search_text() -> Concat:

@@ -2,9 +2,8 @@ import factory
 from django.contrib.auth import get_user_model
 
 from customers.models import Contact, Customer, Location
-from inbound.choices import MatchingStrategy
 from inbound.models import IntegrationClient
-from mapping.choices import ExternalType, ReferenceOrigin
+from mapping.choices import ExternalType, MatchingStrategy, ReferenceOrigin
 from mapping.models import ExternalReference
 from tenants.models import Tenant, TenantMembership
 

@@ -18,10 +18,10 @@ from inbound.choices import ImportJobKind, ImportJobStatus, ImportStatus
 from inbound.models import Target
 from inbound.services import ItemInput
 from mapping.choices import MappingStatus, MappingWarning
+from ordinavo.api.problems import field_errors
 
 from .countries import ISO_3166_ALPHA2
 from .fast_validation import FastValidator, supports_to_internal_value
-from .problems import field_errors
 
 EXTERNAL_ID_MAX = 100
 

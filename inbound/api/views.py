@@ -30,16 +30,17 @@ from inbound.services import (
     IdempotencyRequest,
     IdempotentAnswer,
     ImportConflict,
+    ImportRejected,
     ItemInput,
     request_fingerprint,
     targets_import,
     targets_import_idempotent,
 )
+from ordinavo.api.problems import PROBLEM_CONTENT_TYPE, ValidationProblem, problem_response
 
 from . import presenters
 from .examples import BATCH_EXAMPLES, TARGET_EXAMPLES
 from .permissions import WRITE_SCOPES, scope_required
-from .problems import PROBLEM_CONTENT_TYPE, ValidationProblem, problem_response
 from .serializers import (
     BatchInput,
     ImportJobDetailOutput,
@@ -126,6 +127,8 @@ class ImportView(APIView):
                 title="Request in progress",
                 headers={"Retry-After": "1"},
             )
+        except ImportRejected as exc:  # a single import that does not fit the stored target
+            raise ValidationProblem(exc.errors) from exc
         except ImportConflict:
             return problem_response(
                 503,

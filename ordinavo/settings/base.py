@@ -192,13 +192,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = INBOUND_LIMITS["MAX_BODY_BYTES"]
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["inbound.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["inbound.api.parsers.LimitedJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["inbound.api.renderers.OrjsonRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["ordinavo.api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["ordinavo.api.renderers.OrjsonRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["inbound.api.throttling.IntegrationClientThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "inbound.api.problems.exception_handler",
+    "EXCEPTION_HANDLER": "ordinavo.api.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from inbound.choices import MatchingStrategy
 from inbound.models import ApiKey, IntegrationClient
+from mapping.choices import MatchingStrategy
 from tenants.models import Tenant
 from tests.factories import IntegrationClientFactory
 

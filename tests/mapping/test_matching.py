@@ -1,108 +1,7 @@
 import pytest
-from cleanco import basename
-from cleanco.clean import prepare_default_terms
-from hypothesis import given
-from hypothesis import strategies as st
 
-from mapping.matching import (
-    Party,
-    decide,
-    fold,
-    legal_form_stripped,
-    normalize_name,
-    normalize_phone,
-    score,
-    split_street,
-    street_key,
-)
-
-
-@pytest.mark.parametrize(
-    ("name", "normalized"),
-    [
-        ("Rhein-Ruhr Medical Supply GmbH", "rhein ruhr medical supply"),
-        ("RHEIN RUHR MEDICAL SUPPLY", "rhein ruhr medical supply"),
-        ("Rhein-Ruhr Medical Supply GmbH & Co. KG", "rhein ruhr medical supply"),
-        ("Müller e.K.", "mueller"),
-        ("Mueller", "mueller"),
-        ("Kältetechnik Lindner KG", "kaeltetechnik lindner"),
-        ("Siemens Aktiengesellschaft", "siemens"),
-        ("Meier UG (haftungsbeschränkt)", "meier"),
-        ("Café Zoë S.A.", "cafe zoe"),
-        ("ACME Ltd.", "acme"),
-        ("Foo, Inc.", "foo"),
-        ("Gamma B.V.", "gamma"),
-        ("Anna Weber", "anna weber"),
-    ],
-)
-def test_names_are_normalized(name, normalized):
-    assert normalize_name(name) == normalized
-
-
-LEGAL_FORMS = [" ".join(parts) for _, parts in prepare_default_terms()]
-NAME_WORDS = ["Müller", "Haustechnik", "&", "Co.", "und", "Söhne", "-", ",", "(", "S.A.", "e.K."]
-
-
-@given(
-    st.lists(
-        st.sampled_from(LEGAL_FORMS + NAME_WORDS) | st.text(max_size=8), min_size=0, max_size=7
-    )
-)
-def test_legal_forms_are_stripped_as_cleanco_strips_them(words):
-    name = " ".join(words)
-    assert legal_form_stripped(name) == basename(name)
-
-
-@pytest.mark.parametrize(
-    ("name", "stripped"),
-    [
-        ("Rhein-Ruhr Medical Supply GmbH & Co. KG", "Rhein-Ruhr Medical Supply"),
-        ("Müller Haustechnik GmbH", "Müller Haustechnik"),
-        ("ACME Ltd. Inc.", "ACME"),
-        ("GmbH", ""),
-        ("Anna Weber", "Anna Weber"),
-    ],
-)
-def test_legal_forms_are_stripped_from_the_end(name, stripped):
-    assert legal_form_stripped(name) == stripped
-
-
-@pytest.mark.parametrize(
-    ("street", "parts"),
-    [
-        ("Hachestraße 12", ("hache str", "12")),
-        ("Hachestr. 12", ("hache str", "12")),
-        ("Hachestrasse 12", ("hache str", "12")),
-        ("Hache Str. 12a", ("hache str", "12a")),
-        ("Königsallee 5-7", ("koenigsallee", "5-7")),
-        ("12 Main Street", ("main str", "12")),
-        ("Straße des 17. Juni 4", ("str des 17 juni", "4")),
-    ],
-)
-def test_streets_split_into_name_and_house_number(street, parts):
-    assert split_street(street) == parts
-
-
-def test_street_spellings_share_one_blocking_key():
-    keys = {
-        street_key(s) for s in ("Hachestraße 1", "Hachestr. 1", "Hache-Straße 1", "hachestrasse")
-    }
-
-    assert keys == {"hachestr"}
-
-
-def test_phone_numbers_compare_by_their_last_digits():
-    assert normalize_phone("+49 201 123456") == normalize_phone("0201/123456")
-    assert normalize_phone("12") == ""
-
-
-@given(st.text(max_size=300))
-def test_normalization_never_fails_and_is_idempotent_on_any_text(text):
-    normalized = normalize_name(text)
-
-    assert normalized == fold(normalized)
-    assert isinstance(split_street(text), tuple)
-
+from customers.normalization import normalize_name
+from mapping.matching import Party, decide, score
 
 ORIGINAL = Party.of(
     name="Rhein-Ruhr Medical Supply GmbH",
@@ -285,26 +184,6 @@ def test_a_candidate_known_elsewhere_does_not_tie_with_the_real_match():
     )
 
     assert decision.link == 1
-
-
-@pytest.mark.parametrize(
-    "spelling", ["+49 30 932723", "030/932723", "+49 (0)30 932723", "0049 30 932723", "030 932723"]
-)
-def test_phone_numbers_in_every_usual_spelling_are_one_number(spelling):
-    assert normalize_phone(spelling) == "4930932723"
-
-
-def test_letters_nfkd_does_not_decompose_are_transliterated():
-    assert (
-        normalize_name("Mehmet Y\u0131lmaz") == normalize_name("MEHMET YILMAZ") == "mehmet yilmaz"
-    )
-    assert normalize_name("Micha\u0142 Nowak") == "michal nowak"
-
-
-def test_salutations_and_mistyped_legal_forms_are_dropped():
-    assert normalize_name("Herr Dr. Peter Schmidt") == "peter schmidt"
-    assert normalize_name("Pflegedienst Maier GmHb") == "pflegedienst maier"
-    assert normalize_name("Klinikum Essen gGmbH") == "klinikum essen"
 
 
 def test_a_german_postal_code_that_lost_its_leading_zero():

@@ -8,8 +8,10 @@ from django.db import transaction
 
 from customers.choices import CustomerType
 from customers.services import customer_normalize, location_normalize
-from inbound.choices import MatchingStrategy, Scope
-from mapping.services import IncomingContext, MappingPolicy, customer_contexts_map
+from inbound.choices import Scope
+from inbound.policy import mapping_policy
+from mapping.choices import MatchingStrategy
+from mapping.services import IncomingContext, customer_contexts_map
 from tests.factories import (
     CustomerFactory,
     IntegrationClientFactory,
@@ -47,9 +49,7 @@ def _map(tenant, name, street, postal_code, city, country="DE", *, person=False,
     client = IntegrationClientFactory(
         tenant=tenant, strategy=MatchingStrategy.EXTERNAL_ID_THEN_NAME_AND_ADDRESS
     )
-    policy = MappingPolicy.for_client(
-        client=client, scopes=[Scope.CUSTOMERS_MAP, Scope.CUSTOMERS_WRITE]
-    )
+    policy = mapping_policy(client=client, scopes=[Scope.CUSTOMERS_MAP, Scope.CUSTOMERS_WRITE])
     context = IncomingContext(
         customer={
             "external_id": "NEW-1",

@@ -2,8 +2,8 @@
 
 import pytest
 
+from customers.normalization import normalize_name
 from inbound.models import ImportItem
-from mapping.matching import normalize_name
 from review.filters import ReviewItemFilter
 from review.selectors import review_counts, review_queue
 from tenants.services import dispatcher_create_or_add_tenant

@@ -5,13 +5,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_slug
 from django.db import transaction
 
-from inbound.choices import MatchingStrategy, Scope
+from inbound.choices import Scope
 from inbound.services import (
     DEFAULT_SCOPES,
     IntegrationClientExists,
     api_key_issue,
     integration_client_create,
 )
+from mapping.choices import MatchingStrategy
 from tenants.services import tenant_get_or_create
 
 

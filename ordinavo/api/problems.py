@@ -10,8 +10,6 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from inbound.services import ImportRejected
-
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://ordinavo.de/problems/"
 
@@ -108,9 +106,7 @@ class ValidationProblem(exceptions.APIException):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, ImportRejected):  # a single import that does not fit the stored target
-        exc = ValidationProblem(exc.errors)
-    elif isinstance(exc, Http404):
+    if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -14,9 +14,9 @@ from rest_framework import renderers
 from rest_framework.exceptions import ErrorDetail, ParseError
 from rest_framework.renderers import JSONRenderer
 
-from inbound.api import parsers
-from inbound.api.parsers import LimitedJSONParser
-from inbound.api.renderers import OrjsonRenderer
+from ordinavo.api import parsers
+from ordinavo.api.parsers import LimitedJSONParser
+from ordinavo.api.renderers import OrjsonRenderer
 
 # Text the parser stores: no NUL and no lone surrogate (refused on purpose, tested below).
 TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"))

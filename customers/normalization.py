@@ -1,0 +1,337 @@
+"""Normalization of customer master data: names, streets, postal codes, phone numbers and
+e-mail addresses as they are compared and stored in matching keys (`Customer.normalized_name`,
+`Location.street_key`).
+
+Pure functions over plain values; the mapping engine, the matcher, the review queue and the
+customer admin all use them, so a key stored by one is found by the others.
+"""
+
+import functools
+import re
+import unicodedata
+
+from cleanco.clean import normalized, prepare_default_terms, strip_punct, strip_tail
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+# What a person writes differently but means the same: transliterated before comparing.
+_TRANSLITERATION = str.maketrans(
+    {
+        "ä": "ae",
+        "ö": "oe",
+        "ü": "ue",
+        "ß": "ss",
+        "æ": "ae",
+        "ø": "oe",
+        "å": "aa",
+        "&": " und ",
+        # Letters NFKD does not decompose; without these they were dropped: Yilmaz with a
+        # dotless i became "y lmaz", then "lmaz", and "Michał" became "micha".
+        "\u0131": "i",
+        "\u0142": "l",
+        "\u0111": "d",
+        "\u0153": "oe",
+        "\u00fe": "th",
+        "\u00f0": "d",
+    }
+)
+# Legal forms and filler words cleanco leaves behind (it handles the common suffixes).
+_LEGAL_TOKENS = frozenset(
+    {
+        "gmbh",
+        "mbh",
+        "ag",
+        "kg",
+        "kgaa",
+        "ohg",
+        "gbr",
+        "ug",
+        "haftungsbeschraenkt",
+        "ek",
+        "ev",
+        "eg",
+        "se",
+        "co",
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "llc",
+        "plc",
+        "sa",
+        "sarl",
+        "sas",
+        "srl",
+        "spa",
+        "bv",
+        "nv",
+        "ab",
+        "as",
+        "oy",
+        "aps",
+        "kft",
+        "aktiengesellschaft",
+        "gesellschaft",
+        "beschraenkter",
+        "haftung",
+        "mit",
+        "und",
+        "and",
+        "the",
+        "der",
+        "die",
+        "das",
+        # Forms cleanco does not know, or that lose their umlaut on the way.
+        "haftungsbeschrankt",
+        "hb",
+        "ggmbh",
+        "gemeinnuetzige",
+        "gemeinnutzige",
+        "partg",
+        "mbb",
+        "partgmbb",
+        "partnerschaftsgesellschaft",
+        "kommanditgesellschaft",
+        "offene",
+        "handelsgesellschaft",
+        "gesmbh",
+        "ges",
+        "og",
+        "eu",
+        "kfm",
+        "kfr",
+        "vof",
+        "snc",
+        "sl",
+        "spj",
+        "sp",
+        "zoo",
+        "spolka",
+        "sociedad",
+        "limitada",
+        "societe",
+        "anonyme",
+        "llp",
+        "public",
+        "company",
+        # Salutations and titles: "Herr Dr. Peter Schmidt" is Peter Schmidt.
+        "herr",
+        "frau",
+        "hr",
+        "fr",
+        "dr",
+        "prof",
+        "med",
+        "dent",
+        "dipl",
+        "ing",
+    }
+)
+# Long legal forms get mistyped like any word ("GmvH", "GmHb"): one edit away still counts,
+# also with the umlaut written as a vowel ("beschräänkter", "haftungsbeschrnkt").
+_TYPO_PRONE_FORMS = (
+    "gmbh",
+    "ggmbh",
+    "gesmbh",
+    "kgaa",
+    "limited",
+    "haftungsbeschraenkt",
+    "beschraenkter",
+    "gesellschaft",
+    "aktiengesellschaft",
+    "kommanditgesellschaft",
+    "partnerschaftsgesellschaft",
+    "incorporated",
+    "corporation",
+)
+# A site designation after the name: "Frischemarkt Nord GmbH, Filiale Essen".
+_SITE_SUFFIX = re.compile(
+    r"[\s,(/\u2013-]+(?:filiale|niederlassung|zweigniederlassung|standort|zweigstelle|"
+    r"betriebsst(?:ä|ae)tte|nl|branch)\b.*$",
+    re.IGNORECASE,
+)
+_STREET_SUFFIXES = (
+    (re.compile(r"(?<=\w)(strasse|str)\b"), " str"),
+    (re.compile(r"\b(strasse|str|street|st)\b"), "str"),
+    (re.compile(r"\b(platz|pl)\b"), "pl"),
+    (re.compile(r"\b(road|rd)\b"), "rd"),
+    (re.compile(r"\b(avenue|ave)\b"), "ave"),
+    (re.compile(r"\b(allee)\b"), "allee"),
+    (re.compile(r"\b(weg)\b"), "weg"),
+)
+_HOUSE_NUMBER = re.compile(r"\b(\d+)(?:\s?([a-z]))?\b(?:\s(\d+)\b)?")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def fold(text: str | None) -> str:
+    """Lower case, umlauts transliterated, accents and punctuation gone, single spaces."""
+    if not text:
+        return ""
+    text = str(text).casefold().translate(_TRANSLITERATION)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def plain_vowels(text: str) -> str:
+    """Umlauts as plain vowels: "Hörgeräte" written without dots is "Horgerate", not
+    "Hoergeraete"."""
+    return text.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+
+
+_TYPO_PRONE_PLAIN = tuple(plain_vowels(f) for f in _TYPO_PRONE_FORMS)
+
+
+def _mistyped_form(token: str) -> bool:
+    # extractOne compares against every form in one C call; a Python loop over the forms was a
+    # tenth of a new batch's import time.
+    return (
+        process.extractOne(token, _TYPO_PRONE_FORMS, scorer=OSA.distance, score_cutoff=1)
+        is not None
+        or process.extractOne(
+            plain_vowels(token), _TYPO_PRONE_PLAIN, scorer=OSA.distance, score_cutoff=1
+        )
+        is not None
+    )
+
+
+# cleanco's legal forms, in the order its basename() tries them, by their last word: its loop
+# compares the end of a name with every one of them (a tenth of a new batch's import time).
+_LEGAL_TERMS_BY_LAST_WORD: dict[str, list[tuple[int, int, list[str]]]] = {}
+for _order, (_size, _parts) in enumerate(prepare_default_terms()):
+    if _parts:
+        _LEGAL_TERMS_BY_LAST_WORD.setdefault(_parts[-1], []).append((_order, _size, _parts))
+
+
+def legal_form_stripped(name: str) -> str:
+    """`cleanco.basename(name)`, the same result, looking only at the legal forms that end in
+    the name's last word: cleanco strips every form, in its order, that ends the name by then."""
+    name = strip_tail(name)
+    parts = name.split()
+    normalized_parts = [strip_punct(part) for part in normalized(name).split()]
+    later_than = -1  # cleanco tries each form once, in order: only later ones can still match
+    while normalized_parts:
+        match = next(
+            (
+                (order, size)
+                for order, size, form in _LEGAL_TERMS_BY_LAST_WORD.get(normalized_parts[-1], ())
+                if order > later_than and normalized_parts[-size:] == form
+            ),
+            None,
+        )
+        if match is None:
+            break
+        later_than, size = match
+        del normalized_parts[-size:]
+        del parts[-size:]
+    return strip_tail(" ".join(parts))
+
+
+@functools.lru_cache(maxsize=65536)  # candidates repeat per address
+def normalize_name(name: str | None) -> str:
+    """A company or person name without legal form, salutation, case, accents or punctuation.
+
+    "Rhein-Ruhr Medical Supply GmbH & Co. KG" and "rhein ruhr medical supply" give the same.
+    """
+    if not name:
+        return ""
+    try:
+        stripped = legal_form_stripped(str(name))
+    except Exception:
+        stripped = str(name)
+    tokens = [
+        t
+        for t in fold(stripped or name).split()
+        if t not in _LEGAL_TOKENS and not _mistyped_form(t)
+    ]
+    # A single-letter token left from "e. K." or "S. A." carries no identity.
+    tokens = [t for t in tokens if len(t) > 1 or t.isdigit()]
+    return " ".join(tokens) or fold(name)
+
+
+def split_street(street: str | None) -> tuple[str, str]:
+    """(street name, house number), both normalized: "Hachestraße 12a" → ("hache str", "12a")."""
+    folded = fold(street)
+    if not folded:
+        return "", ""
+    number = ""
+    matches = list(_HOUSE_NUMBER.finditer(folded))
+    # "12 Main St" puts the number first, "Straße des 17. Juni 4" last.
+    match = (matches[0] if folded[0].isdigit() else matches[-1]) if matches else None
+    if match:
+        # "5-7" folds to "5 7": a range keeps both ends.
+        number = match.group(1) + (match.group(2) or "")
+        if match.group(3):
+            number += "-" + match.group(3)
+        folded = (folded[: match.start()] + " " + folded[match.end() :]).strip()
+    for pattern, replacement in _STREET_SUFFIXES:
+        folded = pattern.sub(replacement, folded)
+    return " ".join(folded.split()), number
+
+
+def street_as_written(street: str | None) -> str:
+    """The street name folded, without house number or spaces, before "Straße" is shortened:
+    a typo in the suffix ("Industriestrqße") would otherwise keep it from being shortened."""
+    folded = fold(street)
+    matches = list(_HOUSE_NUMBER.finditer(folded))
+    if matches:
+        match = matches[0] if folded[0].isdigit() else matches[-1]
+        folded = folded[: match.start()] + folded[match.end() :]
+    return folded.replace(" ", "")
+
+
+def street_key(street: str | None) -> str:
+    """The street name without spaces, for exact blocking: "hachestr" for every spelling."""
+    return split_street(street)[0].replace(" ", "")
+
+
+def strip_site(name: str | None, city: str | None) -> str:
+    """The name without a site designation: "Frischemarkt Nord GmbH - Essen" in Essen,
+    "..., Filiale Essen", "... (Essen)" are Frischemarkt Nord GmbH."""
+    name = str(name or "")
+    cut = _SITE_SUFFIX.sub("", name)
+    if cut.strip():
+        name = cut
+    first = re.split(r"[\s/(,-]", str(city or "").strip())[0]
+    if len(first) >= 3:
+        cut = _site_pattern(first).sub("", name)
+        if cut.strip():
+            name = cut
+    return name
+
+
+@functools.lru_cache(maxsize=4096)  # one per city: re's own cache holds only 512 patterns
+def _site_pattern(city: str) -> re.Pattern:
+    return re.compile(
+        r"(?:\s[-\u2013]\s*|,\s*|\s*\()\s*" + re.escape(city) + r"\b.*$", re.IGNORECASE
+    )
+
+
+def normalize_postal_code(code: str | None, country: str | None = None) -> str:
+    code = "".join(str(code or "").split()).upper()
+    if (country or "").upper() == "DE" and len(code) == 4 and code.isdigit():
+        code = "0" + code  # a spreadsheet ate the zero: "1067" is 01067
+    return code
+
+
+def normalize_email(email: str | None) -> str:
+    return str(email or "").strip().casefold()
+
+
+def normalize_phone(phone: str | None) -> str:
+    """The full international number, German by default: "+49 30 932723", "030/932723",
+    "+49 (0)30 932723" and "0049 30 932723" compare equal. A number without area code is not
+    comparable."""
+    raw = str(phone or "").replace("(0)", "").strip()
+    digits = re.sub(r"\D", "", raw)
+    if raw.startswith("+"):
+        number = digits
+    elif digits.startswith("00"):
+        number = digits[2:]
+    elif digits.startswith("0"):
+        number = "49" + digits[1:]
+    else:
+        number = ""
+    return number if len(number) >= 8 else ""
