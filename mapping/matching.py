@@ -1,4 +1,5 @@
-"""Name-and-address matching: normalization, scoring and the link/review/create decision.
+"""Name-and-address matching: parties, scoring and the link/review/create decision (the
+normalization of names, streets, postal codes, phones and e-mails is customers.normalization).
 
 Pure functions over plain values, so the engine, the review queue and the quality benchmark all
 use the same code. A wrong automatic link is the worst outcome: a candidate is linked on its own

@@ -1,0 +1,50 @@
+"""The layering of the apps beyond imports: foreign keys (strings to import-linter) point down.
+
+The layers are read from the import-linter contract in pyproject.toml, the one place they are
+written down; `make lint` checks the imports against them.
+"""
+
+import tomllib
+from pathlib import Path
+
+from django.apps import apps
+
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+
+# A known upward foreign key, to be resolved (issue #13 §2): a target's external ID is an
+# ExternalReference row, so mapping's migrations depend on inbound's.
+KNOWN_UPWARD = {("mapping.ExternalReference.target", "inbound.Target")}
+
+
+def _layers() -> list[str]:
+    """The apps from top to bottom, as the import-linter layers contract lists them."""
+    config = tomllib.loads(PYPROJECT.read_text())["tool"]["importlinter"]
+    (contract,) = [c for c in config["contracts"] if c["type"] == "layers"]
+    return contract["layers"]
+
+
+def test_the_layers_contract_names_every_app_of_the_project():
+    project_apps = {
+        config.label
+        for config in apps.get_app_configs()
+        if Path(config.path).parent == PYPROJECT.parent
+    }
+
+    assert set(_layers()) == project_apps
+
+
+def test_foreign_keys_point_down_the_layers():
+    layers = _layers()
+    upward = set()
+    for model in apps.get_models():
+        label = model._meta.app_label
+        if label not in layers:
+            continue
+        for field in model._meta.get_fields():
+            if not (field.is_relation and field.concrete and field.related_model):
+                continue
+            target = field.related_model._meta
+            if target.app_label in layers and layers.index(target.app_label) < layers.index(label):
+                upward.add((f"{model._meta.label}.{field.name}", target.label))
+
+    assert upward == KNOWN_UPWARD
