@@ -351,18 +351,3 @@ def test_the_e_mail_lookup_reads_the_case_insensitive_index():
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "customers_cust_tenant_email_ci" in plan
-
-
-def test_the_tenant_wide_similar_name_lookup_reads_the_trigram_index():
-    tenant = TenantFactory()
-    CustomerFactory(tenant=tenant, name="Kältetechnik Ruhr GmbH")
-    with CaptureQueriesContext(connection) as captured:
-        customer_candidates(tenant=tenant, parties={0: Party.of(name="Kaeltetechnik Ruhr")})
-    [lookup] = [q["sql"] for q in captured if "unnest" in q["sql"]]
-
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {lookup}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-
-    assert "customers_customer_name_trgm" in plan
