@@ -9,14 +9,16 @@ TOOLS := .venv-tools
 UV_VERSION := 0.13.9
 UV := $(TOOLS)/bin/uv
 PY := $(VENV)/bin/python
+# Runs a command on DATABASE_URL's server, else on an embedded PostgreSQL under var/postgres.
+DEVDB := $(PY) -m ordinavo.devdb
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: help python install install-browser run test lint check-migrations bench bench-matching bench-review clean
 
 help:
-	@echo "make run    - install, migrate the embedded SQLite db, load demo data, serve on http://$(HOST):$(PORT)"
-	@echo "make test   - install and run every check and test (DATABASE_URL picks PostgreSQL)"
+	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT) (embedded PostgreSQL unless DATABASE_URL)"
+	@echo "make test   - install and run every check and test (embedded PostgreSQL unless DATABASE_URL)"
 	@echo "make bench  - import throughput benchmark on PostgreSQL under gunicorn"
 	@echo "make bench-matching - matching quality on generated data; candidate lookup at 1M customers"
 	@echo "make bench-review - review queue list latency with 100,000 open items"
@@ -44,9 +46,7 @@ install-browser:
 
 run: install
 	mkdir -p var/staticfiles
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEVDB) sh -c '$(PY) manage.py migrate --noinput && $(PY) manage.py seed_demo && exec $(PY) manage.py runserver $(HOST):$(PORT)'
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -55,11 +55,11 @@ lint: install
 
 check-migrations: install
 	mkdir -p var/staticfiles
-	DJANGO_SETTINGS_MODULE=ordinavo.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=ordinavo.settings.test $(DEVDB) $(PY) manage.py makemigrations --check --dry-run
 
 test: lint check-migrations
 	mkdir -p var/staticfiles
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(DEVDB) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/import_throughput.py

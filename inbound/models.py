@@ -1,10 +1,11 @@
 """Integration clients, their API keys, imported targets and the import jobs that brought them."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.fields.json import KeyTransform
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, TextField, Value
+from django.db.models.fields.json import KT, KeyTransform
+from django.db.models.functions import Coalesce, Concat, Upper
 from rest_framework_api_key.models import AbstractAPIKey
 
 from customers.choices import Priority
@@ -200,6 +201,27 @@ class ImportJob(TenantScopedModel):
 # when it never waited for review; and which items are due for the retention purge at all.
 PAYLOAD_KEPT_SINCE = Coalesce("resolved_at", "created_at")
 PAYLOAD_PURGEABLE = ~Q(review_state=ReviewState.OPEN) & ~Q(payload={})
+# What the review queue's free-text search looks in (review.selectors), besides the name of the
+# linked customer.
+SEARCHED_FIELDS = (
+    "external_id",
+    "payload__customer__name",
+    "payload__customer__external_id",
+    "payload__location__external_id",
+    "payload__contact__external_id",
+)
+
+
+def item_search_text() -> Concat:
+    """The searched fields of an item as one text, one per line. The trigram index
+    `inbound_item_open_search` is built on exactly this expression, so the planner recognises
+    it in the queue's search: change the expression and rename the index together."""
+    parts = []
+    for name in SEARCHED_FIELDS:
+        if parts:
+            parts.append(Value("\n"))
+        parts.append(KT(name) if "__" in name else F(name))
+    return Concat(*parts, output_field=TextField())
 
 
 class ImportItemQuerySet(TenantScopedQuerySet):
@@ -273,8 +295,8 @@ class ImportItem(TenantScopedModel):
         indexes = [
             # The review queue: a tenant's open items oldest first, read in index order and
             # stopped after a page; mapping status and warnings are in the index (as key
-            # columns, SQLite has no INCLUDE) so the counts and the status and warning filters
-            # are index-only. Only open items are in it, so imports that need nobody skip it.
+            # columns) so the counts and the status and warning filters are index-only. Only
+            # open items are in it, so imports that need nobody skip it.
             models.Index(
                 fields=["tenant", "created_at", "id", "mapping_status", "warnings"],
                 condition=Q(review_state=ReviewState.OPEN),
@@ -313,6 +335,14 @@ class ImportItem(TenantScopedModel):
                 PAYLOAD_KEPT_SINCE,
                 condition=PAYLOAD_PURGEABLE,
                 name="inbound_item_payload_kept",
+            ),
+            # The review queue's free-text search (review.selectors.items_matching_text):
+            # `icontains` on the search text, tenant first (btree_gin), open items only.
+            GinIndex(
+                F("tenant"),
+                OpClass(Upper(item_search_text()), name="gin_trgm_ops"),
+                condition=Q(review_state=ReviewState.OPEN),
+                name="inbound_item_open_search",
             ),
         ]
 

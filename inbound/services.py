@@ -9,7 +9,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 
@@ -210,7 +210,7 @@ _IDEMPOTENCY_RESERVE_SQL = f"""
         response_status = NULL,
         response_body = NULL
     WHERE r.created_at < %s OR r.response_status IS NULL
-    RETURNING id, {{restore}}
+    RETURNING id, set_config('lock_timeout', %s, true)
 """  # noqa: S608
 _LOCK_TIMEOUT_SET_SQL = (
     "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)"
@@ -225,15 +225,11 @@ def _idempotency_reserve(
     limits = settings.INBOUND_LIMITS
     now = timezone.now()
     expired_before = now - timedelta(hours=limits["IDEMPOTENCY_RETENTION_HOURS"])
-    if connection.vendor == "postgresql":
-        [(lock_timeout, _)] = fetch(_LOCK_TIMEOUT_SET_SQL, [str(limits["IDEMPOTENCY_WAIT_MS"])])
-        restore = "set_config('lock_timeout', %s, true)"
-    else:  # SQLite has no lock waits to limit
-        lock_timeout, restore = None, "%s"
+    [(lock_timeout, _)] = fetch(_LOCK_TIMEOUT_SET_SQL, [str(limits["IDEMPOTENCY_WAIT_MS"])])
     lookup = [client.tenant_id, client.pk, idempotency.endpoint, idempotency.key]
     try:
         rows = fetch(
-            _IDEMPOTENCY_RESERVE_SQL.format(restore=restore),
+            _IDEMPOTENCY_RESERVE_SQL,
             [*lookup, idempotency.fingerprint, now, expired_before, lock_timeout],
         )
     except OperationalError as exc:

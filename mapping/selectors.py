@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from itertools import permutations
 
 from django.db import connection, models
-from django.db.models import Q
-from django.db.models.functions import Upper
 
 from customers.choices import CustomerType
 from customers.models import Customer, Location
@@ -41,7 +39,6 @@ def referenced_records(
         return {}
     quote = connection.ops.quote_name
     select = ["r.external_type", "r.external_id"]
-    postgresql = connection.vendor == "postgresql"
     joins, records = [], []
     offset = len(select)
     for external_type, _ in wanted:
@@ -54,40 +51,27 @@ def referenced_records(
         joins.append(
             f"LEFT JOIN LATERAL (SELECT * FROM {record_table} "  # noqa: S608 (quoted identifiers)
             f"WHERE {key} = {reference_column} OFFSET 0) {alias} ON TRUE"
-            if postgresql
-            else f"LEFT JOIN {record_table} {alias} ON {alias}.{key} = {reference_column}"
         )
         records.append((external_type.value, model, offset))
         offset += column_count(model)
     table = quote(ExternalReference._meta.db_table)
     tenant_id = getattr(tenant, "pk", tenant)
-    if postgresql:
-        # Per wanted ID one probe of the unique (tenant, source, type, ID) index, then one of
-        # each record's primary key: every join is LATERAL … OFFSET 0, so that is the plan
-        # whatever the table sizes were when it was made. So the statement can be prepared: a
-        # generic plan made while the tables were nearly empty otherwise hash-joined whole
-        # tables, and planning it anew on every run was a third of a single import's database
-        # time (bench/import_throughput.py).
-        pairs = [(external_type.value, i) for external_type, ids in wanted for i in ids]
-        sql = (
-            f"SELECT {', '.join(select)} "  # noqa: S608 (quoted identifiers, placeholders)
-            "FROM unnest(%s::text[], %s::text[]) AS w(external_type, external_id) "
-            f"JOIN LATERAL (SELECT * FROM {table} r WHERE r.tenant_id = %s "
-            "AND r.source_system = %s AND r.external_type = w.external_type "
-            "AND r.external_id = w.external_id OFFSET 0) r ON TRUE "
-            f"{' '.join(joins)} WHERE TRUE"
-        )
-        params = [[t for t, _ in pairs], [i for _, i in pairs], tenant_id, source_system]
-    else:
-        conditions, params = [], [tenant_id, source_system]
-        for external_type, ids in wanted:
-            ids_in, ids_params = in_values("r.external_id", ids)
-            conditions.append(f"(r.external_type = %s AND {ids_in})")
-            params += [external_type.value, *ids_params]
-        sql = (
-            f"SELECT {', '.join(select)} FROM {table} r {' '.join(joins)} "  # noqa: S608
-            f"WHERE r.tenant_id = %s AND r.source_system = %s AND ({' OR '.join(conditions)})"
-        )
+    # Per wanted ID one probe of the unique (tenant, source, type, ID) index, then one of
+    # each record's primary key: every join is LATERAL … OFFSET 0, so that is the plan
+    # whatever the table sizes were when it was made. So the statement can be prepared: a
+    # generic plan made while the tables were nearly empty otherwise hash-joined whole
+    # tables, and planning it anew on every run was a third of a single import's database
+    # time (bench/import_throughput.py).
+    pairs = [(external_type.value, i) for external_type, ids in wanted for i in ids]
+    sql = (
+        f"SELECT {', '.join(select)} "  # noqa: S608 (quoted identifiers, placeholders)
+        "FROM unnest(%s::text[], %s::text[]) AS w(external_type, external_id) "
+        f"JOIN LATERAL (SELECT * FROM {table} r WHERE r.tenant_id = %s "
+        "AND r.source_system = %s AND r.external_type = w.external_type "
+        "AND r.external_id = w.external_id OFFSET 0) r ON TRUE "
+        f"{' '.join(joins)} WHERE TRUE"
+    )
+    params = [[t for t, _ in pairs], [i for _, i in pairs], tenant_id, source_system]
     if origins:
         origins_in, origins_params = in_values("r.origin", origins)
         sql += f" AND {origins_in}"
@@ -255,7 +239,7 @@ def _site_bases(party: Party) -> str:
 
 
 def _ids_by_sql(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]]:
-    """Candidate customer ids per item (PostgreSQL): see _CANDIDATES_SQL."""
+    """Candidate customer ids per item: see _CANDIDATES_SQL."""
     indexes = list(parties)
     if not indexes:
         return {}
@@ -284,67 +268,11 @@ def _ids_by_sql(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]
     return found
 
 
-def _ids_by_orm(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]]:
-    """The same on SQLite, which has no trigram index: the same normalized name only."""
-    ids_by_index = defaultdict(set, _ids_by_exact_name(tenant, parties))
-    # Every item at an address, not only the last one: a batch often has several jobs there.
-    addresses: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for index, party in parties.items():
-        if party.has_address:
-            addresses[(party.postal_code, party.street.replace(" ", ""))].append(index)
-    emails = defaultdict(list)
-    for index, party in parties.items():
-        if party.email:
-            emails[party.email].append(index)
-    condition = Q()
-    for postal_code, key in addresses:
-        condition |= Q(postal_code=postal_code, street_key=key)
-    if addresses:
-        for customer_id, postal_code, key in (
-            Location.objects.for_tenant(tenant)
-            .filter(condition)
-            .values_list("customer_id", "postal_code", "street_key")
-        ):
-            for index in addresses[(postal_code, key)]:
-                ids_by_index[index].add(customer_id)
-    if emails:
-        for customer_id, email in (
-            Customer.objects.for_tenant(tenant)
-            .alias(email_key=Upper("email"))
-            .filter(email_key__in=[email.upper() for email in emails])
-            .values_list("id", "email")
-        ):
-            for index in emails.get(normalize_email(email), ()):
-                ids_by_index[index].add(customer_id)
-    return ids_by_index
-
-
-def _ids_by_exact_name(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, set[int]]:
-    """SQLite has no trigram index: the simple fallback is the exact normalized name (in any
-    word order, or without the site after it, as on PostgreSQL)."""
-    orders = {
-        i: [*_word_orders(p.name).split("|"), *filter(None, _site_bases(p).split("|"))]
-        for i, p in wanted.items()
-        if p.name
-    }
-    by_name: dict[str, set[int]] = defaultdict(set)
-    for customer_id, name in (
-        Customer.objects.for_tenant(tenant)
-        .filter(normalized_name__in={n for names in orders.values() for n in names})
-        .values_list("id", "normalized_name")
-    ):
-        by_name[name].add(customer_id)
-    return {i: set().union(*(by_name.get(n, ()) for n in orders.get(i, ()))) for i in wanted}
-
-
 def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:
-    """Customers that might be the incoming ones: the same or a similar name (see
-    _CANDIDATES_SQL; on SQLite the same name only), the same normalized address, or the same
-    e-mail. A fixed number of queries for any batch."""
-    if connection.vendor == "postgresql":
-        ids_by_index = _ids_by_sql(tenant, parties)
-    else:
-        ids_by_index = _ids_by_orm(tenant, parties)
+    """Customers that might be the incoming ones: the same or a similar name, the same
+    normalized address, or the same e-mail (see _CANDIDATES_SQL). A fixed number of queries for
+    any batch."""
+    ids_by_index = _ids_by_sql(tenant, parties)
 
     all_ids = set().union(*ids_by_index.values()) if ids_by_index else set()
     result = CandidateSet()
@@ -396,9 +324,9 @@ def name_locks_take(*, tenant: Tenant, names: list[str]) -> None:
 
     Two requests that may create the same customer by name and address (without a shared
     external ID, so no unique constraint can tell) take the same lock; the later one waits and
-    then finds the earlier one's customer. No-op outside PostgreSQL (SQLite serializes writes).
+    then finds the earlier one's customer.
     """
-    if connection.vendor != "postgresql" or not names:
+    if not names:
         return
     keys = sorted({zlib.crc32(f"{tenant.pk}:{name}".encode()) - 2**31 for name in names if name})
     with connection.cursor() as cursor:

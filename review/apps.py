@@ -7,9 +7,6 @@ class ReviewConfig(AppConfig):
     verbose_name = "Review queue"
 
     def ready(self) -> None:
-        from .search_indexes import ensure_search_indexes
-
-        post_migrate.connect(ensure_search_indexes, sender=self)
         # After this app's permissions exist (auth creates them on the same signal, connected
         # earlier): the Dispatcher group gets review.work_queue, so dispatchers keep the queue.
         post_migrate.connect(_sync_dispatcher_group, sender=self)

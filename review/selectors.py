@@ -1,27 +1,17 @@
 """Reads of the review queue, always narrowed to the signed-in dispatcher's tenants."""
 
-from django.db.models import Count, F, Q, QuerySet, TextField, Value
-from django.db.models.fields.json import KT
-from django.db.models.functions import Concat
+from django.db.models import Count, Q, QuerySet
 
 from customers.models import Contact, Customer, Location
 from customers.normalization import normalize_name
 from inbound.choices import ReviewState
-from inbound.models import ImportItem
+from inbound.models import ImportItem, item_search_text
 from mapping.models import ExternalReference
 from tenants.selectors import tenant_ids_of_user
 
 from .models import ReviewAuditEntry
 
 SEARCH_LIMIT = 20
-# What the queue's free-text search looks in, besides the name of the linked customer.
-QUEUE_SEARCHED_FIELDS = (
-    "external_id",
-    "payload__customer__name",
-    "payload__customer__external_id",
-    "payload__location__external_id",
-    "payload__contact__external_id",
-)
 # Customers whose name matches a queue search are looked up first, at most this many.
 QUEUE_SEARCH_CUSTOMER_LIMIT = 500
 
@@ -55,15 +45,6 @@ def review_queue(*, user) -> QuerySet[ImportItem]:
     )
 
 
-def item_search_text() -> Concat:
-    """The searched fields of an item as one text, one per line. The trigram index
-    `inbound_item_open_search` (review/search_indexes.py) is built on exactly this expression."""
-    parts = []
-    for name in QUEUE_SEARCHED_FIELDS:
-        if parts:
-            parts.append(Value("\n"))
-        parts.append(KT(name) if "__" in name else F(name))
-    return Concat(*parts, output_field=TextField())
 
 
 def items_matching_text(
@@ -75,7 +56,7 @@ def items_matching_text(
     name = normalize_name(text)
     customer_ids = (
         list(
-            # normalized_name has the tenant-leading trigram index (customers/search_indexes.py)
+            # normalized_name has the tenant-leading trigram index customers_customer_name_trgm
             customers.filter(normalized_name__contains=name)
             .order_by()
             .values_list("id", flat=True)[:QUEUE_SEARCH_CUSTOMER_LIMIT]

@@ -154,7 +154,6 @@ def _item_form(item: ImportItem, **changes) -> dict:
     return {**data, **changes}
 
 
-@pytest.mark.postgres
 def test_a_two_tenant_dispatcher_cannot_change_an_import_item(client, two_tenants):
     user, item_a, item_b = two_tenants
     client.force_login(user)
@@ -223,7 +222,6 @@ def _errors(response) -> dict:
     return response.context["adminform"].form.errors
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize("factory", [LocationFactory, ContactFactory], ids=["location", "contact"])
 def test_a_record_cannot_be_moved_to_another_tenants_customer(two_tenant_staff, factory):
     client, tenant_a, tenant_b = two_tenant_staff
@@ -246,7 +244,6 @@ def test_a_record_cannot_be_moved_to_another_tenants_customer(two_tenant_staff, 
     assert record.customer.tenant_id == record.tenant_id == tenant_a.pk
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize("record", ["customer", "location", "contact"])
 def test_a_reference_of_one_tenant_cannot_point_at_another_tenants_record(two_tenant_staff, record):
     client, tenant_a, tenant_b = two_tenant_staff
@@ -274,7 +271,6 @@ def test_a_reference_of_one_tenant_cannot_point_at_another_tenants_record(two_te
     assert not ExternalReference.objects.exists()
 
 
-@pytest.mark.postgres
 def test_a_reference_to_a_record_of_its_own_tenant_is_saved(two_tenant_staff):
     client, tenant_a, _tenant_b = two_tenant_staff
     customer = CustomerFactory(tenant=tenant_a)
@@ -295,7 +291,6 @@ def test_a_reference_to_a_record_of_its_own_tenant_is_saved(two_tenant_staff):
     assert (reference.tenant, reference.customer, reference.origin) == (tenant_a, customer, "Admin")
 
 
-@pytest.mark.postgres
 def test_a_saved_customer_keeps_its_tenant(two_tenant_staff):
     client, tenant_a, tenant_b = two_tenant_staff
     customer = CustomerFactory(tenant=tenant_a)

@@ -228,8 +228,8 @@ class TargetBatchImportView(ImportView):
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
-    """ISO 8601 in any UTC offset, normalised to UTC: PostgreSQL refuses offsets beyond ±15:59
-    and SQLite's adapter overflows outside years 1-9999 UTC; both must be a 422, not a 500."""
+    """ISO 8601 in any UTC offset, normalised to UTC: PostgreSQL refuses offsets beyond ±15:59,
+    and an instant outside years 1-9999 UTC overflows; both must be a 422, not a 500."""
 
     def to_python(self, value):
         parsed = super().to_python(value)

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -17,17 +18,23 @@ SECRET_KEY = env("SECRET_KEY", default="insecure-debug-only-key") if DEBUG else 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+if not env("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. `make run` and `make test` set it (to an embedded PostgreSQL "
+        "under var/ when it is not set); elsewhere set it to a PostgreSQL server, e.g. "
+        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/ordinavo"
+    )
 DATABASES = {"default": env.db("DATABASE_URL")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...)")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The import's hot statements run prepared (ordinavo.db.fetch); Django's own statements stay
-    # bound on the client and are never prepared. Turn off behind a pooler in transaction mode
-    # that does not support prepared statements.
-    options = DATABASES["default"].setdefault("OPTIONS", {})
-    options["prepare_threshold"] = (
-        5 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
-    )
+# The import's hot statements run prepared (ordinavo.db.fetch); Django's own statements stay
+# bound on the client and are never prepared. Turn off behind a pooler in transaction mode that
+# does not support prepared statements.
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+    5 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

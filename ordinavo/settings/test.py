@@ -1,10 +1,9 @@
-"""pytest: PostgreSQL when DATABASE_URL says so, SQLite otherwise."""
+"""pytest, on DATABASE_URL's PostgreSQL (`make test` starts an embedded one when it is unset)."""
 
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
-os.environ.setdefault("DATABASE_URL", "sqlite:///var/test.sqlite3")
 
 from .base import *  # noqa: F403
 

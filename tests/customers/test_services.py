@@ -19,7 +19,6 @@ def test_a_new_location_takes_its_customers_tenant():
     assert location.street_key == "koenigstr"
 
 
-@pytest.mark.postgres
 def test_a_location_cannot_move_to_another_tenants_customer():
     location = LocationFactory()
     original_customer = location.customer_id
@@ -32,7 +31,6 @@ def test_a_location_cannot_move_to_another_tenants_customer():
     assert Location.objects.get(pk=location.pk).customer_id == original_customer
 
 
-@pytest.mark.postgres
 def test_a_contact_cannot_move_to_another_tenants_customer():
     contact = ContactFactory()
     original_customer = contact.customer_id

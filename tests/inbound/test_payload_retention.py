@@ -131,7 +131,6 @@ def test_the_command_prints_how_many_it_cleared(items):
     ]
 
 
-@pytest.mark.postgres
 def test_the_purge_finds_its_rows_through_the_partial_index(items):
     with CaptureQueriesContext(connection) as captured:
         import_payloads_purge()

@@ -69,11 +69,9 @@ def test_referenced_records_is_one_query_of_one_text_for_any_number_of_ids():
         assert len(found) == count
         assert len(captured) == 1
         statements.append(captured[0]["sql"])
-    if connection.vendor == "postgresql":
-        assert statements[0] == statements[1]
+    assert statements[0] == statements[1]
 
 
-@pytest.mark.postgres
 def test_referenced_records_is_prepared_with_a_plan_of_index_probes_whatever_the_table_sizes():
     # The test tables are nearly empty: the generic plan made now is the one a connection keeps.
     tenant = TenantFactory()
@@ -137,7 +135,7 @@ def _candidates(tenant, **party) -> set[int]:
 
 
 def test_the_same_name_in_another_postal_code_is_a_candidate():
-    """A customer that moved is found by its name wherever it is now (SQLite too)."""
+    """A customer that moved is found by its name wherever it is now."""
     tenant = TenantFactory()
     moved = _customer(tenant, "Rhein-Ruhr Medical Supply GmbH", postal_code="80331")
 
@@ -162,7 +160,6 @@ def test_the_same_words_in_another_order_in_another_postal_code_are_a_candidate(
     assert found == {moved.pk}
 
 
-@pytest.mark.postgres
 def test_a_typo_in_the_name_is_a_candidate_at_the_same_postal_code():
     tenant = TenantFactory()
     customer = _customer(tenant, "Metzgerei Stutz e.K.", street="Kettwiger Straße 3")
@@ -179,7 +176,6 @@ def test_a_typo_in_the_name_is_a_candidate_at_the_same_postal_code():
     assert found == {customer.pk}
 
 
-@pytest.mark.postgres
 def test_a_postal_code_stored_with_a_space_is_the_same_postal_code():
     tenant = TenantFactory()
     customer = _customer(
@@ -193,7 +189,6 @@ def test_a_postal_code_stored_with_a_space_is_the_same_postal_code():
     assert found == {customer.pk}
 
 
-@pytest.mark.postgres
 def test_a_typo_in_the_name_at_another_postal_code_is_not_a_candidate():
     """The trade-off for speed at a million customers: with a postal code, a similar (not equal)
     name is looked for only there; elsewhere only the same name, address or e-mail finds it."""
@@ -207,7 +202,6 @@ def test_a_typo_in_the_name_at_another_postal_code_is_not_a_candidate():
     assert found == set()
 
 
-@pytest.mark.postgres
 def test_without_a_postal_code_a_similar_name_anywhere_is_a_candidate():
     tenant = TenantFactory()
     customer = _customer(tenant, "Metzgerei Stutz e.K.", postal_code="80331")
@@ -215,7 +209,6 @@ def test_without_a_postal_code_a_similar_name_anywhere_is_a_candidate():
     assert _candidates(tenant, name="Metzgerei Stuttz") == {customer.pk}
 
 
-@pytest.mark.postgres
 def test_without_a_postal_code_the_same_name_is_enough():
     """When customers with the very name exist, similar names elsewhere are not searched."""
     tenant = TenantFactory()
@@ -234,7 +227,7 @@ def test_without_a_postal_code_the_same_name_is_enough():
     ],
 )
 def test_a_name_with_a_site_in_its_own_city_is_looked_up_without_the_site(name):
-    """A chain's new site: found under the chain's name in any postal code (SQLite too)."""
+    """A chain's new site: found under the chain's name in any postal code."""
     tenant = TenantFactory()
     chain = _customer(tenant, "FitWerk Studios GmbH", postal_code="10115", city="Berlin")
     _customer(tenant, "FitWerk", postal_code="10117", city="Berlin")  # one word: too little
@@ -280,7 +273,6 @@ def test_no_candidate_comes_from_another_tenant(postal_code):
     assert found.parties_by_index.get(0, {}) == found.parties_by_index.get(1, {}) == {}
 
 
-@pytest.mark.postgres
 def test_the_query_count_does_not_grow_with_the_batch():
     tenant = TenantFactory()
     for n in range(20):
@@ -346,7 +338,6 @@ def test_a_customer_stored_with_a_mixed_case_e_mail_is_found_by_it_in_any_case(s
     assert set(found.parties_by_index[0]) == {mailed.pk}
 
 
-@pytest.mark.postgres
 def test_the_e_mail_lookup_reads_the_case_insensitive_index():
     tenant = TenantFactory()
     CustomerFactory(tenant=tenant, email="Info@Example.com")

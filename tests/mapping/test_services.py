@@ -11,7 +11,6 @@ from tests.factories import CustomerFactory, TenantFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.postgres
 def test_a_reference_to_another_tenants_record_is_refused():
     reference = ExternalReference(
         tenant=TenantFactory(),

@@ -416,7 +416,6 @@ def test_location_create_policy_off_gives_location_auto_create_disabled(make_cal
     assert mapping["customerLocationId"] is None
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_creating_the_same_company_by_name_and_address_create_one(
     make_caller,

@@ -51,7 +51,6 @@ def test_bulk_insert_gives_each_instance_its_key_and_links_objects_saved_since()
     assert Customer.objects.get(pk=customers[1].pk).created_at is not None
 
 
-@pytest.mark.postgres
 def test_bulk_insert_sends_one_copy_and_is_logged_and_stores_json():
     customer = CustomerFactory()
     job_items = []
@@ -120,7 +119,6 @@ def _prepared_statements() -> list[str]:
         return [statement for (statement,) in cursor.fetchall()]
 
 
-@pytest.mark.postgres
 def test_fetch_prepares_its_statement_once_with_one_text_for_any_number_of_values():
     tenants = [TenantFactory(slug=f"prep-{n}") for n in range(3)]
     condition, _ = in_values("slug", ["x"])
@@ -136,7 +134,6 @@ def test_fetch_prepares_its_statement_once_with_one_text_for_any_number_of_value
     assert sum("FROM tenants_tenant WHERE slug = ANY($1)" in s for s in _prepared_statements()) == 1
 
 
-@pytest.mark.postgres
 def test_fetch_runs_unprepared_when_prepared_statements_are_off(monkeypatch):
     """DATABASE_PREPARED_STATEMENTS=false (behind a pooler that cannot keep them)."""
     TenantFactory(slug="unprepared")
@@ -194,7 +191,6 @@ def test_instance_from_row_converts_values_as_the_orm_does():
     assert instance_from_row(Customer, row, column_count(ImportItem)) is None
 
 
-@pytest.mark.postgres
 def test_bulk_insert_of_a_few_rows_sends_one_insert_returning_the_keys():
     tenant = TenantFactory()
     customers = [
@@ -286,7 +282,6 @@ def test_instances_built_without_the_constructor_behave_as_constructed_ones():
     assert Customer.objects.get(pk=customer.pk).name == "Müller KG"
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize("count", [1, COPY_FROM_ROWS])
 def test_bulk_insert_stores_json_as_the_orm_stores_it(count):
     client = IntegrationClientFactory()
@@ -313,7 +308,6 @@ def test_a_model_with_a_constructor_of_its_own_is_built_by_it():
     assert loaded._initial_revoked is False
 
 
-@pytest.mark.postgres
 def test_statements_past_djangos_cursor_go_through_its_execute_wrappers():
     """APM agents and query counters hook `connection.execute_wrapper`: they see the prepared
     statements and COPY too, and a wrapper may still change what is sent, as with Django's."""

@@ -11,16 +11,16 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from inbound.api.examples import MINIMAL_TARGET
 from inbound.models import Target
 from tests.api import BASE
+from tests.database import current_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 4096
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _free_port() -> int:
@@ -32,12 +32,11 @@ def _free_port() -> int:
 @pytest.fixture
 def gunicorn_url():
     """gunicorn on the test database, with a body limit of LIMIT bytes."""
-    db = connection.settings_dict
     port = _free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "ordinavo.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": current_database_url(),
         "INBOUND_MAX_BODY_BYTES": str(LIMIT),
     }
     server = subprocess.Popen(  # noqa: S603 (this interpreter's gunicorn, fixed arguments)

@@ -31,7 +31,6 @@ def admin_client() -> Client:
     return client
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("path", "params"),
     [
@@ -49,7 +48,6 @@ def test_a_nul_in_an_api_path_or_query_is_a_400_problem(caller, path, params):
     assert "NUL" in body["detail"]
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize(
     "url",
     [

@@ -3,16 +3,15 @@ import subprocess
 import sys
 from io import StringIO
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from tenants.models import TenantMembership
 from tenants.services import DISPATCHER_GROUP
+from tests.database import current_database_url
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,12 +166,10 @@ def test_exactly_one_password_source_is_required(password_args):
 
 def _manage_py(*args: str, stdin: str) -> subprocess.CompletedProcess:
     """Run manage.py in a process of its own, on the test database."""
-    db = connection.settings_dict
-    auth = quote(db["USER"]) + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "ordinavo.settings.test",
-        "DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": current_database_url(),
     }
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args],
@@ -186,7 +183,6 @@ def _manage_py(*args: str, stdin: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_manage_py_reads_stdin_and_exits_non_zero_on_a_weak_password():
     TenantFactory(slug="acme")

@@ -18,7 +18,7 @@ from mapping.choices import ExternalType
 from mapping.models import ExternalReference
 from tests.api import BASE
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _run_in_parallel(key: str, requests: list[tuple[str, dict, dict]]) -> list:

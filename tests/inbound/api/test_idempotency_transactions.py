@@ -19,7 +19,7 @@ from mapping.choices import ExternalType
 from mapping.models import ExternalReference
 from tests.api import BASE
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PATH = "inbound/targets/batch"
 BATCH = {"items": [{"externalId": f"JOB-{n}", "title": f"Visit {n}"} for n in range(20)]}

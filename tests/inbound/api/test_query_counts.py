@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from inbound.models import Target
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 def _batch(size: int, prefix: str) -> dict:

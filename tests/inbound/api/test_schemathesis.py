@@ -157,8 +157,9 @@ def test_read_back_responses_conform_to_the_schema(caller, make_caller):
 )
 @pytest.mark.parametrize("parameter", ["createdAfter", "createdBefore"])
 def test_job_list_date_filters_at_the_edges_conform_to_the_schema(caller, parameter, value):
-    """Valid ISO 8601 that Python parses but a database may not take: fuzzing finds these only
-    by chance (offsets beyond ±15:59 on PostgreSQL, UTC instants outside years 1-9999 on SQLite)."""
+    """Valid ISO 8601 that Python parses but PostgreSQL or the conversion to UTC may not take:
+    fuzzing finds these only by chance (offsets beyond ±15:59, UTC instants outside years
+    1-9999)."""
     case = schema[f"{API}/inbound/import-jobs"]["GET"].Case(query={parameter: value})
     with transaction.atomic():
         response = case.call_and_validate(headers=_auth(caller.key), checks=CHECKS)
