@@ -11,7 +11,6 @@ from django.db import connection, models
 
 from customers.choices import CustomerType
 from customers.models import Customer, Location
-from customers.normalization import normalize_email
 from ordinavo.db import column_count, fetch, in_values, instance_from_row, select_columns
 from tenants.models import Tenant
 

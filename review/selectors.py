@@ -45,8 +45,6 @@ def review_queue(*, user) -> QuerySet[ImportItem]:
     )
 
 
-
-
 def items_matching_text(
     queryset: QuerySet[ImportItem], text: str, *, customers: QuerySet[Customer]
 ) -> QuerySet[ImportItem]:
