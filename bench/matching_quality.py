@@ -1447,7 +1447,7 @@ class Seeded:
 def seed(entities: list[Entity], slug: str) -> Seeded:
     """One tenant with its integration client, customers and locations."""
     from customers.models import Customer, Location
-    from customers.services import customer_normalize, location_normalize
+    from customers.services import customer_prepare, location_prepare
     from inbound.models import IntegrationClient
     from mapping.choices import MatchingStrategy
     from tenants.models import Tenant
@@ -1470,7 +1470,7 @@ def seed(entities: list[Entity], slug: str) -> Seeded:
             email=e.email,
             phone=e.phone,
         )
-        customer_normalize(customer=customer)
+        customer_prepare(customer=customer)
         customers.append(customer)
     Customer.objects.bulk_create(customers, batch_size=1000)
     locations = []
@@ -1487,7 +1487,7 @@ def seed(entities: list[Entity], slug: str) -> Seeded:
                 latitude=address.lat,
                 longitude=address.lon,
             )
-            location_normalize(location=location)
+            location_prepare(location=location)
             locations.append(location)
     Location.objects.bulk_create(locations, batch_size=2000)
     pk_by_key = {e.key: c.pk for e, c in zip(entities, customers, strict=True)}

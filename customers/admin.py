@@ -3,7 +3,14 @@ from django.contrib import admin
 from tenants.admin import TenantScopedAdmin
 
 from .models import Contact, Customer, Location
-from .services import contact_save, customer_save, location_save
+from .services import (
+    contact_create,
+    contact_update,
+    customer_create,
+    customer_update,
+    location_create,
+    location_update,
+)
 
 
 class LocationInline(admin.TabularInline):
@@ -29,7 +36,10 @@ class CustomerAdmin(TenantScopedAdmin):
     inlines = [LocationInline, ContactInline]
 
     def save_model(self, request, obj, form, change):
-        customer_save(customer=obj)
+        if change:
+            customer_update(customer=obj)
+        else:
+            customer_create(customer=obj)
 
     def save_formset(self, request, form, formset, change):
         records = formset.save(commit=False)
@@ -37,10 +47,15 @@ class CustomerAdmin(TenantScopedAdmin):
             record.delete()
         for record in records:
             record.tenant_id = form.instance.tenant_id  # a customer's records share its tenant
-            if isinstance(record, Location):
-                location_save(location=record)
+            new = record.pk is None
+            if isinstance(record, Location) and new:
+                location_create(location=record)
+            elif isinstance(record, Location):
+                location_update(location=record)
+            elif new:
+                contact_create(contact=record)
             else:
-                contact_save(contact=record)
+                contact_update(contact=record)
         formset.save_m2m()
 
 
@@ -57,7 +72,10 @@ class LocationAdmin(TenantScopedAdmin):
     tenant_from = "customer"  # a new location takes its customer's tenant
 
     def save_model(self, request, obj, form, change):
-        location_save(location=obj)
+        if change:
+            location_update(location=obj)
+        else:
+            location_create(location=obj)
 
 
 @admin.register(Contact)
@@ -71,4 +89,7 @@ class ContactAdmin(TenantScopedAdmin):
     tenant_from = "customer"  # a new contact takes its customer's tenant
 
     def save_model(self, request, obj, form, change):
-        contact_save(contact=obj)
+        if change:
+            contact_update(contact=obj)
+        else:
+            contact_create(contact=obj)

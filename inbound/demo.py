@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from customers.models import Customer, Location
+from customers.services import customer_create, location_create
 from mapping.choices import ExternalType, MatchingStrategy, ReferenceOrigin
 from mapping.models import ExternalReference
 from tenants.models import Tenant
@@ -41,13 +42,13 @@ DEMO_TARGETS = [
         "title": "Cooling unit repair",
         "customer": {
             "externalId": "CUST-77001",
-            "customerNumber": "RRM-001",
-            "name": "Rhein Ruhr Medical Supply",
+            "customerNumber": "RRM-001",  # another customer's number: for review
+            "name": "RRM Medizintechnik",
         },
         "location": {
             "externalId": "LOC-ESSEN-77",
-            "street": "Hachestr. 12",
-            "postalCode": "45127",
+            "street": "Kruppstr. 5",
+            "postalCode": "45128",
             "city": "Essen",
             "country": "DE",
         },
@@ -119,8 +120,11 @@ class DemoSeedResult:
 
 def _demo_customers_create(*, tenant: Tenant, client: IntegrationClient) -> None:
     for external_id, number, name, locations in DEMO_CUSTOMERS:
-        customer, _ = Customer.objects.get_or_create(
-            tenant=tenant, customer_number=number, defaults={"name": name, "type": "Business"}
+        # Through the services, so the demo customers carry their matching keys.
+        customer = Customer.objects.for_tenant(tenant).filter(
+            customer_number=number
+        ).first() or customer_create(
+            customer=Customer(tenant=tenant, customer_number=number, name=name, type="Business")
         )
         ExternalReference.objects.get_or_create(
             tenant=tenant,
@@ -130,18 +134,20 @@ def _demo_customers_create(*, tenant: Tenant, client: IntegrationClient) -> None
             defaults={"customer": customer, "origin": ReferenceOrigin.ADMIN},
         )
         for loc_id, loc_name, street, postal_code, city in locations:
-            location, _ = Location.objects.get_or_create(
-                tenant=tenant,
-                customer=customer,
-                name=loc_name,
-                defaults={
-                    "street": street,
-                    "postal_code": postal_code,
-                    "city": city,
-                    "country": "DE",
-                    "latitude": CITY_COORDINATES[city][0],
-                    "longitude": CITY_COORDINATES[city][1],
-                },
+            location = Location.objects.for_tenant(tenant).filter(
+                customer=customer, name=loc_name
+            ).first() or location_create(
+                location=Location(
+                    tenant=tenant,
+                    customer=customer,
+                    name=loc_name,
+                    street=street,
+                    postal_code=postal_code,
+                    city=city,
+                    country="DE",
+                    latitude=CITY_COORDINATES[city][0],
+                    longitude=CITY_COORDINATES[city][1],
+                )
             )
             ExternalReference.objects.get_or_create(
                 tenant=tenant,

@@ -16,7 +16,7 @@ from django.db import models
 from customers.choices import CustomerType
 from customers.models import Contact, Customer, Location
 from customers.normalization import normalize_email
-from customers.services import customer_normalize, location_normalize
+from customers.services import customer_prepare, location_prepare
 from ordinavo.db import bulk_insert, bulk_update, insert_rows, new_instance
 from tenants.models import Tenant
 from tenants.services import tenant_consistency_check
@@ -533,9 +533,7 @@ class _BatchMapper:
             if "customer_number" in changes:
                 self.customers_by_number[customer.customer_number] = customer
             fields = set(changes)
-            if "name" in changes:
-                customer_normalize(customer=customer)
-                fields.add("normalized_name")
+            fields.update(customer_prepare(customer=customer, changed=changes))
             self.plan.change(customer, fields)
             out.decide(
                 "customer",
@@ -586,7 +584,7 @@ class _BatchMapper:
             )
             return
         customer = self._new(Customer, block, CUSTOMER_FIELDS)
-        customer_normalize(customer=customer)
+        customer_prepare(customer=customer)
         key = external_id or f"~{len(self.plan.new_customers)}"
         self.plan.new_customers[key] = customer
         if customer.customer_number:
@@ -647,7 +645,7 @@ class _BatchMapper:
             and (external_id or self.policy.match_by_name_and_address)
         ):
             location = self._new(Location, block, LOCATION_FIELDS, customer=out.customer)
-            location_normalize(location=location)
+            location_prepare(location=location)
             self._plan_child("location", location, self.plan.new_locations, block, out)
         else:
             if not self.policy.manual_only:
@@ -760,9 +758,8 @@ class _BatchMapper:
             for name, value in changes.items():
                 setattr(instance, name, value)
             changed = set(changes)
-            if isinstance(instance, Location) and "street" in changes:
-                location_normalize(location=instance)
-                changed.add("street_key")
+            if isinstance(instance, Location):
+                changed.update(location_prepare(location=instance, changed=changes))
             self.plan.change(instance, changed)
             out.decide(
                 record,

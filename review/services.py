@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Contact, Customer, Location
-from customers.services import customer_normalize, location_normalize
+from customers.services import contact_create, customer_create, location_create
 from inbound.choices import ReviewState
 from inbound.models import ImportItem, Target
 from mapping.choices import ExternalType, MappingStatus, MatchMethod, RecordAction, ReferenceOrigin
@@ -285,31 +285,30 @@ def import_item_create(*, item: ImportItem, user) -> ReviewAuditEntry:
     try:
         with transaction.atomic():
             item = _locked_open_item(item)
-            customer = Customer(
-                tenant_id=item.tenant_id,
-                **{f: incoming[f] for f in CUSTOMER_FIELDS if f in incoming},
+            customer = customer_create(
+                customer=Customer(
+                    tenant_id=item.tenant_id,
+                    **{f: incoming[f] for f in CUSTOMER_FIELDS if f in incoming},
+                )
             )
-            customer_normalize(customer=customer)
-            customer.save()
             records: dict[str, Any] = {"customer": customer}
             if payload.get("location"):
-                location = Location(
-                    tenant_id=item.tenant_id,
-                    customer=customer,
-                    **{
-                        f: payload["location"][f]
-                        for f in LOCATION_FIELDS
-                        if f in payload["location"]
-                    },
+                sent = payload["location"]
+                records["location"] = location_create(
+                    location=Location(
+                        tenant_id=item.tenant_id,
+                        customer=customer,
+                        **{f: sent[f] for f in LOCATION_FIELDS if f in sent},
+                    )
                 )
-                location_normalize(location=location)
-                location.save()
-                records["location"] = location
             if payload.get("contact"):
-                records["contact"] = Contact.objects.create(
-                    tenant_id=item.tenant_id,
-                    customer=customer,
-                    **{f: payload["contact"][f] for f in CONTACT_FIELDS if f in payload["contact"]},
+                sent = payload["contact"]
+                records["contact"] = contact_create(
+                    contact=Contact(
+                        tenant_id=item.tenant_id,
+                        customer=customer,
+                        **{f: sent[f] for f in CONTACT_FIELDS if f in sent},
+                    )
                 )
             created = {name: record.pk for name, record in records.items()}
             return _resolve(

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from customers.models import Customer, Location
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import CustomerFactory, LocationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +70,27 @@ def test_location_added_in_the_admin_takes_its_customers_tenant(admin_client):
     assert location.tenant_id == customer.tenant_id
     assert location.street_key == "koenigstr"
     assert Customer.objects.count() == 1
+
+
+def test_location_street_edited_in_the_admin_refreshes_its_key(admin_client):
+    location = LocationFactory(street="Hachestraße 12")
+
+    admin_client.post(
+        reverse("admin:customers_location_change", args=[location.pk]),
+        {
+            "customer": location.customer_id,
+            "name": location.name,
+            "street": "Königstr. 8",
+            "postal_code": "47051",
+            "city": "Duisburg",
+            "country": "DE",
+            "type": "",
+            "region": "",
+            "default_priority": "",
+            "access_notes": "",
+            "parking_notes": "",
+        },
+    )
+
+    location.refresh_from_db()
+    assert (location.street, location.street_key) == ("Königstr. 8", "koenigstr")

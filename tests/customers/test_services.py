@@ -1,19 +1,101 @@
-"""Writes of customer master data keep a record's related records in its tenant."""
+"""Writes of customer master data: the matching keys are always fresh, and a record's related
+records stay in its tenant."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from customers.models import Contact, Location
-from customers.services import contact_save, location_save
-from tests.factories import ContactFactory, CustomerFactory, LocationFactory
+from customers.models import Contact, Customer, Location
+from customers.services import (
+    contact_update,
+    customer_create,
+    customer_prepare,
+    customer_update,
+    location_create,
+    location_prepare,
+    location_update,
+)
+from tests.factories import ContactFactory, CustomerFactory, LocationFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def test_a_new_customer_gets_its_matching_key():
+    customer = customer_create(
+        customer=Customer(tenant=TenantFactory(), name="Müller Kältetechnik GmbH & Co. KG")
+    )
+
+    assert Customer.objects.get(pk=customer.pk).normalized_name == "mueller kaeltetechnik"
+
+
+def test_an_updated_name_refreshes_the_key_even_when_only_the_name_is_saved():
+    customer = CustomerFactory(name="Old GmbH")
+    customer.name = "Nordsee Feinkost GmbH"
+
+    customer_update(customer=customer, fields=["name"])
+
+    assert Customer.objects.get(pk=customer.pk).normalized_name == "nordsee feinkost"
+
+
+def test_an_update_of_other_fields_leaves_the_key_alone():
+    customer = CustomerFactory(name="Nordsee Feinkost GmbH")
+    Customer.objects.filter(pk=customer.pk).update(normalized_name="stale")
+    customer.refresh_from_db()
+    customer.email = "info@nordsee.example"
+
+    customer_update(customer=customer, fields=["email"])
+
+    stored = Customer.objects.get(pk=customer.pk)
+    assert (stored.email, stored.normalized_name) == ("info@nordsee.example", "stale")
+
+
+def test_a_full_update_refreshes_every_key():
+    customer = CustomerFactory(name="Nordsee Feinkost GmbH")
+    location = LocationFactory(customer=customer, street="Königstr. 8")
+    Customer.objects.filter(pk=customer.pk).update(normalized_name="stale")
+    Location.objects.filter(pk=location.pk).update(street_key="stale")
+    customer.refresh_from_db()
+    location.refresh_from_db()
+
+    customer_update(customer=customer)
+    location_update(location=location)
+
+    assert Customer.objects.get(pk=customer.pk).normalized_name == "nordsee feinkost"
+    assert Location.objects.get(pk=location.pk).street_key == "koenigstr"
+
+
+def test_preparation_sets_only_the_keys_of_changed_sources_and_runs_no_query():
+    customer = Customer(name="Nordsee Feinkost GmbH", normalized_name="stale")
+    location = Location(street="Hachestraße 12", street_key="stale")
+
+    with CaptureQueriesContext(connection) as queries:
+        untouched = (
+            customer_prepare(customer=customer, changed={"email"}),
+            location_prepare(location=location, changed={"city"}),
+        )
+        assert (customer.normalized_name, location.street_key) == ("stale", "stale")
+        refreshed = (
+            customer_prepare(customer=customer, changed={"name"}),
+            location_prepare(location=location),
+        )
+
+    assert untouched == ((), ())
+    assert refreshed == (("normalized_name",), ("street_key",))
+    assert (customer.normalized_name, location.street_key) == ("nordsee feinkost", "hachestr")
+    assert len(queries) == 0
+
+
+def test_a_key_is_cut_to_its_column():
+    customer = customer_create(customer=Customer(tenant=TenantFactory(), name="Kälte " * 33))
+
+    assert len(customer.normalized_name) == 200
 
 
 def test_a_new_location_takes_its_customers_tenant():
     customer = CustomerFactory()
 
-    location = location_save(location=Location(customer=customer, street="Königstr. 8"))
+    location = location_create(location=Location(customer=customer, street="Königstr. 8"))
 
     assert location.tenant_id == customer.tenant_id
     assert location.street_key == "koenigstr"
@@ -25,7 +107,7 @@ def test_a_location_cannot_move_to_another_tenants_customer():
     location.customer = CustomerFactory()  # of another tenant
 
     with pytest.raises(ValidationError) as refused:
-        location_save(location=location)
+        location_update(location=location)
 
     assert list(refused.value.message_dict) == ["customer"]
     assert Location.objects.get(pk=location.pk).customer_id == original_customer
@@ -37,7 +119,7 @@ def test_a_contact_cannot_move_to_another_tenants_customer():
     contact.customer = CustomerFactory()  # of another tenant
 
     with pytest.raises(ValidationError) as refused:
-        contact_save(contact=contact)
+        contact_update(contact=contact)
 
     assert list(refused.value.message_dict) == ["customer"]
     assert Contact.objects.get(pk=contact.pk).customer_id == original_customer

@@ -43,3 +43,12 @@ def test_seed_demo_refuses_to_run_without_debug(settings):
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo", stdout=StringIO())
     assert not Customer.objects.exists()
+
+
+def test_demo_customers_carry_their_matching_keys():
+    _seed()
+
+    customer = Customer.objects.get(customer_number="KL-007")
+    location = customer.locations.get()
+    assert customer.normalized_name == "kaeltetechnik lindner"
+    assert location.street_key == "koenigstr"

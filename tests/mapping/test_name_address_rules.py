@@ -7,7 +7,6 @@ import pytest
 from django.db import transaction
 
 from customers.choices import CustomerType
-from customers.services import customer_normalize, location_normalize
 from inbound.choices import Scope
 from inbound.policy import mapping_policy
 from mapping.choices import MatchingStrategy
@@ -24,16 +23,15 @@ pytestmark = pytest.mark.django_db
 
 def _customer(tenant, name, *addresses, person=False, email="", phone=""):
     """A stored customer with its locations, each (street, postal code, city, country)."""
-    customer = CustomerFactory.build(
+    customer = CustomerFactory(
         tenant=tenant,
         name=name,
         type=CustomerType.PRIVATE if person else CustomerType.BUSINESS,
         email=email,
         phone=phone,
     )
-    customer_normalize(customer=customer).save()
     for street, postal_code, city, country in addresses:
-        location = LocationFactory.build(
+        LocationFactory(
             customer=customer,
             tenant=tenant,
             street=street,
@@ -41,7 +39,6 @@ def _customer(tenant, name, *addresses, person=False, email="", phone=""):
             city=city,
             country=country,
         )
-        location_normalize(location=location).save()
     return customer
 
 

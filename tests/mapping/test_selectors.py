@@ -4,7 +4,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from customers.services import customer_normalize, location_normalize
 from mapping.choices import ExternalType, ReferenceOrigin
 from mapping.matching import Party
 from mapping.selectors import customer_candidates, referenced_records
@@ -120,12 +119,10 @@ def test_referenced_records_is_prepared_with_a_plan_of_index_probes_whatever_the
 
 
 def _customer(tenant, name, *, postal_code="45127", street="Hachestraße 12", city="Essen"):
-    customer = customer_normalize(customer=CustomerFactory.build(tenant=tenant, name=name))
-    customer.save()
-    location = LocationFactory.build(
+    customer = CustomerFactory(tenant=tenant, name=name)
+    LocationFactory(
         customer=customer, tenant=tenant, street=street, postal_code=postal_code, city=city
     )
-    location_normalize(location=location).save()
     return customer
 
 

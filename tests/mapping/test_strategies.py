@@ -63,12 +63,10 @@ def _existing(caller, *, origin=ReferenceOrigin.IMPORT, reference=True):
         tenant=caller.client.tenant,
         customer_number="RRM-001",
         name="Rhein-Ruhr Medical Supply GmbH",
-        normalized_name="rhein ruhr medical supply",
     )
     LocationFactory(
         customer=customer,
         street="Hachestraße 12",
-        street_key="hachestr",
         postal_code="45127",
         city="Essen",
         latitude=51.45,
@@ -237,12 +235,10 @@ def test_the_same_name_in_another_city_does_not_block_a_strong_match(make_caller
     munich = CustomerFactory(
         tenant=caller.client.tenant,
         name="Rhein-Ruhr Medical Supply AG",
-        normalized_name="rhein ruhr medical supply",
     )
     LocationFactory(
         customer=munich,
         street="Leopoldstraße 3",
-        street_key="leopoldstr",
         postal_code="80331",
         city="München",
     )
@@ -263,12 +259,10 @@ def test_several_plausible_candidates_are_ambiguous_and_kept_for_review(make_cal
     second = CustomerFactory(
         tenant=caller.client.tenant,
         name="Rhein-Ruhr Medical Supply AG",
-        normalized_name="rhein ruhr medical supply",
     )
     LocationFactory(
         customer=second,
         street="Hachestraße 12",
-        street_key="hachestr",
         postal_code="45127",
         city="Essen",
     )
@@ -352,7 +346,6 @@ def test_ambiguous_location_within_the_customer(make_caller):
         customer=customer,
         name="Side entrance",
         street="Hachestr. 12",
-        street_key="hachestr",
         postal_code="45127",
     )
 

@@ -18,13 +18,10 @@ def ambiguous(make_caller):
     returns the caller that imported it and the item."""
     caller = make_caller(scopes=REVIEW_SCOPES, strategy="ExternalIdThenNameAndAddress")
     for name in ("Rhein-Ruhr Medical Supply GmbH", "Rhein-Ruhr Medical Supply AG"):
-        customer = CustomerFactory(
-            tenant=caller.client.tenant, name=name, normalized_name="rhein ruhr medical supply"
-        )
+        customer = CustomerFactory(tenant=caller.client.tenant, name=name)
         LocationFactory(
             customer=customer,
             street="Hachestraße 12",
-            street_key="hachestr",
             postal_code="45127",
             city="Essen",
         )

@@ -2,7 +2,6 @@
 
 import pytest
 
-from customers.normalization import normalize_name
 from inbound.models import ImportItem
 from review.filters import ReviewItemFilter
 from review.selectors import review_counts, review_queue
@@ -13,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _customer(name, **fields):
-    return CustomerFactory(name=name, normalized_name=normalize_name(name), **fields)
+    return CustomerFactory(name=name, **fields)
 
 
 def _searched(user, text):
