@@ -10,7 +10,7 @@ from tests.factories import CustomerFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
 
-recompute = importlib.import_module("customers.migrations.0005_recompute_matching_keys")
+recompute = importlib.import_module("customers.migrations.0007_recompute_matching_keys")
 
 
 def test_stale_keys_are_recomputed_in_batches(monkeypatch):
