@@ -1,0 +1,67 @@
+"""What the benchmarks use of the apps, by name: the one module to change when app code moves.
+
+Only public names (services, selectors, models, choices, the matcher's functions): the benchmarks
+measure the application's own code and never copy it. Names resolve on first use (PEP 562), so
+importing this module sets nothing up: call `bench.db.django_setup()` first, then use
+`app.normalize_name(...)`, `app.Tenant.objects...` and so on.
+"""
+
+import importlib
+from typing import Any
+
+_HOME = {
+    # tenants
+    "Tenant": "tenants.models",
+    "dispatcher_create_or_add_tenant": "tenants.services",
+    # customers (master data and its matching keys)
+    "Customer": "customers.models",
+    "Location": "customers.models",
+    "customer_normalize": "customers.services",
+    "location_normalize": "customers.services",
+    # mapping (matcher, candidate search, engine)
+    "MATCHER_VERSION": "mapping.matching",
+    "Party": "mapping.matching",
+    "decide": "mapping.matching",
+    "normalize_name": "mapping.matching",
+    "street_key": "mapping.matching",
+    "CANDIDATES_PER_NAME": "mapping.selectors",
+    "TENANT_WIDE_THRESHOLD": "mapping.selectors",
+    "TRIGRAM_THRESHOLD": "mapping.selectors",
+    "customer_candidates": "mapping.selectors",
+    "IncomingContext": "mapping.services",
+    "MappingPolicy": "mapping.services",
+    "customer_contexts_map": "mapping.services",
+    # inbound
+    "MatchingStrategy": "inbound.choices",
+    "Scope": "inbound.choices",
+    "ImportItem": "inbound.models",
+    "ImportJob": "inbound.models",
+    "IntegrationClient": "inbound.models",
+    "Target": "inbound.models",
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _HOME[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def customer_name_key(name: str) -> str:
+    """The `normalized_name` the app stores for a customer of this name (its own service)."""
+    customer = __getattr__("Customer")(name=name)
+    __getattr__("customer_normalize")(customer=customer)
+    return customer.normalized_name
+
+
+def location_street_key(street: str) -> str:
+    """The `street_key` the app stores for a location on this street (its own service)."""
+    location = __getattr__("Location")(street=street)
+    __getattr__("location_normalize")(location=location)
+    return location.street_key
