@@ -55,13 +55,25 @@ def __getattr__(name: str) -> Any:
 
 def customer_name_key(name: str) -> str:
     """The `normalized_name` the app stores for a customer of this name (its own service)."""
-    customer = __getattr__("Customer")(name=name)
+    customer = _scratch("Customer")
+    customer.name = name
     __getattr__("customer_normalize")(customer=customer)
     return customer.normalized_name
 
 
 def location_street_key(street: str) -> str:
     """The `street_key` the app stores for a location on this street (its own service)."""
-    location = __getattr__("Location")(street=street)
+    location = _scratch("Location")
+    location.street = street
     __getattr__("location_normalize")(location=location)
     return location.street_key
+
+
+_SCRATCH: dict[str, Any] = {}
+
+
+def _scratch(model: str) -> Any:
+    """One unsaved instance per model, reused: a million keys without a million constructors."""
+    if model not in _SCRATCH:
+        _SCRATCH[model] = __getattr__(model)()
+    return _SCRATCH[model]
