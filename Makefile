@@ -62,14 +62,14 @@ test: lint check-migrations
 	$(DEVDB) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: install
-	$(PY) bench/import_throughput.py
+	$(PY) -m bench.import_throughput
 
 bench-review: install
-	$(PY) bench/review_queue.py
+	$(PY) -m bench.review_queue
 
 bench-matching: install
-	$(PY) bench/matching_quality.py
-	$(PY) bench/candidate_lookup.py
+	$(PY) -m bench.matching_quality
+	$(PY) -m bench.candidate_lookup
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .ruff_cache .import_linter_cache

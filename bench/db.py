@@ -1,6 +1,5 @@
-"""What the benchmark scripts share: a PostgreSQL database of their own, percentiles, the load.
-
-The scripts run as `python bench/<script>.py`, so this directory is on sys.path.
+"""What the benchmarks share around the database: a PostgreSQL database of their own, Django
+set up on it, a server-wide run lock, percentiles, the machine's load and a CPU reference.
 """
 
 import contextlib
@@ -41,6 +40,30 @@ def database_create(name: str) -> str:
     with admin_connection() as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return conn.execute("SHOW server_version").fetchone()[0]
+
+
+def django_setup(name: str, *, migrate: bool = False) -> None:
+    """Django with the test settings on database `name` (call once, before anything of the apps
+    is imported; `bench.app` resolves its names lazily for that reason); migrated if asked."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "ordinavo.settings.test"
+    os.environ["DATABASE_URL"] = database_url(name)
+    import django
+
+    django.setup()
+    if migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+
+
+def run_lock(key: int) -> psycopg.Connection | None:
+    """A session-level advisory lock on the server, held while the returned connection is open;
+    None when another run holds it (a second run would drop the first one's database)."""
+    conn = admin_connection()
+    if conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]:
+        return conn
+    conn.close()
+    return None
 
 
 def percentile(values, p: float) -> float:
