@@ -6,7 +6,7 @@
     .venv/bin/python -m bench.candidate_lookup --customers 100000  # a smaller main tenant
 
 It creates its own database (`ordinavo_lookup_bench`, dropped again at the end unless --keep-db),
-migrates it with the test settings (post_migrate creates the pg_trgm GIN index) and loads it with
+migrates it with the test settings (the migrations create the pg_trgm GIN index) and loads it with
 COPY, the secondary indexes dropped during the load and rebuilt afterwards, then VACUUM ANALYZE:
 
 * one tenant with 1,000,000 customers: company and person names composed from German and

@@ -6,7 +6,7 @@
 
 It creates its own PostgreSQL database (`ordinavo_matching_bench` on 127.0.0.1:5432, dropped again
 at the end; a server-wide advisory lock keeps a second run from dropping it under the first),
-migrates it (the post_migrate hook adds the pg_trgm GIN index the candidate search uses) and seeds
+migrates it (the migrations add the pg_trgm GIN index the candidate search uses) and seeds
 one tenant with 5,000 customers: German and international, business and private, 1..n locations,
 ten chains with 20-100 branches, and the hard cases real master data has: the same name in other
 cities, near-identical names of different companies in one postal code (Schmidt / Schmitt),

@@ -8,7 +8,7 @@ from django.db import connection
 from bench.data.matching import EXISTING_CUSTOMERS, SEED, Generator, IncomingBuilder
 from bench.matching_quality import run_engine, seed, summary
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 RECORDS = 200
 # This sample gave recall 0.95 (95 of 100 matchable) and no duplicate when the test was written;
