@@ -69,8 +69,8 @@ from django.db import connection, transaction  # noqa: E402
 from customers.normalization import normalize_name, street_key  # noqa: E402
 from mapping import selectors  # noqa: E402
 from mapping.matching import Party, decide  # noqa: E402
+from mapping.policy import MappingPolicy  # noqa: E402
 from mapping.selectors import customer_candidates  # noqa: E402
-from mapping.services import MappingPolicy  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
 
 MAPPING_POLICY_DEFAULTS = {f.name: f.default for f in fields(MappingPolicy)}

@@ -1533,7 +1533,8 @@ def run_engine(
 
     from inbound.choices import Scope
     from inbound.policy import mapping_policy
-    from mapping.services import IncomingContext, customer_contexts_map
+    from mapping.engine import IncomingContext
+    from mapping.services import customer_contexts_map
 
     policy = mapping_policy(
         client=seeded.client, scopes=[Scope.CUSTOMERS_MAP, Scope.CUSTOMERS_WRITE]
