@@ -28,7 +28,7 @@ _HOME = {
     "TENANT_WIDE_THRESHOLD": "mapping.selectors",
     "TRIGRAM_THRESHOLD": "mapping.selectors",
     "customer_candidates": "mapping.selectors",
-    "IncomingContext": "mapping.services",
+    "IncomingContext": "mapping.engine",
     "customer_contexts_map": "mapping.services",
     # inbound
     "MatchingStrategy": "mapping.choices",

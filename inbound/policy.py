@@ -4,7 +4,7 @@ integration client's policies, as the mapping engine's `MappingPolicy`."""
 from collections.abc import Iterable
 
 from mapping.choices import MatchingStrategy
-from mapping.services import MappingPolicy
+from mapping.policy import MappingPolicy
 
 from .choices import Scope
 from .models import IntegrationClient

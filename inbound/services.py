@@ -14,14 +14,9 @@ from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from mapping.choices import ExternalType, MappingStatus, MatchingStrategy, ReferenceOrigin
+from mapping.engine import IncomingContext, MappingOutcome
 from mapping.selectors import referenced_records
-from mapping.services import (
-    IncomingContext,
-    MappingOutcome,
-    context_external_ids,
-    customer_contexts_map,
-    references_create,
-)
+from mapping.services import context_external_ids, customer_contexts_map, references_create
 from ordinavo.db import bulk_insert, bulk_update, fetch, new_instance
 from tenants.models import Tenant
 

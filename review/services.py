@@ -17,8 +17,8 @@ from customers.services import contact_create, customer_create, location_create
 from inbound.choices import ReviewState
 from inbound.models import ImportItem, Target
 from mapping.choices import ExternalType, MappingStatus, MatchMethod, RecordAction, ReferenceOrigin
+from mapping.fields import CONTACT_FIELDS, CUSTOMER_FIELDS, LOCATION_FIELDS
 from mapping.models import RECORD_FIELD_BY_TYPE, ExternalReference
-from mapping.services import CONTACT_FIELDS, CUSTOMER_FIELDS, LOCATION_FIELDS
 
 from .choices import ReviewAction
 from .models import ReviewAuditEntry

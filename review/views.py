@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from customers.models import Contact, Customer, Location
 from inbound.choices import ReviewState
-from mapping.services import CONTACT_FIELDS, CUSTOMER_FIELDS, LOCATION_FIELDS
+from mapping.fields import CONTACT_FIELDS, CUSTOMER_FIELDS, LOCATION_FIELDS
 
 from . import selectors, services
 from .filters import ReviewItemFilter

@@ -50,6 +50,41 @@ def test_a_unique_strong_candidate_is_linked():
     assert decision.as_json()["candidates"][0]["recordId"] == 1
 
 
+def test_a_decision_is_presented_with_camel_case_signals_in_a_fixed_order():
+    # The API's `details` and the review queue's stored candidates: names, order and values.
+    incoming = Party.of(
+        name="Schmitd Haustechnik GmbH", street="Hauptstr. 5", postal_code="50667", city="Köln"
+    )
+    existing = Party.of(
+        name="Schmidt Haustechnik GmbH", street="Hauptstraße 5", postal_code="50667", city="Köln"
+    )
+
+    details = decide(incoming, {7: [existing]}, threshold=0.92, margin=0.08).as_json()
+
+    assert list(details) == ["matcherVersion", "threshold", "margin", "candidates"]
+    (candidate,) = details["candidates"]
+    assert list(candidate) == ["recordId", "score", "corroborated", "signals"]
+    assert candidate["recordId"] == 7
+    assert candidate["corroborated"] is True
+    assert list(candidate["signals"].items()) == [
+        ("name", 0.947),
+        ("street", 1.0),
+        ("houseNumber", 1.0),
+        ("postalCode", 1.0),
+        ("city", 1.0),
+        ("email", 0.0),
+        ("phone", 0.0),
+        ("emailDomain", 0.0),
+        ("addressCompared", 1.0),
+        ("streetCompared", 1.0),
+        ("samePlace", 1.0),
+        ("sameStreet", 1.0),
+        ("sameAddress", 1.0),
+        ("exactName", 0.0),
+        ("nameAgrees", 1.0),
+    ]
+
+
 def test_two_equally_good_candidates_are_ambiguous_and_nothing_is_linked():
     twin = Party.of(
         name="Rhein-Ruhr Medical Supply AG",
@@ -394,7 +429,9 @@ def test_a_new_site_of_a_chain_is_linked_to_the_chain(name):
     decision = _decide(incoming, {1: chain})
 
     assert decision.link == 1
-    assert decision.candidates[0].score.signals["chainBranch"] == 1.0
+    assert decision.candidates[0].score.signals.chain_branch
+    signals = decision.as_json()["candidates"][0]["signals"]
+    assert (signals["chainBranch"], signals["chainLocations"]) == (1.0, 12.0)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ from customers.choices import CustomerType
 from inbound.choices import Scope
 from inbound.policy import mapping_policy
 from mapping.choices import MatchingStrategy
-from mapping.services import IncomingContext, customer_contexts_map
+from mapping.engine import IncomingContext
+from mapping.services import customer_contexts_map
 from tests.factories import (
     CustomerFactory,
     IntegrationClientFactory,

@@ -10,7 +10,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 import inbound.services
-import mapping.services
+import mapping.engine.write
 from customers.models import Contact, Customer, Location
 from inbound.api.examples import MINIMAL_TARGET
 from inbound.models import ImportJob, Target, ThrottleWindow
@@ -101,7 +101,7 @@ def test_a_batch_writes_its_new_records_and_references_in_key_order(make_caller,
 
         return record
 
-    for module in (inbound.services, mapping.services):
+    for module in (inbound.services, mapping.engine.write):
         for name in ("bulk_insert", "insert_rows"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, recording(getattr(module, name)))

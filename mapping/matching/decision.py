@@ -1,0 +1,141 @@
+"""The decision: rank every candidate, link one on its own only when it is corroborated, clears
+the threshold and leads its rivals by the margin; else keep the plausible ones for review. And how
+a decision is presented (API `details`, review queue): the one place signals become camelCase."""
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .party import Party
+from .scoring import Score, Signals, plausible, score
+
+MATCHER_VERSION = "name-address/4"
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    record_id: int
+    score: Score
+
+
+@dataclass(frozen=True)
+class MatchDecision:
+    """`link` is the record to link on its own, or None; `candidates` are kept for review when
+    the decision is left to a person (`ambiguous`)."""
+
+    link: int | None
+    ambiguous: bool
+    candidates: list[Ranked]
+    threshold: float
+    margin: float
+
+    def as_json(self) -> dict[str, Any]:
+        """The decision as the API shows it and the review queue reads it (stored JSON)."""
+        return {
+            "matcherVersion": MATCHER_VERSION,
+            "threshold": self.threshold,
+            "margin": self.margin,
+            "candidates": [
+                {
+                    "recordId": c.record_id,
+                    "score": c.score.total,
+                    "corroborated": c.score.corroborated,
+                    "signals": signals_as_json(c.score.signals),
+                }
+                for c in self.candidates
+            ],
+        }
+
+
+def signals_as_json(s: Signals) -> dict[str, float]:
+    """A candidate's signals under the names the API and the review queue show (floats: a
+    similarity, or 1.0 / 0.0 for a signal that agreed or not)."""
+    result = {
+        "name": s.name,
+        "street": s.street,
+        "houseNumber": float(s.house_number),
+        "postalCode": float(s.postal_code),
+        "city": float(s.city),
+        "email": float(s.email),
+        "phone": float(s.phone),
+        "emailDomain": float(s.email_domain),
+        "addressCompared": float(s.address_compared),
+        "streetCompared": float(s.street_compared),
+        "samePlace": float(s.same_place),
+        "sameStreet": float(s.same_street),
+        "sameAddress": float(s.same_address),
+        "exactName": float(s.exact_name),
+        "nameAgrees": float(s.name_agrees),
+    }
+    if s.chain_branch:
+        result["chainBranch"] = 1.0
+        result["chainLocations"] = float(s.chain_locations)
+    return result
+
+
+# A customer known at this many sites is a chain: its name is a brand.
+CHAIN_LOCATIONS = 10
+
+
+def _chain_branches(
+    incoming: Party, candidates: dict[int, list[Party]], ranked: list[Ranked]
+) -> list[Ranked]:
+    """A company under the exact name of a chain, at an address the chain does not have yet, is
+    a new site of that chain ("Frischemarkt Nord GmbH" at its 101st address; a site after the
+    name is allowed): corroborated, scored on its name. Only where the chain is the one
+    candidate of that name: a single-site namesake elsewhere is another company as likely as a
+    site of the chain (see `score`), and then a person decides."""
+    if incoming.person or not incoming.has_place:
+        return ranked
+    namesakes = [r for r in ranked if r.score.signals.name_agrees]
+    if len(namesakes) != 1:
+        return ranked
+    (chain,) = namesakes
+    parties = candidates[chain.record_id]
+    s = chain.score
+    if (
+        s.corroborated
+        or len(parties) < CHAIN_LOCATIONS
+        or any(p.person for p in parties)
+        or not s.signals.exact_name
+    ):
+        return ranked
+    branch = replace(
+        s,
+        total=round(s.name, 4),
+        corroborated=True,
+        signals=s.signals._replace(chain_branch=True, chain_locations=len(parties)),
+    )
+    return [Ranked(r.record_id, branch) if r is chain else r for r in ranked]
+
+
+def decide(
+    incoming: Party,
+    candidates: dict[int, list[Party]],
+    *,
+    threshold: float,
+    margin: float,
+    keep: int = 5,
+) -> MatchDecision:
+    """Rank candidates (each with one or more addresses; the best address counts) and decide."""
+    ranked = []
+    for record_id, parties in candidates.items():
+        best = max((score(incoming, p) for p in parties), key=lambda s: (s.corroborated, s.total))
+        ranked.append(Ranked(record_id, best))
+    ranked = _chain_branches(incoming, candidates, ranked)
+    ranked.sort(key=lambda r: (r.score.total, r.score.corroborated), reverse=True)
+    found = [r for r in ranked if plausible(r.score)][:keep]
+    if not found:
+        return MatchDecision(None, False, [], threshold, margin)
+    best = found[0]
+    # Only a candidate the record could also be is a rival: one whose name agrees too (typos
+    # aside), or that is corroborated. "Schuster & Partner" does not make "Schröter & Partner"
+    # in the same postal code ambiguous; "Keller" and "Kellner" are (a typo away).
+    rivals = [r for r in found[1:] if r.score.corroborated or r.score.signals.name_agrees]
+    runner_up = rivals[0].score.total if rivals else 0.0
+    if (
+        best.score.corroborated
+        and best.score.total >= threshold
+        and best.score.total - runner_up >= margin
+    ):
+        return MatchDecision(best.record_id, False, found, threshold, margin)
+    return MatchDecision(None, True, found, threshold, margin)
