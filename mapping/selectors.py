@@ -230,8 +230,8 @@ def _ids_by_exact_name(tenant: Tenant, wanted: dict[int, Party]) -> dict[int, se
 
 def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:
     """Customers that might be the incoming ones: the same or a similar name (see
-    _CANDIDATES_SQL; on SQLite the same name only), the same normalized address, or the same
-    e-mail. A fixed number of queries for any batch."""
+    mapping.sql.CANDIDATES_SQL; on SQLite the same name only), the same normalized address, or
+    the same e-mail. A fixed number of queries for any batch."""
     if connection.vendor == "postgresql":
         ids_by_index = _ids_by_sql(tenant, parties)
     else:
