@@ -376,13 +376,13 @@ def _foreign_keys(model: type[models.Model]) -> list[models.Field]:
 
 def _take_related_keys(model: type[models.Model], instances: Sequence[models.Model]) -> None:
     """Foreign keys to objects saved after they were set: their keys now (as bulk_create does).
-    Reading the related object of a foreign key without a value sends no query."""
+    Only a foreign key without a value whose related object was set (cached) can have one."""
     foreign_keys = _foreign_keys(model)
     for instance in instances:
         for field in foreign_keys:
-            if getattr(instance, field.attname) is not None:
+            if getattr(instance, field.attname) is not None or not field.is_cached(instance):
                 continue
-            related = getattr(instance, field.name)
+            related = field.get_cached_value(instance)
             if related is not None:
                 if related.pk is None:
                     raise ValueError(f"{model.__name__}.{field.name} is not saved yet.")
