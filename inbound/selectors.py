@@ -1,31 +1,18 @@
 """Reads of the inbound app. A client only ever sees its own jobs and targets."""
 
-import functools
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, QuerySet
 
 from mapping.choices import ExternalType, MappingStatus
 from mapping.models import ExternalReference
-from ordinavo.db import column_count, fetch, instance_from_row, select_columns
+from ordinavo.db import column_count, fetch, instance_from_row
 from tenants.models import Tenant
 
 from .choices import ImportStatus, ReviewState
 from .models import ApiKey, ImportItem, ImportJob, IntegrationClient
-
-
-@functools.cache
-def _api_key_sql() -> str:
-    quote = connection.ops.quote_name
-    return (
-        f"SELECT {select_columns(ApiKey, 'k')}, {select_columns(IntegrationClient, 'c')}, "  # noqa: S608 (quoted identifiers)
-        f"{select_columns(Tenant, 't')} FROM {quote(ApiKey._meta.db_table)} k "
-        f"JOIN {quote(IntegrationClient._meta.db_table)} c ON c.id = k.client_id "
-        f"JOIN {quote(Tenant._meta.db_table)} t ON t.id = c.tenant_id "
-        "WHERE k.prefix = %s AND NOT k.revoked"
-    )
+from .sql import api_key_sql
 
 
 def unrevoked_api_key_get(*, prefix: str) -> ApiKey | None:
@@ -34,7 +21,7 @@ def unrevoked_api_key_get(*, prefix: str) -> ApiKey | None:
     Every API request reads it: hand-written SQL, since compiling the ORM's three-table select
     cost more than a millisecond of CPU per request.
     """
-    rows = fetch(_api_key_sql(), [prefix])
+    rows = fetch(api_key_sql(), [prefix])
     if not rows:
         return None
     (row,) = rows

@@ -36,10 +36,10 @@ from .models import (
     ImportJob,
     IntegrationClient,
     Target,
-    ThrottleWindow,
 )
 from .policy import mapping_policy
 from .selectors import unrevoked_api_key_get
+from .sql import IDEMPOTENCY_RESERVE_SQL, LOCK_TIMEOUT_SET_SQL, THROTTLE_COUNT_SQL
 
 # What a key gets when nobody says otherwise: everything but the legacy alias.
 DEFAULT_SCOPES = (
@@ -130,16 +130,6 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
 
 # --- throttling --------------------------------------------------------------------------------
 
-# The model's own table name is the only text put into the statement.
-_THROTTLE_COUNT_SQL = f"""
-    INSERT INTO {ThrottleWindow._meta.db_table} AS w (tenant_id, client_id, opened_at, count)
-    VALUES (%s, %s, %s, 1)
-    ON CONFLICT (tenant_id, client_id) DO UPDATE SET
-        opened_at = CASE WHEN w.opened_at <= %s THEN excluded.opened_at ELSE w.opened_at END,
-        count = CASE WHEN w.opened_at <= %s THEN 1 ELSE w.count + 1 END
-    RETURNING opened_at, count
-"""  # noqa: S608
-
 
 def throttle_count(*, client: IntegrationClient, now: float, period: float) -> tuple[float, int]:
     """Count one request of `client` in its throttle window: (when the window opened, requests in
@@ -150,7 +140,7 @@ def throttle_count(*, client: IntegrationClient, now: float, period: float) -> t
     """
     closed_before = now - period
     [(opened_at, count)] = fetch(
-        _THROTTLE_COUNT_SQL, [client.tenant_id, client.pk, now, closed_before, closed_before]
+        THROTTLE_COUNT_SQL, [client.tenant_id, client.pk, now, closed_before, closed_before]
     )
     return opened_at, count
 
@@ -189,27 +179,6 @@ def request_fingerprint(data: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-_IDEMPOTENCY_TABLE = IdempotencyRecord._meta.db_table
-# Reserve the key, or take over a record past its retention (or left without an answer by a
-# version that reserved keys outside the import). On a conflict with a running request's
-# uncommitted row the statement waits (at most `lock_timeout`) for it to end: gone, the row is
-# ours; committed, no row comes back and that request's answer is replayed. RETURNING puts the
-# transaction's lock_timeout back, so the import's own waits are not cut short.
-_IDEMPOTENCY_RESERVE_SQL = f"""
-    INSERT INTO {_IDEMPOTENCY_TABLE} AS r
-        (tenant_id, client_id, endpoint, key, request_hash, created_at)
-    VALUES (%s, %s, %s, %s, %s, %s)
-    ON CONFLICT (tenant_id, client_id, endpoint, key) DO UPDATE SET
-        request_hash = excluded.request_hash,
-        created_at = excluded.created_at,
-        response_status = NULL,
-        response_body = NULL
-    WHERE r.created_at < %s OR r.response_status IS NULL
-    RETURNING id, set_config('lock_timeout', %s, true)
-"""  # noqa: S608
-_LOCK_TIMEOUT_SET_SQL = (
-    "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)"
-)
 LOCK_NOT_AVAILABLE = "55P03"
 
 
@@ -220,11 +189,11 @@ def _idempotency_reserve(
     limits = settings.INBOUND_LIMITS
     now = timezone.now()
     expired_before = now - timedelta(hours=limits["IDEMPOTENCY_RETENTION_HOURS"])
-    [(lock_timeout, _)] = fetch(_LOCK_TIMEOUT_SET_SQL, [str(limits["IDEMPOTENCY_WAIT_MS"])])
+    [(lock_timeout, _)] = fetch(LOCK_TIMEOUT_SET_SQL, [str(limits["IDEMPOTENCY_WAIT_MS"])])
     lookup = [client.tenant_id, client.pk, idempotency.endpoint, idempotency.key]
     try:
         rows = fetch(
-            _IDEMPOTENCY_RESERVE_SQL,
+            IDEMPOTENCY_RESERVE_SQL,
             [*lookup, idempotency.fingerprint, now, expired_before, lock_timeout],
         )
     except OperationalError as exc:

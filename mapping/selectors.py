@@ -17,6 +17,14 @@ from tenants.models import Tenant
 from .choices import ExternalType
 from .matching import Party
 from .models import RECORD_FIELD_BY_TYPE, ExternalReference
+from .sql import (
+    ADVISORY_LOCKS_SQL,
+    CANDIDATES_SQL,
+    TRIGRAM_THRESHOLD_SET_SQL,
+    record_join,
+    references_column,
+    references_sql,
+)
 
 
 def referenced_records(
@@ -36,7 +44,6 @@ def referenced_records(
     wanted = [(ExternalType(t), list(ids)) for t, ids in sorted(external_ids.items()) if ids]
     if not wanted:
         return {}
-    quote = connection.ops.quote_name
     select = ["r.external_type", "r.external_id"]
     joins, records = [], []
     offset = len(select)
@@ -44,35 +51,17 @@ def referenced_records(
         field = ExternalReference._meta.get_field(RECORD_FIELD_BY_TYPE[external_type])
         model = field.related_model
         alias = f"r_{field.name}"
-        record_table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
-        reference_column = f"r.{quote(field.column)}"
         select.append(select_columns(model, alias))
-        joins.append(
-            f"LEFT JOIN LATERAL (SELECT * FROM {record_table} "  # noqa: S608 (quoted identifiers)
-            f"WHERE {key} = {reference_column} OFFSET 0) {alias} ON TRUE"
-        )
+        joins.append(record_join(field, alias))
         records.append((external_type.value, model, offset))
         offset += column_count(model)
-    table = quote(ExternalReference._meta.db_table)
     tenant_id = getattr(tenant, "pk", tenant)
-    # Per wanted ID one probe of the unique (tenant, source, type, ID) index, then one of
-    # each record's primary key: every join is LATERAL … OFFSET 0, so that is the plan
-    # whatever the table sizes were when it was made. So the statement can be prepared: a
-    # generic plan made while the tables were nearly empty otherwise hash-joined whole
-    # tables, and planning it anew on every run was a third of a single import's database
-    # time (bench/import_throughput.py).
+    # references_sql: a statement that can be prepared (see there).
     pairs = [(external_type.value, i) for external_type, ids in wanted for i in ids]
-    sql = (
-        f"SELECT {', '.join(select)} "  # noqa: S608 (quoted identifiers, placeholders)
-        "FROM unnest(%s::text[], %s::text[]) AS w(external_type, external_id) "
-        f"JOIN LATERAL (SELECT * FROM {table} r WHERE r.tenant_id = %s "
-        "AND r.source_system = %s AND r.external_type = w.external_type "
-        "AND r.external_id = w.external_id OFFSET 0) r ON TRUE "
-        f"{' '.join(joins)} WHERE TRUE"
-    )
+    sql = references_sql(select, joins)
     params = [[t for t, _ in pairs], [i for _, i in pairs], tenant_id, source_system]
     if origins:
-        origins_in, origins_params = in_values("r.origin", origins)
+        origins_in, origins_params = in_values(references_column("origin"), origins)
         sql += f" AND {origins_in}"
         params += origins_params
     start_by_type = {external_type: (model, start) for external_type, model, start in records}
@@ -99,109 +88,6 @@ class CandidateSet:
     customers: dict[int, Customer] = field(default_factory=dict)
     # item index -> customer id -> the customer as comparable parties (one per address)
     parties_by_index: dict[int, dict[int, list[Party]]] = field(default_factory=dict)
-
-
-# One statement for the whole batch (PostgreSQL); per party, the customers
-# * at its address (same postal code and street key) and with its e-mail address, all of them;
-# and by name, each lookup with its own LIMIT:
-# * the same normalized name anywhere in the tenant (btree customers_customer_tenant_norm), also
-#   with its two or three words in another order ("Weber, Anna" is "Anna Weber"): a customer that
-#   moved is found under its name wherever it is now;
-# * a company's name without the site after it, in any tenant postal code: "FitWerk Studios,
-#   Studio Essen" or "Pflegedienst Lebensfreude Essen" in Essen is found under "fitwerk studios"
-#   or "pflegedienst lebensfreude" (a chain's new site; `_site_bases`, scoring decides);
-# * a similar name (typos, words added or dropped) among the customers with a location at the
-#   party's postal code (btree customers_location_address, a few hundred rows even at a million
-#   customers);
-# * only for a party without a postal code, and only when no customer has its very name (in any
-#   word order): a similar
-#   name anywhere in the tenant (the pg_trgm GIN). This is the expensive search (tens of ms at a
-#   million customers), so a party with a postal code does not pay it: a customer that moved
-#   *and* is written differently is then found only by its e-mail or new address.
-# Locations keep the postal code as it was sent ("3014 GK", "M1 1AE"), a party has it normalized
-# ("3014GK"): the spellings of the party's code are looked up (`_postal_code_spellings`).
-# The SET LOCAL of the trigram threshold before it makes two statements when a party has no
-# postal code.
-# `::bigint`: btree_gin's int8 class has no bigint = integer operator, and without the cast the
-# GIN cannot use its tenant column.
-_CANDIDATES_SQL = """
-    SELECT q.idx, found.id
-    FROM unnest(
-        %(indexes)s::int[], %(names)s::text[], %(word_orders)s::text[], %(postal_codes)s::text[],
-        %(spelling_1)s::text[], %(spelling_2)s::text[], %(spelling_3)s::text[],
-        %(street_keys)s::text[], %(emails)s::text[], %(site_bases)s::text[]
-    ) AS q(
-        idx, name, word_orders, postal_code, spelling_1, spelling_2, spelling_3, street_key, email,
-        site_bases
-    )
-    CROSS JOIN LATERAL (
-        (
-            SELECT l.customer_id AS id FROM customers_location l
-            WHERE q.street_key <> ''
-              AND l.tenant_id = %(tenant)s::bigint
-              AND l.postal_code IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
-              AND l.street_key = q.street_key
-        )
-        UNION
-        (
-            SELECT c.id FROM customers_customer c
-            WHERE q.email <> '' AND c.tenant_id = %(tenant)s::bigint
-              -- any case on both sides: the expression index customers_cust_tenant_email_ci
-              AND upper(c.email) = upper(q.email)
-        )
-        UNION
-        (
-            SELECT c.id FROM customers_customer c
-            WHERE q.name <> ''
-              AND c.tenant_id = %(tenant)s::bigint
-              AND c.normalized_name = ANY(string_to_array(q.word_orders, '|'))
-            ORDER BY c.id
-            LIMIT %(limit)s
-        )
-        UNION
-        (
-            SELECT c.id FROM customers_customer c
-            WHERE q.site_bases <> ''
-              AND c.tenant_id = %(tenant)s::bigint
-              AND c.normalized_name = ANY(string_to_array(q.site_bases, '|'))
-            ORDER BY c.id
-            LIMIT %(limit)s
-        )
-        UNION
-        (
-            SELECT c.id
-            FROM (
-                SELECT DISTINCT l.customer_id FROM customers_location l
-                WHERE q.name <> '' AND q.postal_code <> ''
-                  AND l.tenant_id = %(tenant)s::bigint
-                  AND l.postal_code IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
-            ) AS here
-            -- LIMIT 1 (of a primary key) keeps this a lookup per location's customer: else, on a
-            -- small table, the planner may compute the similarity for every customer instead.
-            CROSS JOIN LATERAL (
-                SELECT c.id, c.normalized_name FROM customers_customer c
-                WHERE c.id = here.customer_id AND c.tenant_id = %(tenant)s::bigint
-                LIMIT 1
-            ) AS c
-            WHERE similarity(c.normalized_name, q.name) >= %(threshold)s
-            ORDER BY similarity(c.normalized_name, q.name) DESC, c.id
-            LIMIT %(limit)s
-        )
-        UNION
-        (
-            SELECT c.id FROM customers_customer c
-            WHERE q.name <> '' AND q.postal_code = ''
-              AND c.tenant_id = %(tenant)s::bigint AND c.normalized_name %% q.name
-              AND NOT EXISTS (
-                  SELECT FROM customers_customer e
-                  WHERE e.tenant_id = %(tenant)s::bigint
-                    AND e.normalized_name = ANY(string_to_array(q.word_orders, '|'))
-              )
-            ORDER BY similarity(c.normalized_name, q.name) DESC, c.id
-            LIMIT %(limit)s
-        )
-    ) AS found
-"""
 
 
 def _postal_code_spellings(code: str) -> tuple[str, str, str]:
@@ -238,7 +124,7 @@ def _site_bases(party: Party) -> str:
 
 
 def _ids_by_sql(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]]:
-    """Candidate customer ids per item: see _CANDIDATES_SQL."""
+    """Candidate customer ids per item: see mapping.sql.CANDIDATES_SQL."""
     indexes = list(parties)
     if not indexes:
         return {}
@@ -260,17 +146,17 @@ def _ids_by_sql(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]
     found: dict[int, set[int]] = defaultdict(set)
     with connection.cursor() as cursor:
         if any(p.name and not p.postal_code for p in wanted):  # `%`: threshold from the setting
-            cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [TENANT_WIDE_THRESHOLD])
-        cursor.execute(_CANDIDATES_SQL, params)
+            cursor.execute(TRIGRAM_THRESHOLD_SET_SQL, [TENANT_WIDE_THRESHOLD])
+        cursor.execute(CANDIDATES_SQL, params)
         for index, customer_id in cursor.fetchall():
             found[index].add(customer_id)
     return found
 
 
 def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:
-    """Customers that might be the incoming ones: the same or a similar name, the same
-    normalized address, or the same e-mail (see _CANDIDATES_SQL). A fixed number of queries for
-    any batch."""
+    """Customers that might be the incoming ones: the same or a similar name (see
+    mapping.sql.CANDIDATES_SQL), the same normalized address, or the same e-mail. A fixed
+    number of queries for any batch."""
     ids_by_index = _ids_by_sql(tenant, parties)
 
     all_ids = set().union(*ids_by_index.values()) if ids_by_index else set()
@@ -329,7 +215,4 @@ def name_locks_take(*, tenant: Tenant, names: list[str]) -> None:
         return
     keys = sorted({zlib.crc32(f"{tenant.pk}:{name}".encode()) - 2**31 for name in names if name})
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k",
-            [ADVISORY_LOCK_NAMESPACE, keys],
-        )
+        cursor.execute(ADVISORY_LOCKS_SQL, [ADVISORY_LOCK_NAMESPACE, keys])

@@ -1,43 +1,57 @@
-"""Database helpers shared by the apps."""
+"""The import's fast path to PostgreSQL, on public APIs only.
+
+What it keeps, because each paid for itself in bench/import_throughput.py: the hot reads run
+prepared (`fetch`, psycopg's `prepare=True`), rows of hand-written SQL become instances through
+`Model.from_db`, new rows go in with COPY (`bulk_insert`, `insert_rows`) and changed ones with
+one `UPDATE … FROM (VALUES …)` (`bulk_update`), JSON is encoded by orjson. New instances are
+made by the model's constructor (positional, in concrete-field order: its fast path).
+
+Per model it works from a plan made on first use, which refuses, with FastPathUnsupported, any
+model feature it does not handle (see `_refusals`), instead of writing or reading such a model
+differently from the ORM. tests/ordinavo/test_db.py holds it to the ORM for every hot model.
+"""
 
 import functools
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 import psycopg
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import signals
-from django.db.models.base import ModelState
-from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
-from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from ordinavo.jsoncodec import json_dumps
 
+
+class FastPathUnsupported(ImproperlyConfigured):
+    """A model uses a feature the fast path does not handle; use the ORM for it."""
+
+
 # --- prepared statements -------------------------------------------------------------------------
-# Django binds parameters on the client, so PostgreSQL parses and plans every statement anew:
-# for an import's few short statements that was half of the database's CPU. The hot statements
-# (API key, references, inserts) run here instead: bound on the server and prepared once per
-# connection. Their texts must not grow with the data (`in_values` sends a list as one array).
+# Django binds parameters on the client (psycopg's ClientCursor), so PostgreSQL parses and plans
+# every statement anew: for an import's few short statements that was half of the database's
+# CPU. Django's `server_side_binding` option would bind every statement of the app on the server,
+# where some of Django's own queries do not work; so only the hot statements (API key,
+# references, inserts) run here: on a plain psycopg cursor of Django's connection, bound on the
+# server and prepared once per connection. Their texts must not grow with the data (`in_values`
+# sends a list as one array).
 
 
 def fetch(sql: str, params: Sequence = ()) -> list[tuple]:
-    """The rows of one statement that returns rows: on PostgreSQL bound on the server and
-    prepared; elsewhere through Django's cursor.
+    """The rows of one statement that returns rows, bound on the server and prepared (unless the
+    connection's `prepare_threshold` is None: DATABASE_PREPARED_STATEMENTS=false).
 
     PostgreSQL may keep a prepared statement's generic plan, made when a table was nearly empty,
     for the life of the connection: write a statement whose best plan depends on table sizes so
-    that its plan does not (`mapping.selectors.referenced_records`: LATERAL … OFFSET 0).
+    that its plan does not (`mapping.sql`: LATERAL … OFFSET 0).
     """
     db = connections[DEFAULT_DB_ALIAS]
-    if db.vendor != "postgresql":
-        with db.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
     db.ensure_connection()
     db.validate_no_broken_transaction()
     started = time.monotonic()
@@ -64,11 +78,9 @@ def _with_execute_wrappers(db, cursor, execute: Callable) -> Callable[[str, Any]
 
 
 def in_values(column: str, values: Collection) -> tuple[str, list]:
-    """`column IN (values)` as SQL and parameters: one array parameter on PostgreSQL, so the
-    statement stays the same for any number of values."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(values)]
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+    """`column = ANY(values)` as SQL and parameters: one array parameter, so the statement
+    stays the same for any number of values."""
+    return f"{column} = ANY(%s)", [list(values)]
 
 
 def _log(db, statement: str, started: float) -> None:
@@ -76,34 +88,77 @@ def _log(db, statement: str, started: float) -> None:
     db.queries_log.append({"sql": statement, "time": f"{time.monotonic() - started:.3f}"})
 
 
-# --- reading rows of hand-written SQL ------------------------------------------------------------
-# The hot reads of an import (API key, external references) are a few fixed statements; compiling
-# them through the ORM on every request cost more CPU than running them
-# (bench/import_throughput.py). They are hand-written SQL; these helpers give their select lists
-# and make instances of their rows the way the ORM does.
+# --- the per-model plan --------------------------------------------------------------------------
+
+
+# pre_save methods that only return the value, or set auto_now(_add) dates (the column plan
+# sets those itself, as they set them).
+_PLAIN_PRE_SAVE = frozenset(
+    {models.Field.pre_save, models.DateField.pre_save, models.DateTimeField.pre_save}
+)
+
+
+def _refusals(model: type[models.Model], *, writes: bool) -> list[str]:
+    """What of `model` the fast path does not handle (empty: it handles the model)."""
+    meta = model._meta
+    problems = []
+    if meta.abstract or meta.proxy or meta.parents:
+        problems.append("it is abstract, a proxy or inherits a concrete model")
+    if not isinstance(meta.pk, models.Field) or meta.pk.column is None:
+        problems.append("its primary key is not one column")
+    # Receivers of the init signals (connected once the apps are ready) watch instances made by
+    # the constructor, which the rows written by COPY never pass through.
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        problems.append("pre_init/post_init signals have receivers")
+    for field in meta.concrete_fields:
+        if field.generated:
+            problems.append(f"{field.name} is a GeneratedField")
+        if field.has_db_default():
+            problems.append(f"{field.name} has a db_default")
+        if field.db_returning and not field.primary_key:
+            problems.append(f"{field.name} is returned by the database on insert")
+    if writes:
+        if not isinstance(meta.pk, models.AutoField | models.BigAutoField | models.SmallAutoField):
+            problems.append("its primary key is not an auto field (keys come from its sequence)")
+        for field in meta.concrete_fields:
+            if type(field).pre_save not in _PLAIN_PRE_SAVE:
+                problems.append(f"{field.name} sets its value on save (pre_save)")
+    return problems
+
+
+def _refuse_unsupported(model: type[models.Model], *, writes: bool) -> None:
+    if problems := _refusals(model, writes=writes):
+        raise FastPathUnsupported(
+            f"ordinavo.db cannot {'write' if writes else 'read'} {model._meta.label}: "
+            + "; ".join(problems)
+            + ". Use the ORM for this model, or teach ordinavo.db the feature."
+        )
+
+
+@dataclass(frozen=True)
+class _ReadPlan:
+    attnames: tuple[str, ...]
+    pk_index: int
+    # Fields whose database value the ORM converts (Field.from_db_value: JSON).
+    from_db: list[tuple[int, models.Field]]
 
 
 @functools.cache
-def _read_plan(
-    model: type[models.Model],
-) -> tuple[list[str], int, list[tuple[int, object, list]]]:
-    """The attribute names of `model`'s concrete fields, the primary key's index among them, and
-    per field that needs them the converters the ORM applies to its database value (JSON, and
-    SQLite's dates and booleans)."""
+def _read_plan(model: type[models.Model]) -> _ReadPlan:
+    _refuse_unsupported(model, writes=False)
     fields = model._meta.concrete_fields
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(model._meta.db_table)
-        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if functions:
-            converters.append((index, column, functions))
-    return [field.attname for field in fields], fields.index(model._meta.pk), converters
+    return _ReadPlan(
+        attnames=tuple(field.attname for field in fields),
+        pk_index=fields.index(model._meta.pk),
+        from_db=[(i, f) for i, f in enumerate(fields) if hasattr(f, "from_db_value")],
+    )
 
 
 @functools.cache
 def select_columns(model: type[models.Model], alias: str) -> str:
     """The select list of every concrete column of `model` under the table alias `alias`, in
     the order `instance_from_row` reads them."""
+    _read_plan(model)
     quote = connection.ops.quote_name
     return ", ".join(f"{quote(alias)}.{quote(f.column)}" for f in model._meta.concrete_fields)
 
@@ -115,99 +170,79 @@ def column_count(model: type[models.Model]) -> int:
 def instance_from_row(
     model: type[models.Model], row: Sequence, start: int = 0
 ) -> models.Model | None:
-    """The instance whose columns (see `select_columns`) start at `start` in `row`; None when its
-    primary key is NULL (no row on that side of an outer join)."""
-    attnames, pk_index, converters = _read_plan(model)
-    values = list(row[start : start + len(attnames)])
-    if values[pk_index] is None:
+    """`model.from_db` of the columns (see `select_columns`) that start at `start` in `row`;
+    None when its primary key is NULL (no row on that side of an outer join)."""
+    plan = _read_plan(model)
+    values = row[start : start + len(plan.attnames)]
+    if values[plan.pk_index] is None:
         return None
-    for index, column, functions in converters:
-        value = values[index]
-        for function in functions:
-            value = function(value, column, connection)
-        values[index] = value
-    instance = _constructed(model, attnames, values)
-    instance._state.adding = False
-    instance._state.db = DEFAULT_DB_ALIAS
-    return instance
-
-
-@functools.cache
-def _stores_values_plainly(model: type[models.Model]) -> bool:
-    """Whether `model(*values)` (and `model.from_db`) only store each value under its field's
-    attribute name: Django's own constructor and from_db, no receivers of the init signals
-    (connected when the apps are ready) and, on every concrete field, only Django's
-    deferred-attribute descriptors, which read the instance's __dict__."""
-    if model.__init__ is not models.Model.__init__ or model.from_db.__func__ is not (
-        models.Model.from_db.__func__
-    ):
-        return False
-    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
-        return False
-    plain = (DeferredAttribute, ForeignKeyDeferredAttribute)
-    return all(type(getattr(model, f.attname, None)) in plain for f in model._meta.concrete_fields)
-
-
-def _constructed(model: type[models.Model], attnames: list[str], values: list) -> models.Model:
-    """`model(*values)` (values of every concrete field, in order), as a new instance: what the
-    constructor does, without its per-field descriptor calls and signal sends, which were a tenth
-    of a batch's import time (an import builds thousands of instances)."""
-    if not _stores_values_plainly(model):
-        return model(*values)
-    instance = model.__new__(model)
-    instance.__dict__.update(zip(attnames, values, strict=True))
-    instance._state = ModelState()
-    return instance
+    if plan.from_db:
+        values = list(values)
+        for index, field in plan.from_db:
+            values[index] = field.from_db_value(values[index], None, connection)
+    return model.from_db(DEFAULT_DB_ALIAS, plan.attnames, values)
 
 
 def _no_default() -> None:
     return None
 
 
+@dataclass(frozen=True)
+class _NewPlan:
+    attnames: frozenset[str]
+    # Per concrete field, in order: its attribute name and default (a foreign key without one:
+    # None, without the related model's checks of ForeignKey.get_default).
+    defaults: list[tuple[str, Callable[[], Any]]]
+
+
 @functools.cache
-def _new_plan(model: type[models.Model]) -> tuple[list, list, frozenset]:
-    """Per concrete field its attribute name and default (a foreign key without one: None,
-    without the related model's checks of ForeignKey.get_default)."""
+def _new_plan(model: type[models.Model]) -> _NewPlan:
+    _refuse_unsupported(model, writes=True)
     fields = model._meta.concrete_fields
-    attnames = [f.attname for f in fields]
-    defaults = [
-        _no_default if f.is_relation and not f.has_default() else f.get_default for f in fields
-    ]
-    return list(zip(attnames, defaults, strict=True)), attnames, frozenset(attnames)
+    return _NewPlan(
+        attnames=frozenset(f.attname for f in fields),
+        defaults=[
+            (f.attname, _no_default if f.is_relation and not f.has_default() else f.get_default)
+            for f in fields
+        ],
+    )
 
 
 def new_instance(model: type[models.Model], values: dict, **related: models.Model):
     """`model(**values, **related)` for a new row: `values` by attribute name (`tenant_id`), and
-    related objects by field name."""
-    plan, attnames, known = _new_plan(model)
-    if unknown := values.keys() - known:
+    related objects by field name. The constructor is called with every concrete field's value
+    in order, its fast path (half the time of keywords)."""
+    plan = _new_plan(model)
+    if unknown := values.keys() - plan.attnames:
         raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
-    instance = _constructed(
-        model, attnames, [values[name] if name in values else default() for name, default in plan]
+    instance = model(
+        *[values[name] if name in values else default() for name, default in plan.defaults]
     )
     for name, value in related.items():
         setattr(instance, name, value)
     return instance
 
 
+# --- writes --------------------------------------------------------------------------------------
+
+
 def bulk_update(
     model: type[models.Model], instances: Sequence[models.Model], fields: Sequence[str]
 ):
-    """Write `fields` of many rows in one statement, in the order given.
+    """Write `fields` of many rows in one statement, in the order given: what the manager's
+    bulk_update writes.
 
     Django's own bulk_update builds a CASE expression per row and field, which costs seconds of
-    Python for a few hundred rows; on PostgreSQL this sends `UPDATE … FROM (VALUES …)` instead.
+    Python for a few hundred rows; this sends `UPDATE … FROM (VALUES …)` instead.
     """
     if not instances or not fields:
         return
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_update(instances, fields)
-        return
+    _new_plan(model)
     meta = model._meta
     pk = meta.pk
     columns = [meta.get_field(name) for name in fields]
     for column in columns:
-        if column.name == "updated_at" or getattr(column, "auto_now", False):
+        if getattr(column, "auto_now", False):
             for instance in instances:
                 column.pre_save(instance, add=False)
     quote = connection.ops.quote_name
@@ -253,10 +288,12 @@ class _Columns:
     """The columns a COPY or INSERT of `model` sends, and how each value becomes a database
     value: most as they are; auto_now(_add) date-times the time of the statement (what pre_save
     sets: timezone.now()), other auto fields by pre_save, JSON by orjson (`json_dumps`) and
-    anything else by Django's own conversion. Positions, so a row is one list comprehension."""
+    anything else by Django's own conversion (get_db_prep_save). Positions, so a row is one
+    list comprehension."""
 
     fields: list[models.Field]
     attnames: list[str]
+    values_of: Callable[[models.Model], tuple]  # an instance's values of `fields`
     names: str  # the quoted column names
     now: list[int]
     pre_save: list[tuple[int, models.Field]]
@@ -265,6 +302,7 @@ class _Columns:
 
     @classmethod
     def of(cls, model: type[models.Model], *, with_key: bool) -> "_Columns":
+        _new_plan(model)
         fields = [f for f in model._meta.concrete_fields if with_key or f is not model._meta.pk]
         now, pre_save, json_columns, prepare = [], [], [], []
         for index, field in enumerate(fields):
@@ -277,10 +315,13 @@ class _Columns:
                 json_columns.append((index, json_dumps(field.encoder)))
             elif not isinstance(field, _PLAIN_FIELDS):
                 prepare.append((index, field))
+        attnames = [f.attname for f in fields]
+        getter = attrgetter(*attnames)
         quote = connection.ops.quote_name
         return cls(
             fields=fields,
-            attnames=[f.attname for f in fields],
+            attnames=attnames,
+            values_of=getter if len(attnames) > 1 else lambda instance: (getter(instance),),
             names=", ".join(quote(f.column) for f in fields),
             now=now,
             pre_save=pre_save,
@@ -288,10 +329,9 @@ class _Columns:
             prepare=prepare,
         )
 
-    def row(self, values: dict, now: datetime, db, instance: models.Model | None = None) -> list:
-        """One row's database values, from `values` by attribute name (a left-out field takes
-        its default), with `now` for the auto_now(_add) date-times; an instance's are set to it,
-        as pre_save sets them."""
+    def row_of_values(self, values: dict, now: datetime, db) -> list:
+        """One row's database values from `values` by attribute name (a left-out field takes
+        its default), with `now` for the auto_now(_add) fields."""
         try:
             row = [values[name] for name in self.attnames]
         except KeyError:
@@ -300,10 +340,22 @@ class _Columns:
             ]
         for index in self.now:
             row[index] = now
-            if instance is not None:
-                instance.__dict__[self.attnames[index]] = now
+        for index, _field in self.pre_save:  # DateField(auto_now(_add)): what pre_save sets
+            row[index] = date.today()  # noqa: DTZ011 (what DateField.pre_save sets)
+        return self._prepared(row, db)
+
+    def row_of_instance(self, instance: models.Model, now: datetime, db) -> list:
+        """One instance's database values; its auto_now(_add) fields are set as pre_save sets
+        them (the date-times to `now`, the time of the statement)."""
+        row = list(self.values_of(instance))
+        for index in self.now:
+            row[index] = now
+            setattr(instance, self.attnames[index], now)
         for index, field in self.pre_save:
-            row[index] = field.pre_save(instance, add=True) if instance is not None else now
+            row[index] = field.pre_save(instance, add=True)
+        return self._prepared(row, db)
+
+    def _prepared(self, row: list, db) -> list:
         for index, dumps in self.json:  # None is SQL NULL, as JSONField.get_db_prep_save makes it
             if row[index] is not None:
                 row[index] = Jsonb(row[index], dumps=dumps)
@@ -323,13 +375,14 @@ def _foreign_keys(model: type[models.Model]) -> list[models.Field]:
 
 
 def _take_related_keys(model: type[models.Model], instances: Sequence[models.Model]) -> None:
-    """Foreign keys to objects saved after they were set: their keys now (as bulk_create does)."""
+    """Foreign keys to objects saved after they were set: their keys now (as bulk_create does).
+    Only a foreign key without a value whose related object was set (cached) can have one."""
     foreign_keys = _foreign_keys(model)
     for instance in instances:
-        if not instance._state.fields_cache:
-            continue  # no related object set, only key values
         for field in foreign_keys:
-            related = field.get_cached_value(instance, default=None)
+            if getattr(instance, field.attname) is not None or not field.is_cached(instance):
+                continue
+            related = field.get_cached_value(instance)
             if related is not None:
                 if related.pk is None:
                     raise ValueError(f"{model.__name__}.{field.name} is not saved yet.")
@@ -365,18 +418,14 @@ def _copy(model: type[models.Model], names: str, data: list[list]) -> None:
 
 
 def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) -> None:
-    """Insert new rows and give each instance its primary key, like `bulk_create`.
+    """Insert new rows and give each instance its primary key: what `bulk_create` does.
 
-    On PostgreSQL the statement is built from a per-model column plan instead of Django's INSERT
-    compiler, which compiled and adapted every value in Python and was most of an import's time
+    The statement is built from a per-model column plan instead of Django's INSERT compiler,
+    which compiled and adapted every value in Python and was most of an import's time
     (bench/import_throughput.py): from COPY_FROM_ROWS rows on, the keys are drawn from the
     table's sequence in one query and the rows sent with COPY; below, one INSERT … RETURNING.
-    Elsewhere, bulk_create.
     """
     if not instances:
-        return
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_create(instances)
         return
     meta = model._meta
     db = connections[DEFAULT_DB_ALIAS]
@@ -384,7 +433,7 @@ def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) ->
     _take_related_keys(model, instances)
     if len(instances) < COPY_FROM_ROWS:
         columns = _columns(model, with_key=False)
-        data = [columns.row(instance.__dict__, now, db, instance) for instance in instances]
+        data = [columns.row_of_instance(instance, now, db) for instance in instances]
         keys = _insert(model, columns.names, data)
         for instance, key in zip(instances, keys, strict=True):
             setattr(instance, meta.pk.attname, key)
@@ -399,7 +448,7 @@ def bulk_insert(model: type[models.Model], instances: Sequence[models.Model]) ->
         for instance, (key,) in zip(instances, rows, strict=True):
             setattr(instance, meta.pk.attname, key)  # before the rows: the key is one of them
         columns = _columns(model, with_key=True)
-        data = [columns.row(instance.__dict__, now, db, instance) for instance in instances]
+        data = [columns.row_of_instance(instance, now, db) for instance in instances]
         _copy(model, columns.names, data)
     for instance in instances:
         instance._state.adding = False
@@ -410,18 +459,14 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> None:
     """Insert new rows given as plain values, without instances and without their keys back: for
     rows nobody reads again in the request (an import's references). Each row maps attribute
     names (`customer_id`) to values; a field left out takes its default, and auto_now(_add)
-    fields the time now. On PostgreSQL as bulk_insert sends them (COPY from COPY_FROM_ROWS
-    rows on); elsewhere bulk_create.
+    fields the time now. Sent as bulk_insert sends them (COPY from COPY_FROM_ROWS rows on).
     """
     if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_create([model(**row) for row in rows])
         return
     columns = _columns(model, with_key=False)
     now = timezone.now()
     db = connections[DEFAULT_DB_ALIAS]
-    data = [columns.row(values, now, db) for values in rows]
+    data = [columns.row_of_values(values, now, db) for values in rows]
     if len(data) < COPY_FROM_ROWS:
         _insert(model, columns.names, data)
     else:

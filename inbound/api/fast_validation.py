@@ -9,7 +9,7 @@ The serializer stays the one definition of the input: names, sources, lengths, c
 
 `validated(raw)` returns exactly what `serializer.run_validation(raw)` returns, or None when the
 input is not valid; the caller then runs the serializer for its error details.
-tests/inbound/test_fast_validation.py holds the two to the same results.
+tests/inbound/api/test_fast_validation.py holds the two to the same results.
 """
 
 import math
@@ -103,8 +103,8 @@ def _date_checker(field: serializers.Field) -> Checker | None:
 
 def _datetime_checker(field: serializers.Field) -> Checker | None:
     """An ISO date and time with a UTC offset, where ISO 8601 is the field's only input format:
-    parsed as Django's parse_datetime does (fromisoformat) and converted to the field's time
-    zone as DRF's enforce_timezone does. Naive and other forms are left to the field."""
+    parsed as Django's parse_datetime does (fromisoformat) and put into the field's time zone by
+    the field's own `enforce_timezone`. Naive and other forms are left to the field."""
     if type(field) is not serializers.DateTimeField or field.validators:
         return None
     if list(getattr(field, "input_formats", api_settings.DATETIME_INPUT_FORMATS)) != [ISO_8601]:
@@ -113,12 +113,9 @@ def _datetime_checker(field: serializers.Field) -> Checker | None:
     def check(value: Any) -> Any:
         if type(value) is not str or not _ISO_DATETIME_WITH_OFFSET.fullmatch(value):
             return _NOT_HANDLED
-        zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
-        if zone is None:
-            return _NOT_HANDLED
         try:
-            return datetime.fromisoformat(value).astimezone(zone)
-        except (ValueError, OverflowError):
+            return field.enforce_timezone(datetime.fromisoformat(value))
+        except (ValueError, OverflowError, serializers.ValidationError):
             return _NOT_HANDLED
 
     return check
@@ -127,7 +124,7 @@ def _datetime_checker(field: serializers.Field) -> Checker | None:
 def _choice_checker(field: serializers.ChoiceField) -> Checker | None:
     if type(field) is not serializers.ChoiceField or field.validators:
         return None
-    choices = field.choice_strings_to_values
+    choices = {str(key): key for key in field.choices}  # what the field looks a value up in
 
     def check(value: Any) -> Any:
         if type(value) is str and value in choices:
@@ -175,36 +172,46 @@ def supports_to_internal_value(cls: type) -> type:
 class FastValidator:
     """The compiled plan of one serializer (and, recursively, of its nested serializers)."""
 
-    def __init__(self, serializer: serializers.Serializer):
+    def __init__(self, serializer: serializers.Serializer, *, partial: bool | None = None):
+        """The plan of `serializer`, from its public API: its writable `fields`, and per field
+        `source`, `required`, `default` and `allow_null` (DRF's documented field arguments)."""
         if serializer.validators:
             raise ValueError("serializer-level validators are not supported")
         to_internal_value = type(serializer).to_internal_value
         if to_internal_value not in SUPPORTED_TO_INTERNAL_VALUE:
             raise ValueError(f"{type(serializer).__name__}.to_internal_value is not supported")
         self.serializer = serializer
+        # A partial update skips every absent field (the root serializer's `partial`).
+        self.partial = serializer.partial if partial is None else partial
         # Per field, what the loop below needs, looked up once: name, attribute, whether an
         # absent value is skipped, whether null is allowed, its checker (None: the field
         # validates every value), the field and its `validate_<name>` method.
         self.plan: list[tuple] = []
-        for field in serializer._writable_fields:
-            if len(field.source_attrs) != 1 or field.source == "*":
+        for field in serializer.fields.values():
+            if field.read_only:
+                continue
+            if field.source == "*" or "." in field.source:
                 raise ValueError(f"{field.field_name}: only plain sources are supported")
             self.plan.append(
                 (
                     field.field_name,
-                    field.source_attrs[0],
-                    not field.required and field.default is empty,
+                    field.source,
+                    # Absent: skipped when partial or optional without a default; otherwise the
+                    # field gives its default or its "required" error (run_validation below).
+                    self.partial or (not field.required and field.default is empty),
                     field.allow_null,
-                    self._checker_of(field),
+                    self._checker_of(field, self.partial),
                     field,
                     getattr(serializer, f"validate_{field.field_name}", None),
                 )
             )
 
     @staticmethod
-    def _checker_of(field: serializers.Field) -> Checker | None:
+    def _checker_of(field: serializers.Field, partial: bool) -> Checker | None:
         if isinstance(field, serializers.Serializer):
-            return FastValidator(field).validated_or_raise  # never _NOT_HANDLED: it raises
+            return FastValidator(
+                field, partial=partial
+            ).validated_or_raise  # never _NOT_HANDLED: it raises
         return (
             _char_checker(field)
             or _choice_checker(field)

@@ -2,21 +2,24 @@
 on PostgreSQL) and bulk_update."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 from django.db.models import signals
-from django.test.utils import CaptureQueriesContext
+from django.db.models.functions import Lower
+from django.test.utils import CaptureQueriesContext, isolate_apps
 
-from customers.models import Customer, Location
-from inbound.models import ApiKey, ImportItem, ImportJob
+from customers.models import Contact, Customer, Location
+from inbound.models import ApiKey, ImportItem, ImportJob, IntegrationClient, Target
 from inbound.selectors import unrevoked_api_key_get
 from inbound.services import api_key_issue
 from mapping.choices import MappingStatus
 from mapping.models import ExternalReference
+from ordinavo import db
 from ordinavo.db import (
     COPY_FROM_ROWS,
-    _stores_values_plainly,
+    FastPathUnsupported,
     bulk_insert,
     bulk_update,
     column_count,
@@ -27,6 +30,7 @@ from ordinavo.db import (
     new_instance,
     select_columns,
 )
+from tenants.models import Tenant
 from tests.factories import CustomerFactory, IntegrationClientFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -251,37 +255,6 @@ def test_new_instance_is_the_keyword_constructed_instance():
         new_instance(Location, {"tenant": tenant})
 
 
-def test_new_instance_runs_the_constructor_where_init_signals_have_receivers():
-    received = []
-
-    def receiver(sender, instance, **kwargs):
-        received.append(instance)
-
-    _stores_values_plainly.cache_clear()
-    signals.post_init.connect(receiver, sender=Location)
-    try:
-        instance = new_instance(Location, {"city": "Essen"})
-    finally:
-        signals.post_init.disconnect(receiver, sender=Location)
-        _stores_values_plainly.cache_clear()
-    assert received == [instance]
-    assert instance.city == "Essen"
-    assert new_instance(Location, {"city": "Essen"}) not in received
-
-
-def test_instances_built_without_the_constructor_behave_as_constructed_ones():
-    tenant = TenantFactory()
-    customer = new_instance(Customer, {"tenant_id": tenant.pk, "name": "Müller GmbH"})
-    assert _stores_values_plainly(Customer)
-    assert customer._state.adding
-    assert customer._state.db is None
-    assert customer.tenant == tenant  # the foreign key's value, resolved by its descriptor
-    bulk_insert(Customer, [customer])
-    customer.name = "Müller KG"
-    customer.save(update_fields=["name"])
-    assert Customer.objects.get(pk=customer.pk).name == "Müller KG"
-
-
 @pytest.mark.parametrize("count", [1, COPY_FROM_ROWS])
 def test_bulk_insert_stores_json_as_the_orm_stores_it(count):
     client = IntegrationClientFactory()
@@ -302,7 +275,6 @@ def test_a_model_with_a_constructor_of_its_own_is_built_by_it():
     # djangorestframework-api-key's constructor remembers `revoked`, so a key cannot be unrevoked.
     client = IntegrationClientFactory()
     api_key, plaintext = api_key_issue(client=client, name="ci")
-    assert not _stores_values_plainly(ApiKey)
     loaded = unrevoked_api_key_get(prefix=plaintext.partition(".")[0])
     assert loaded == api_key
     assert loaded._initial_revoked is False
@@ -330,3 +302,325 @@ def test_statements_past_djangos_cursor_go_through_its_execute_wrappers():
     assert seen[0] == "SELECT 'wrapped' WHERE %s > 0"
     assert any(s.startswith('COPY "customers_customer"') for s in seen), seen
     assert Customer.objects.filter(tenant=tenant).count() == COPY_FROM_ROWS
+
+
+# --- the fast path against the ORM, for every hot model -------------------------------------------
+
+
+@pytest.fixture
+def world():
+    """Saved records the hot models' rows point at."""
+    client = IntegrationClientFactory()
+    tenant = client.tenant
+    customer = CustomerFactory(tenant=tenant)
+    location = Location.objects.create(tenant=tenant, customer=customer, city="Essen")
+    contact = Contact.objects.create(tenant=tenant, customer=customer, last_name="Kühn")
+    job = ImportJob.objects.create(tenant=tenant, client=client, kind="Batch")
+    target = Target.objects.create(tenant=tenant, client=client, title="Wartung")
+    return SimpleNamespace(
+        tenant=tenant,
+        client=client,
+        customer=customer,
+        location=location,
+        contact=contact,
+        job=job,
+        target=target,
+    )
+
+
+def _rows(w, tag: str) -> dict[type, list[dict]]:
+    """Per hot model written by the fast path, distinct rows (by attribute name) for `tag`,
+    with values of every kind its fields hold (JSON, dates, nulls, foreign keys)."""
+    moment = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC)
+    t = w.tenant.pk
+    n = range(COPY_FROM_ROWS)
+    return {
+        Customer: [
+            {
+                "tenant_id": t,
+                "name": f"Kühl {tag} {i}",
+                "customer_number": f"{tag}-{i}",
+                "email": f"k{i}@example.com",
+                "normalized_name": f"kuhl {tag} {i}",
+            }
+            for i in n
+        ],
+        Location: [
+            {
+                "tenant_id": t,
+                "customer_id": w.customer.pk,
+                "city": f"Essen {tag}",
+                "street": f"Hachestr. {i}",
+                "latitude": 51.45,
+                "default_estimated_work_minutes": i,
+            }
+            for i in n
+        ],
+        Contact: [
+            {
+                "tenant_id": t,
+                "customer_id": w.customer.pk,
+                "last_name": f"Kühn {tag} {i}",
+                "email": f"c{i}@example.com",
+            }
+            for i in n
+        ],
+        Target: [
+            {
+                "tenant_id": t,
+                "client_id": w.client.pk,
+                "title": f"Wartung {tag} {i}",
+                "due_date": dt.date(2026, 4, i + 1),
+                "preferred_time_window_start": moment,
+                "custom_fields": {"floor": i, "note": f"Tür {tag}"},
+                "customer_id": w.customer.pk,
+                "location_id": w.location.pk,
+            }
+            for i in n
+        ],
+        ImportJob: [
+            {
+                "tenant_id": t,
+                "client_id": w.client.pk,
+                "kind": "Batch",
+                "item_count": i + 10 * (tag == "b"),
+                "started_at": moment,
+            }
+            for i in n
+        ],
+        ImportItem: [
+            {
+                "tenant_id": t,
+                "job_id": w.job.pk,
+                "position": i + 100 * (tag == "b"),
+                "external_id": f"{tag}-{i}",
+                "import_status": "Imported",
+                "mapping_status": "Created",
+                "payload": {"customer": {"name": "Müller"}, "big": 2**70},
+                "warnings": [tag],
+                "target_id": w.target.pk,
+                "contact_id": w.contact.pk,
+            }
+            for i in n
+        ],
+        ExternalReference: [
+            {
+                "tenant_id": t,
+                "source_system": "erp",
+                "external_type": "Customer",
+                "external_id": f"{tag}-{i}",
+                "customer_id": w.customer.pk,
+                "origin": "Import",
+            }
+            for i in n
+        ],
+    }
+
+
+HOT_WRITTEN = [Customer, Location, Contact, Target, ImportJob, ImportItem, ExternalReference]
+
+
+def _auto(model) -> set[str]:
+    return {
+        f.attname
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    }
+
+
+def _stored(model, pks) -> list[dict]:
+    """The rows as the ORM reads them, without key and auto_now(_add) times (checked set)."""
+    rows = list(model.objects.filter(pk__in=pks).order_by("pk").values())
+    for row in rows:
+        for name in _auto(model):
+            assert row.pop(name) is not None
+        row.pop("id")
+    return rows
+
+
+def _in_rolled_back_savepoint(write):
+    with transaction.atomic():
+        result = write()
+        transaction.set_rollback(True)
+    return result
+
+
+def _same_values(model, a, b):
+    return [getattr(a, f.attname) for f in model._meta.concrete_fields] == [
+        getattr(b, f.attname) for f in model._meta.concrete_fields
+    ]
+
+
+@pytest.mark.parametrize("model", HOT_WRITTEN, ids=lambda m: m.__name__)
+def test_new_instance_equals_the_constructed_one(world, model):
+    for values in _rows(world, "a")[model]:
+        fast, slow = new_instance(model, values), model(**values)
+        assert _same_values(model, fast, slow)
+        assert (fast._state.adding, fast._state.db) == (slow._state.adding, slow._state.db)
+        assert fast._state.fetch_mode == slow._state.fetch_mode
+
+
+@pytest.mark.parametrize("count", [1, COPY_FROM_ROWS])  # one INSERT; COPY
+@pytest.mark.parametrize("model", HOT_WRITTEN, ids=lambda m: m.__name__)
+def test_bulk_insert_and_insert_rows_write_the_rows_bulk_create_writes(world, model, count):
+    rows = _rows(world, "a")[model][:count]
+
+    def fast():
+        instances = [new_instance(model, values) for values in rows]
+        bulk_insert(model, instances)
+        assert all(not i._state.adding and i._state.db == "default" for i in instances)
+        return _stored(model, [i.pk for i in instances])
+
+    def plain():
+        insert_rows(model, rows)
+        return _stored(model, model.objects.values_list("pk", flat=True))[-count:]
+
+    def orm():
+        instances = model.objects.bulk_create([model(**values) for values in rows])
+        return _stored(model, [i.pk for i in instances])
+
+    expected = _in_rolled_back_savepoint(orm)
+    assert _in_rolled_back_savepoint(fast) == expected
+    assert _in_rolled_back_savepoint(plain) == expected
+
+
+@pytest.mark.parametrize("model", HOT_WRITTEN, ids=lambda m: m.__name__)
+def test_bulk_update_writes_the_rows_the_managers_bulk_update_writes(world, model):
+    rows, changes = _rows(world, "a")[model], _rows(world, "b")[model]
+    fields = [
+        f.name
+        for f in model._meta.concrete_fields
+        if f.attname in changes[0] or f.name == "updated_at"
+    ]
+
+    def update(write):
+        def run():
+            instances = model.objects.bulk_create([model(**values) for values in rows])
+            for instance, values in zip(instances, changes, strict=True):
+                for name, value in values.items():
+                    setattr(instance, name, value)
+            write(instances)
+            return _stored(model, [i.pk for i in instances])
+
+        return run
+
+    expected = _in_rolled_back_savepoint(
+        update(lambda instances: model.objects.bulk_update(instances, fields))
+    )
+    assert (
+        _in_rolled_back_savepoint(update(lambda instances: bulk_update(model, instances, fields)))
+        == expected
+    )
+    assert expected != _in_rolled_back_savepoint(update(lambda instances: None))
+
+
+HOT_READ = [ApiKey, IntegrationClient, Tenant, Customer, Location, Contact, Target, ImportItem]
+
+
+@pytest.mark.parametrize("model", HOT_READ, ids=lambda m: m.__name__)
+def test_a_row_read_by_the_fast_path_equals_the_orms_instance(world, model):
+    api_key, _ = api_key_issue(client=world.client, name="ci")
+    item = ImportItem.objects.create(
+        tenant=world.tenant, job=world.job, position=1, payload={"n": [1, "ä"]}, warnings=["W"]
+    )
+    Target.objects.filter(pk=world.target.pk).update(custom_fields={"floor": 3})
+    pk = {
+        ApiKey: api_key.pk,
+        IntegrationClient: world.client.pk,
+        Tenant: world.tenant.pk,
+        Customer: world.customer.pk,
+        Location: world.location.pk,
+        Contact: world.contact.pk,
+        Target: world.target.pk,
+        ImportItem: item.pk,
+    }[model]
+    table = connection.ops.quote_name(model._meta.db_table)
+
+    (row,) = fetch(f"SELECT {select_columns(model, 'x')} FROM {table} x WHERE x.id = %s", [pk])  # noqa: S608
+    fast = instance_from_row(model, row)
+    orm = model.objects.get(pk=pk)
+
+    assert type(fast) is model
+    assert _same_values(model, fast, orm)
+    assert (
+        (fast._state.adding, fast._state.db)
+        == (orm._state.adding, orm._state.db)
+        == (
+            False,
+            "default",
+        )
+    )
+    assert fast._state.fetch_mode == orm._state.fetch_mode
+
+
+# --- models the fast path refuses ----------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_plans():
+    """Plans made anew (they are made once per model)."""
+    caches = [db._read_plan, db._new_plan, db._columns, db.select_columns]
+    for cache in caches:
+        cache.cache_clear()
+    yield
+    for cache in caches:
+        cache.cache_clear()
+
+
+@pytest.mark.parametrize("signal", [signals.pre_init, signals.post_init])
+def test_a_model_with_init_signal_receivers_is_refused(fresh_plans, signal):
+    def receiver(**kwargs):
+        pass
+
+    signal.connect(receiver, sender=Location)
+    try:
+        with pytest.raises(FastPathUnsupported, match=r"customers\.Location: pre_init/post_init"):
+            new_instance(Location, {"city": "Essen"})
+        with pytest.raises(FastPathUnsupported):
+            select_columns(Location, "l")
+    finally:
+        signal.disconnect(receiver, sender=Location)
+
+
+@isolate_apps("customers")
+@pytest.mark.parametrize(
+    ("field", "problem"),
+    [
+        (
+            lambda: models.GeneratedField(
+                expression=Lower("name"),
+                output_field=models.CharField(max_length=50),
+                db_persist=True,
+            ),
+            "extra is a GeneratedField",
+        ),
+        (lambda: models.CharField(max_length=5, db_default="x"), "extra has a db_default"),
+        (lambda: models.FileField(), r"extra sets its value on save \(pre_save\)"),
+    ],
+)
+def test_a_model_with_a_feature_the_column_plan_does_not_handle_is_refused(
+    fresh_plans, field, problem
+):
+    attrs = {
+        "__module__": __name__,
+        "Meta": type("Meta", (), {"app_label": "customers"}),
+        "name": models.CharField(max_length=50),
+        "extra": field(),
+    }
+    model = type("Unsupported", (models.Model,), attrs)
+
+    with pytest.raises(FastPathUnsupported, match=f"customers.Unsupported: {problem}"):
+        bulk_insert(model, [model(name="x")])
+    with pytest.raises(FastPathUnsupported, match=problem):
+        insert_rows(model, [{"name": "x"}])
+    with pytest.raises(FastPathUnsupported, match=problem):
+        new_instance(model, {"name": "x"})
+    if "pre_save" not in problem:  # a file field is read as the ORM reads it
+        with pytest.raises(FastPathUnsupported, match=problem):
+            instance_from_row(model, (1, "x", "y"))
+
+
+def test_a_model_without_an_auto_key_is_read_but_not_written(fresh_plans):
+    assert select_columns(ApiKey, "k")
+    with pytest.raises(FastPathUnsupported, match="not an auto field"):
+        new_instance(ApiKey, {"name": "ci"})

@@ -1,0 +1,87 @@
+"""The inbound app's hand-written SQL, in one place: the hot statements of every API request
+(API key, throttle, idempotency), run prepared by `ordinavo.db.fetch`. Table and column names
+come from the models' `_meta`, quoted."""
+
+import functools
+
+from django.db import connection
+
+from ordinavo.db import select_columns
+from tenants.models import Tenant
+
+from .models import ApiKey, IdempotencyRecord, IntegrationClient, ThrottleWindow
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _columns(model, *names: str) -> dict[str, str]:
+    """The quoted columns of the fields `names`, by name."""
+    return {name: connection.ops.quote_name(model._meta.get_field(name).column) for name in names}
+
+
+@functools.cache
+def api_key_sql() -> str:
+    """The unrevoked key of a prefix, with its client and tenant: the columns of the three
+    models in turn (ordinavo.db.select_columns). Parameter: the prefix."""
+    key = _columns(ApiKey, "client", "prefix", "revoked")
+    client = _columns(IntegrationClient, "id", "tenant")
+    tenant_key = connection.ops.quote_name(Tenant._meta.pk.column)
+    return (
+        f"SELECT {select_columns(ApiKey, 'k')}, {select_columns(IntegrationClient, 'c')}, "  # noqa: S608 (quoted identifiers)
+        f"{select_columns(Tenant, 't')} FROM {_table(ApiKey)} k "
+        f"JOIN {_table(IntegrationClient)} c ON c.{client['id']} = k.{key['client']} "
+        f"JOIN {_table(Tenant)} t ON t.{tenant_key} = c.{client['tenant']} "
+        f"WHERE k.{key['prefix']} = %s AND NOT k.{key['revoked']}"
+    )
+
+
+def _throttle_count_sql() -> str:
+    c = _columns(ThrottleWindow, "tenant", "client", "opened_at", "count")
+    return f"""
+    INSERT INTO {_table(ThrottleWindow)} AS w ({c["tenant"]}, {c["client"]}, {c["opened_at"]}, {c["count"]})
+    VALUES (%s, %s, %s, 1)
+    ON CONFLICT ({c["tenant"]}, {c["client"]}) DO UPDATE SET
+        {c["opened_at"]} = CASE WHEN w.{c["opened_at"]} <= %s THEN excluded.{c["opened_at"]} ELSE w.{c["opened_at"]} END,
+        {c["count"]} = CASE WHEN w.{c["opened_at"]} <= %s THEN 1 ELSE w.{c["count"]} + 1 END
+    RETURNING {c["opened_at"]}, {c["count"]}
+"""  # noqa: S608, E501 (quoted identifiers)
+
+
+# Count one request in the client's window, opening a new one after the last closed.
+# Parameters: tenant, client, now, closed_before, closed_before.
+THROTTLE_COUNT_SQL = _throttle_count_sql()
+
+
+def _idempotency_reserve_sql() -> str:
+    c = _columns(
+        IdempotencyRecord,
+        "id", "tenant", "client", "endpoint", "key", "request_hash", "created_at",
+        "response_status", "response_body",
+    )  # fmt: skip
+    return f"""
+    INSERT INTO {_table(IdempotencyRecord)} AS r
+        ({c["tenant"]}, {c["client"]}, {c["endpoint"]}, {c["key"]}, {c["request_hash"]}, {c["created_at"]})
+    VALUES (%s, %s, %s, %s, %s, %s)
+    ON CONFLICT ({c["tenant"]}, {c["client"]}, {c["endpoint"]}, {c["key"]}) DO UPDATE SET
+        {c["request_hash"]} = excluded.{c["request_hash"]},
+        {c["created_at"]} = excluded.{c["created_at"]},
+        {c["response_status"]} = NULL,
+        {c["response_body"]} = NULL
+    WHERE r.{c["created_at"]} < %s OR r.{c["response_status"]} IS NULL
+    RETURNING {c["id"]}, set_config('lock_timeout', %s, true)
+"""  # noqa: S608, E501 (quoted identifiers)
+
+
+# Reserve the key, or take over a record past its retention (or left without an answer by a
+# version that reserved keys outside the import). On a conflict with a running request's
+# uncommitted row the statement waits (at most `lock_timeout`) for it to end: gone, the row is
+# ours; committed, no row comes back and that request's answer is replayed. RETURNING puts the
+# transaction's lock_timeout back (`set_config`), so the import's own waits are not cut short.
+IDEMPOTENCY_RESERVE_SQL = _idempotency_reserve_sql()
+
+# The transaction's lock_timeout, and a new one for the rest of the transaction.
+LOCK_TIMEOUT_SET_SQL = (
+    "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)"
+)

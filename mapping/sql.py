@@ -1,0 +1,189 @@
+"""The mapping app's hand-written SQL, in one place: the batch's reference read, the candidate
+search and the advisory locks. Table and column names come from the models' `_meta`, quoted."""
+
+from django.db import connection
+
+from customers.models import Customer, Location
+
+from .models import ExternalReference
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _table(model) -> str:
+    return _quote(model._meta.db_table)
+
+
+def _column(model, name: str) -> str:
+    return _quote(model._meta.get_field(name).column)
+
+
+# --- the records of a batch's references ----------------------------------------------------------
+
+
+def references_column(name: str) -> str:
+    """A column of the references (alias `r`)."""
+    return f"r.{_column(ExternalReference, name)}"
+
+
+def record_join(reference_field, alias: str) -> str:
+    """The join of the record a reference's foreign key `reference_field` points at, under
+    `alias`: LATERAL … OFFSET 0, one probe of its primary key whatever the table sizes were when
+    the (prepared) statement was planned."""
+    model = reference_field.related_model
+    key = _quote(model._meta.pk.column)
+    return (
+        f"LEFT JOIN LATERAL (SELECT * FROM {_table(model)} "  # noqa: S608 (quoted identifiers)
+        f"WHERE {key} = r.{_quote(reference_field.column)} OFFSET 0) {alias} ON TRUE"
+    )
+
+
+def references_sql(select: list[str], joins: list[str]) -> str:
+    """The references of one tenant's source system with these (type, ID) pairs, and their
+    records (`joins`), selecting `select`. Parameters: the types and the IDs (two arrays, in
+    pairs), the tenant, the source system.
+
+    Per wanted ID one probe of the unique (tenant, source, type, ID) index, then one of each
+    record's primary key: every join is LATERAL … OFFSET 0, so that is the plan whatever the
+    table sizes were when it was made. So the statement can be prepared: a generic plan made
+    while the tables were nearly empty otherwise hash-joined whole tables, and planning it anew
+    on every run was a third of a single import's database time (bench/import_throughput.py).
+    """
+    r = {
+        name: _column(ExternalReference, name)
+        for name in ("tenant", "source_system", "external_type", "external_id")
+    }
+    return (
+        f"SELECT {', '.join(select)} "  # noqa: S608 (quoted identifiers, placeholders)
+        "FROM unnest(%s::text[], %s::text[]) AS w(external_type, external_id) "
+        f"JOIN LATERAL (SELECT * FROM {_table(ExternalReference)} r "
+        f"WHERE r.{r['tenant']} = %s AND r.{r['source_system']} = %s "
+        f"AND r.{r['external_type']} = w.external_type "
+        f"AND r.{r['external_id']} = w.external_id OFFSET 0) r ON TRUE "
+        f"{' '.join(joins)} WHERE TRUE"
+    )
+
+
+# --- name-and-address candidates -----------------------------------------------------------------
+
+# One statement for the whole batch; per party, the customers
+# * at its address (same postal code and street key) and with its e-mail address, all of them;
+# and by name, each lookup with its own LIMIT:
+# * the same normalized name anywhere in the tenant (btree customers_customer_tenant_norm), also
+#   with its two or three words in another order ("Weber, Anna" is "Anna Weber"): a customer that
+#   moved is found under its name wherever it is now;
+# * a company's name without the site after it, in any tenant postal code: "FitWerk Studios,
+#   Studio Essen" or "Pflegedienst Lebensfreude Essen" in Essen is found under "fitwerk studios"
+#   or "pflegedienst lebensfreude" (a chain's new site; `_site_bases`, scoring decides);
+# * a similar name (typos, words added or dropped) among the customers with a location at the
+#   party's postal code (btree customers_location_address, a few hundred rows even at a million
+#   customers);
+# * only for a party without a postal code, and only when no customer has its very name (in any
+#   word order): a similar
+#   name anywhere in the tenant (the pg_trgm GIN). This is the expensive search (tens of ms at a
+#   million customers), so a party with a postal code does not pay it: a customer that moved
+#   *and* is written differently is then found only by its e-mail or new address.
+# Locations keep the postal code as it was sent ("3014 GK", "M1 1AE"), a party has it normalized
+# ("3014GK"): the spellings of the party's code are looked up (`_postal_code_spellings`).
+# The SET LOCAL of the trigram threshold before it (TRIGRAM_THRESHOLD_SET_SQL) makes two
+# statements when a party has no postal code.
+# `::bigint`: btree_gin's int8 class has no bigint = integer operator, and without the cast the
+# GIN cannot use its tenant column.
+_CANDIDATES_SQL = """
+    SELECT q.idx, found.id
+    FROM unnest(
+        %(indexes)s::int[], %(names)s::text[], %(word_orders)s::text[], %(postal_codes)s::text[],
+        %(spelling_1)s::text[], %(spelling_2)s::text[], %(spelling_3)s::text[],
+        %(street_keys)s::text[], %(emails)s::text[], %(site_bases)s::text[]
+    ) AS q(
+        idx, name, word_orders, postal_code, spelling_1, spelling_2, spelling_3, street_key, email,
+        site_bases
+    )
+    CROSS JOIN LATERAL (
+        (
+            SELECT l.{l_customer} AS id FROM {location} l
+            WHERE q.street_key <> ''
+              AND l.{l_tenant} = %(tenant)s::bigint
+              AND l.{l_postal_code} IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
+              AND l.{l_street_key} = q.street_key
+        )
+        UNION
+        (
+            SELECT c.{c_id} FROM {customer} c
+            WHERE q.email <> '' AND c.{c_tenant} = %(tenant)s::bigint
+              -- any case on both sides: the expression index customers_cust_tenant_email_ci
+              AND upper(c.{c_email}) = upper(q.email)
+        )
+        UNION
+        (
+            SELECT c.{c_id} FROM {customer} c
+            WHERE q.name <> ''
+              AND c.{c_tenant} = %(tenant)s::bigint
+              AND c.{c_normalized_name} = ANY(string_to_array(q.word_orders, '|'))
+            ORDER BY c.{c_id}
+            LIMIT %(limit)s
+        )
+        UNION
+        (
+            SELECT c.{c_id} FROM {customer} c
+            WHERE q.site_bases <> ''
+              AND c.{c_tenant} = %(tenant)s::bigint
+              AND c.{c_normalized_name} = ANY(string_to_array(q.site_bases, '|'))
+            ORDER BY c.{c_id}
+            LIMIT %(limit)s
+        )
+        UNION
+        (
+            SELECT c.id
+            FROM (
+                SELECT DISTINCT l.{l_customer} AS customer_id FROM {location} l
+                WHERE q.name <> '' AND q.postal_code <> ''
+                  AND l.{l_tenant} = %(tenant)s::bigint
+                  AND l.{l_postal_code} IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
+            ) AS here
+            -- LIMIT 1 (of a primary key) keeps this a lookup per location's customer: else, on a
+            -- small table, the planner may compute the similarity for every customer instead.
+            CROSS JOIN LATERAL (
+                SELECT c.{c_id} AS id, c.{c_normalized_name} AS normalized_name FROM {customer} c
+                WHERE c.{c_id} = here.customer_id AND c.{c_tenant} = %(tenant)s::bigint
+                LIMIT 1
+            ) AS c
+            WHERE similarity(c.normalized_name, q.name) >= %(threshold)s
+            ORDER BY similarity(c.normalized_name, q.name) DESC, c.id
+            LIMIT %(limit)s
+        )
+        UNION
+        (
+            SELECT c.{c_id} FROM {customer} c
+            WHERE q.name <> '' AND q.postal_code = ''
+              AND c.{c_tenant} = %(tenant)s::bigint AND c.{c_normalized_name} %% q.name
+              AND NOT EXISTS (
+                  SELECT FROM {customer} e
+                  WHERE e.{c_tenant} = %(tenant)s::bigint
+                    AND e.{c_normalized_name} = ANY(string_to_array(q.word_orders, '|'))
+              )
+            ORDER BY similarity(c.{c_normalized_name}, q.name) DESC, c.{c_id}
+            LIMIT %(limit)s
+        )
+    ) AS found
+"""
+CANDIDATES_SQL = _CANDIDATES_SQL.format(
+    customer=_table(Customer),
+    location=_table(Location),
+    **{
+        f"c_{name}": _column(Customer, name)
+        for name in ("id", "tenant", "email", "normalized_name")
+    },
+    **{
+        f"l_{name}": _column(Location, name)
+        for name in ("customer", "tenant", "postal_code", "street_key")
+    },
+)
+
+# `%` of pg_trgm (the tenant-wide similar-name search) uses this threshold, for the transaction.
+TRIGRAM_THRESHOLD_SET_SQL = "SET LOCAL pg_trgm.similarity_threshold = %s"
+
+# Transaction-level advisory locks: the namespace, and the keys as one array.
+ADVISORY_LOCKS_SQL = "SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k"
