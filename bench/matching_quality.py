@@ -432,7 +432,7 @@ def print_example(r: Result, pk_by_key: dict[int, int]) -> None:
 
 
 def thresholds_text(client) -> str:
-    # What a link and a review mean is mapping/matching.py's docstring; here only the settings.
+    # What a link and a review mean is mapping.matching's docstring; here only the settings.
     text = (
         f"matcher {app.MATCHER_VERSION}; link threshold {client.name_match_threshold}, "
         f"margin {client.name_match_margin}; candidates (top {app.CANDIDATES_PER_NAME} "
