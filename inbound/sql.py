@@ -1,6 +1,6 @@
 """The inbound app's hand-written SQL, in one place: the hot statements of every API request
-(API key, throttle, idempotency), run prepared by `ordinavo.db.fetch`. Table and column names
-come from the models' `_meta`, quoted."""
+(API key, throttle, idempotency, an import's targets), run prepared by `ordinavo.db.fetch`.
+Table and column names come from the models' `_meta`, quoted."""
 
 import functools
 
@@ -9,7 +9,7 @@ from django.db import connection
 from ordinavo.db import select_columns
 from tenants.models import Tenant
 
-from .models import ApiKey, IdempotencyRecord, IntegrationClient, ThrottleWindow
+from .models import ApiKey, IdempotencyRecord, IntegrationClient, Target, ThrottleWindow
 
 
 def _table(model) -> str:
@@ -34,6 +34,20 @@ def api_key_sql() -> str:
         f"JOIN {_table(IntegrationClient)} c ON c.{client['id']} = k.{key['client']} "
         f"JOIN {_table(Tenant)} t ON t.{tenant_key} = c.{client['tenant']} "
         f"WHERE k.{key['prefix']} = %s AND NOT k.{key['revoked']}"
+    )
+
+
+@functools.cache
+def targets_of_client_sql() -> str:
+    """The targets of one client with these external IDs, every column (select_columns): per ID
+    one probe of the unique index inbound_target_unique_external_id_per_client, the plan for
+    any table size, so it can be prepared. Parameters: the tenant, the client, the IDs (an
+    array: one statement text for any batch)."""
+    t = _columns(Target, "tenant", "client", "external_id")
+    return (
+        f"SELECT {select_columns(Target, 't')} FROM {_table(Target)} t "  # noqa: S608 (quoted identifiers)
+        f"WHERE t.{t['tenant']} = %s AND t.{t['client']} = %s "
+        f"AND t.{t['external_id']} = ANY(%s::text[])"
     )
 
 
