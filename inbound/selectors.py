@@ -101,7 +101,7 @@ def targets_of_client_by_external_id(
     for any number of IDs (every import reads them)."""
     if not external_ids:
         return {}
-    rows = fetch(targets_of_client_sql(), [client.tenant_id, client.pk, list(external_ids)])
+    rows = fetch(targets_of_client_sql(), [list(external_ids), client.tenant_id, client.pk])
     targets = [instance_from_row(Target, row) for row in rows]
     return {target.external_id: target for target in targets}
 

@@ -67,10 +67,13 @@ def test_an_imports_targets_are_one_prepared_statement_of_unique_index_probes():
         cursor.execute("SET plan_cache_mode = force_generic_plan")
         try:
             cursor.execute(
-                f"EXPLAIN EXECUTE {name}(%s, %s, '{{JOB-1,JOB-2}}')", [client.tenant_id, client.pk]
+                f"EXPLAIN EXECUTE {name}('{{JOB-1,JOB-2}}', %s, %s)", [client.tenant_id, client.pk]
             )
             plan = "\n".join(row for (row,) in cursor.fetchall())
         finally:
             cursor.execute("RESET plan_cache_mode")
     assert "Seq Scan" not in plan
     assert "Index Scan using inbound_target_unique_external_id_per_client" in plan
+    # Each ID in the index condition: not the client's every target, filtered by the IDs.
+    assert "Filter" not in plan
+    assert "(external_id)::text = w.external_id" in plan.split("Index Cond:", 1)[1]
