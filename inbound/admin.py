@@ -127,6 +127,7 @@ class ReadOnlyAdmin(TenantScopedAdmin):
 class TargetAdmin(ReadOnlyAdmin):
     list_display = [
         "title",
+        "external_id",
         "client",
         "customer",
         "location",
@@ -140,7 +141,7 @@ class TargetAdmin(ReadOnlyAdmin):
         "priority",
         ("client", admin.RelatedOnlyFieldListFilter),
     )
-    search_fields = ["title", "external_references__external_id", "customer__name"]
+    search_fields = ["title", "external_id", "customer__name"]
     list_select_related = ["client", "customer", "location", "tenant"]
     readonly_fields = ["created_at", "updated_at"]
 

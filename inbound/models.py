@@ -105,14 +105,19 @@ class ApiKey(AbstractAPIKey):
 
 
 class Target(TenantScopedModel):
-    """An imported job. Its external ID lives in an ExternalReference of type Target; the customer
-    number never lives here."""
+    """An imported job, under the external ID its client's system gave it (unique per client;
+    the target's own reference, not an ExternalReference of mapping). The customer number never
+    lives here."""
 
     client = models.ForeignKey(
         IntegrationClient,
         on_delete=models.PROTECT,
         related_name="targets",
         help_text="The integration client that imported this target and may read it back.",
+    )
+    external_id = models.CharField(
+        max_length=100,
+        help_text="The target's ID in its client's system (externalId); unique per client.",
     )
     title = models.CharField(max_length=200)
     description = models.CharField(max_length=4000, blank=True)
@@ -157,9 +162,20 @@ class Target(TenantScopedModel):
                 name="inbound_target_time_window_ordered",
                 violation_error_message="The time window starts before it ends.",
             ),
+            # An import finds its targets by (client, externalId) through this index, and two
+            # concurrent imports of a new externalId create one target: the second one fails
+            # here and runs again (inbound.services._import_retrying). It serves the client's
+            # targets too (its first two columns).
+            models.UniqueConstraint(
+                fields=["tenant", "client", "external_id"],
+                name="inbound_target_unique_external_id_per_client",
+                violation_error_message="This client already has a target with this external ID.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(external_id=""), name="inbound_target_external_id_not_empty"
+            ),
         ]
         indexes = [
-            models.Index(fields=["tenant", "client"], name="inbound_target_tenant_client"),
             models.Index(fields=["tenant", "customer"], name="inbound_target_tenant_customer"),
         ]
 

@@ -1,18 +1,17 @@
 """Reads of the inbound app. A client only ever sees its own jobs and targets."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.db.models import Count, QuerySet
 
-from mapping.choices import ExternalType, MappingStatus
-from mapping.models import ExternalReference
+from mapping.choices import MappingStatus
 from ordinavo.db import column_count, fetch, instance_from_row
 from tenants.models import Tenant
 
 from .choices import ImportStatus, ReviewState
-from .models import ApiKey, ImportItem, ImportJob, IntegrationClient
-from .sql import api_key_sql
+from .models import ApiKey, ImportItem, ImportJob, IntegrationClient, Target
+from .sql import api_key_sql, targets_of_client_sql
 
 
 def unrevoked_api_key_get(*, prefix: str) -> ApiKey | None:
@@ -85,19 +84,26 @@ def import_job_summaries(*, jobs: Iterable[ImportJob]) -> dict[int, dict[str, An
     return summaries
 
 
-def target_reference_get(
-    *, client: IntegrationClient, external_id: str
-) -> ExternalReference | None:
-    """The Target reference of this client's source system, with its target and the target's
-    latest import item (for the current mapping status)."""
+def target_of_client_get(*, client: IntegrationClient, external_id: str) -> Target | None:
+    """This client's target with this external ID (another client's is not found)."""
     return (
-        ExternalReference.objects.of_source(
-            client.tenant_id, client.source_system, ExternalType.TARGET
-        )
-        .filter(external_id=external_id, target__client=client)
-        .select_related("target")
+        Target.objects.for_tenant(client.tenant_id)
+        .filter(client=client, external_id=external_id)
+        .order_by()
         .first()
     )
+
+
+def targets_of_client_by_external_id(
+    *, client: IntegrationClient, external_ids: Collection[str]
+) -> dict[str, Target]:
+    """This client's targets with these external IDs, by external ID: one prepared statement
+    for any number of IDs (every import reads them)."""
+    if not external_ids:
+        return {}
+    rows = fetch(targets_of_client_sql(), [list(external_ids), client.tenant_id, client.pk])
+    targets = [instance_from_row(Target, row) for row in rows]
+    return {target.external_id: target for target in targets}
 
 
 def latest_import_item_of_target(*, target) -> ImportItem | None:

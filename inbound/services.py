@@ -13,10 +13,10 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 
-from mapping.choices import ExternalType, MappingStatus, MatchingStrategy, ReferenceOrigin
+from mapping.choices import MappingStatus, MatchingStrategy
 from mapping.engine import IncomingContext, MappingOutcome
 from mapping.selectors import referenced_records
-from mapping.services import context_external_ids, customer_contexts_map, references_create
+from mapping.services import context_external_ids, customer_contexts_map
 from ordinavo.db import bulk_insert, bulk_update, fetch, new_instance
 from tenants.models import Tenant
 
@@ -38,7 +38,7 @@ from .models import (
     Target,
 )
 from .policy import mapping_policy
-from .selectors import unrevoked_api_key_get
+from .selectors import targets_of_client_by_external_id, unrevoked_api_key_get
 from .sql import IDEMPOTENCY_RESERVE_SQL, LOCK_TIMEOUT_SET_SQL, THROTTLE_COUNT_SQL
 
 # What a key gets when nobody says otherwise: everything but the legacy alias.
@@ -421,18 +421,17 @@ def _import_once(
         )
         for item in valid
     ]
-    # The targets' references and (where it can share them) the mapping's in one statement.
-    shared = context_external_ids(policy=policy, contexts=contexts)
-    referenced = referenced_records(
-        tenant=tenant,
-        source_system=client.source_system,
-        external_ids={**shared, ExternalType.TARGET: [item.external_id for item in valid]},
+    # The client's targets with these external IDs (its own table, unique per client), then the
+    # references the mapping reads, where it can share them (one statement for all types).
+    existing = targets_of_client_by_external_id(
+        client=client, external_ids=[item.external_id for item in valid]
     )
-    existing = {
-        external_id: target
-        for (external_type, external_id), target in referenced.items()
-        if external_type == ExternalType.TARGET
-    }
+    shared = context_external_ids(policy=policy, contexts=contexts)
+    referenced = (
+        referenced_records(tenant=tenant, source_system=client.source_system, external_ids=shared)
+        if shared
+        else {}
+    )
     # An update valid field by field may still not fit the stored target: such an item fails
     # before its customer context is mapped, so nothing of it is written.
     kept = []
@@ -456,7 +455,10 @@ def _import_once(
     for item, outcome in zip(valid, outcomes, strict=True):
         target = existing.get(item.external_id)
         if target is None:
-            target = new_instance(Target, {"tenant_id": tenant.pk, "client_id": client.pk})
+            target = new_instance(
+                Target,
+                {"tenant_id": tenant.pk, "client_id": client.pk, "external_id": item.external_id},
+            )
             new_targets[item.external_id] = target
             _target_apply(target, item.data, outcome)
             results[item.position] = (ImportStatus.IMPORTED, target, outcome)
@@ -470,12 +472,6 @@ def _import_once(
         results[item.position] = (ImportStatus.UPDATED, target, outcome)
     bulk_insert(Target, [new_targets[k] for k in sorted(new_targets)])
     bulk_update(Target, sorted(changed_targets, key=lambda t: t.pk), TARGET_UPDATE_FIELDS)
-    references_create(
-        tenant=tenant,
-        source_system=client.source_system,
-        records={(ExternalType.TARGET, ext): target for ext, target in new_targets.items()},
-        origin=ReferenceOrigin.IMPORT,
-    )
 
     # Written once, complete: the request is the processing, so nobody sees it half done.
     job = ImportJob(

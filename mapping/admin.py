@@ -20,9 +20,8 @@ class ExternalReferenceAdmin(TenantScopedAdmin):
     ]
     list_filter = (*TenantScopedAdmin.list_filter, "external_type", "origin", "source_system")
     search_fields = ["external_id", "source_system"]
-    list_select_related = ["tenant", "customer", "location", "contact", "target"]
+    list_select_related = ["tenant", "customer", "location", "contact"]
     autocomplete_fields = ["customer", "location", "contact"]
-    raw_id_fields = ["target"]
     readonly_fields = ["origin", "created_by", "created_at"]
 
     def save_model(self, request, obj, form, change):

@@ -12,10 +12,12 @@ class MatchingStrategy(models.TextChoices):
 
 
 class ExternalType(models.TextChoices):
+    """The records of the customer context a reference can point at. A target's external ID is
+    the target's own (inbound.Target.external_id)."""
+
     CUSTOMER = "Customer"
     LOCATION = "Location"
     CONTACT = "Contact"
-    TARGET = "Target"
 
 
 class ReferenceOrigin(models.TextChoices):

@@ -13,7 +13,6 @@ RECORD_FIELD_BY_TYPE = {
     ExternalType.CUSTOMER: "customer",
     ExternalType.LOCATION: "location",
     ExternalType.CONTACT: "contact",
-    ExternalType.TARGET: "target",
 }
 
 
@@ -37,7 +36,8 @@ class ExternalReference(TenantScopedModel):
     """(tenant, source system, external type, external ID) → exactly one Ordinavo record.
 
     One record may carry references from many source systems; the same external ID in another
-    tenant or another source system is another reference.
+    tenant or another source system is another reference. A target keeps its own external ID
+    (inbound.Target.external_id): inbound sits above mapping, so nothing here points at it.
     """
 
     source_system = models.CharField(max_length=100)
@@ -61,14 +61,6 @@ class ExternalReference(TenantScopedModel):
     )
     contact = models.ForeignKey(
         "customers.Contact",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="external_references",
-        db_index=False,  # partial indexes below: a reference points at one record type only
-    )
-    target = models.ForeignKey(
-        "inbound.Target",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -104,7 +96,6 @@ class ExternalReference(TenantScopedModel):
                     _exactly_this_record_set(ExternalType.CUSTOMER)
                     | _exactly_this_record_set(ExternalType.LOCATION)
                     | _exactly_this_record_set(ExternalType.CONTACT)
-                    | _exactly_this_record_set(ExternalType.TARGET)
                 ),
                 name="mapping_extref_points_at_its_type",
                 violation_error_message="A reference points at exactly one record of its type.",
@@ -114,7 +105,7 @@ class ExternalReference(TenantScopedModel):
                 name="mapping_extref_ids_not_empty",
             ),
         ]
-        # Each reference sets one of its four record columns: an index per column holds only
+        # Each reference sets one of its three record columns: an index per column holds only
         # the rows that set it (a reference used to go into twelve indexes, seven of them for
         # NULLs). They serve reads of a record's references (a record is in one tenant) and the
         # deletes that cascade from a record, and from a user for created_by.
@@ -124,7 +115,7 @@ class ExternalReference(TenantScopedModel):
                 name=f"mapping_extref_{record}",
                 condition=Q(**{f"{record}__isnull": False}),
             )
-            for record in ("customer", "location", "contact", "target", "created_by")
+            for record in ("customer", "location", "contact", "created_by")
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from customers.services import (
     location_create,
     location_prepare,
 )
-from inbound.models import IntegrationClient
+from inbound.models import IntegrationClient, Target
 from mapping.choices import ExternalType, MatchingStrategy, ReferenceOrigin
 from mapping.models import ExternalReference
 from tenants.models import Tenant, TenantMembership
@@ -50,6 +50,16 @@ class IntegrationClientFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Client {n}")
     source_system = factory.Sequence(lambda n: f"erp-{n}")
     strategy = MatchingStrategy.EXTERNAL_ID_FIRST
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Target
+
+    client = factory.SubFactory(IntegrationClientFactory)
+    tenant = factory.SelfAttribute("client.tenant")
+    external_id = factory.Sequence(lambda n: f"JOB-{n}")
+    title = factory.Sequence(lambda n: f"Visit {n}")
 
 
 def _without_keys(kwargs: dict, *keys: str) -> dict:

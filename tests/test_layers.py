@@ -11,10 +11,6 @@ from django.apps import apps
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 
-# A known upward foreign key, to be resolved (issue #13 §2): a target's external ID is an
-# ExternalReference row, so mapping's migrations depend on inbound's.
-KNOWN_UPWARD = {("mapping.ExternalReference.target", "inbound.Target")}
-
 
 def _layers() -> list[str]:
     """The apps from top to bottom, as the import-linter layers contract lists them."""
@@ -47,4 +43,4 @@ def test_foreign_keys_point_down_the_layers():
             if target.app_label in layers and layers.index(target.app_label) < layers.index(label):
                 upward.add((f"{model._meta.label}.{field.name}", target.label))
 
-    assert upward == KNOWN_UPWARD
+    assert upward == set()

@@ -122,11 +122,9 @@ def import_job_data(
     return data
 
 
-def target_data(
-    target: Target, *, external_id: str, item: ImportItem | None, can_read: bool
-) -> dict[str, Any]:
+def target_data(target: Target, *, item: ImportItem | None, can_read: bool) -> dict[str, Any]:
     return {
-        "externalId": external_id,
+        "externalId": target.external_id,
         "targetId": target.pk,
         "title": target.title,
         "description": target.description,

@@ -365,17 +365,13 @@ class TargetDetailView(APIView):
     permission_classes = [scope_required(*WRITE_SCOPES)]
 
     def get(self, request: Request, external_id: str) -> Response:
-        reference = selectors.target_reference_get(
-            client=request.auth.client, external_id=external_id
-        )
-        if reference is None:
+        target = selectors.target_of_client_get(client=request.auth.client, external_id=external_id)
+        if target is None:
             raise NotFound(f"No target with externalId {external_id!r} for this client.")
-        target = reference.target
         item = selectors.latest_import_item_of_target(target=target)
         return Response(
             presenters.target_data(
                 target,
-                external_id=reference.external_id,
                 item=item,
                 can_read=request.auth.has_scope(Scope.CUSTOMERS_READ),
             )

@@ -91,9 +91,9 @@ def test_unknown_records_are_created_with_references_and_map_by_id_next_time(mak
         ("Customer", "CUST-1"),
         ("Location", "LOC-1"),
         ("Contact", "CONT-1"),
-        ("Target", "JOB-1"),
-        ("Target", "JOB-2"),
     }
+    # The targets keep their own external IDs (no references of mapping's).
+    assert set(Target.objects.values_list("external_id", flat=True)) == {"JOB-1", "JOB-2"}
 
 
 def test_unknown_customer_without_customers_write_fails_but_the_target_is_imported(make_caller):

@@ -85,7 +85,6 @@ def test_referenced_records_is_prepared_with_a_plan_of_index_probes_whatever_the
         ExternalType.CUSTOMER: ["C-1"],
         ExternalType.LOCATION: ["L-1"],
         ExternalType.CONTACT: ["P-1"],
-        ExternalType.TARGET: ["T-1"],
     }
     found = referenced_records(tenant=tenant, source_system="erp", external_ids=external_ids)
     assert found == {("Customer", "C-1"): customer}
@@ -100,7 +99,7 @@ def test_referenced_records_is_prepared_with_a_plan_of_index_probes_whatever_the
         try:
             cursor.execute(
                 f"EXPLAIN EXECUTE {name}"
-                "('{Customer,Location,Contact,Target}', '{C-1,L-1,P-1,T-1}', %s, 'erp')",
+                "('{Customer,Location,Contact}', '{C-1,L-1,P-1}', %s, 'erp')",
                 [tenant.pk],
             )
             plan = "\n".join(row for (row,) in cursor.fetchall())
@@ -113,7 +112,6 @@ def test_referenced_records_is_prepared_with_a_plan_of_index_probes_whatever_the
         "customers_customer_pkey",
         "customers_location_pkey",
         "customers_contact_pkey",
-        "inbound_target_pkey",
     ):
         assert f"Index Scan using {index}" in plan
 

@@ -316,7 +316,9 @@ def world():
     location = Location.objects.create(tenant=tenant, customer=customer, city="Essen")
     contact = Contact.objects.create(tenant=tenant, customer=customer, last_name="Kühn")
     job = ImportJob.objects.create(tenant=tenant, client=client, kind="Batch")
-    target = Target.objects.create(tenant=tenant, client=client, title="Wartung")
+    target = Target.objects.create(
+        tenant=tenant, client=client, external_id="JOB-1", title="Wartung"
+    )
     return SimpleNamespace(
         tenant=tenant,
         client=client,
@@ -369,6 +371,7 @@ def _rows(w, tag: str) -> dict[type, list[dict]]:
             {
                 "tenant_id": t,
                 "client_id": w.client.pk,
+                "external_id": f"JOB-{tag}-{i}",
                 "title": f"Wartung {tag} {i}",
                 "due_date": dt.date(2026, 4, i + 1),
                 "preferred_time_window_start": moment,

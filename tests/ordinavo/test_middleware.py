@@ -113,7 +113,7 @@ def test_a_chunked_body_without_length_is_read(caller):
     response = _chunked(caller, json.dumps(MINIMAL_TARGET).encode())
 
     assert response.status_code == 200, response.content
-    assert Target.objects.filter(external_references__external_id="JOB-2026-000918").exists()
+    assert Target.objects.filter(external_id="JOB-2026-000918").exists()
 
 
 def test_a_chunked_body_over_the_limit_is_a_413_problem(caller, settings):

@@ -166,6 +166,7 @@ AUDITED_CHECK_CONSTRAINTS = {
     "customers_location_longitude_range": "one field",
     "customers_customer_number_not_empty": "one field",  # "" is sent as "no number"
     "mapping_extref_ids_not_empty": "one field",
+    "inbound_target_external_id_not_empty": "one field",  # and an update never changes it
     # Written by the code, never from sent values.
     "mapping_extref_points_at_its_type": "not from input",
     "inbound_client_thresholds_in_unit_range": "not from input",  # admin, validated by its form
