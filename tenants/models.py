@@ -35,6 +35,16 @@ class Tenant(models.Model):
 
     slug = models.SlugField(max_length=63, unique=True)
     name = models.CharField(max_length=200)
+    # Billing details leave Ordinavo (billing.created webhooks) only when the tenant has the
+    # billing feature and a subscription configured, and the endpoint opted in (SPEC §7).
+    billing_enabled = models.BooleanField(
+        default=False, help_text="The tenant uses Ordinavo's billing feature."
+    )
+    billing_subscription = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The tenant's billing subscription (plan or contract ID); empty: none.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -43,6 +53,10 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def billing_configured(self) -> bool:
+        return self.billing_enabled and bool(self.billing_subscription.strip())
 
 
 class TenantMembership(models.Model):

@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "mapping",
     "inbound",
     "review",
+    "fieldwork",
+    "webhooks",
+    "procrastinate.contrib.django",
 ]
 
 MIDDLEWARE = [
@@ -237,3 +240,22 @@ SPECTACULAR_SETTINGS = {
         "PriorityEnum": "customers.choices.Priority",
     },
 }
+
+# Background work: procrastinate on this database (SPEC §6). Tasks live in each app's tasks.py.
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "concurrency": env.int("WORKER_CONCURRENCY", default=8),
+    # A killed worker's jobs are retried once its heartbeat is this old (webhooks.tasks).
+    "stalled_worker_timeout": env.float("WORKER_STALLED_SECONDS", default=30.0),
+    "update_heartbeat_interval": env.float("WORKER_HEARTBEAT_SECONDS", default=10.0),
+}
+
+# Outbound webhooks (SPEC §7).
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+# CIDRs a webhook URL may resolve into although they are not global (e.g. "10.1.0.0/16").
+WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15.0)
+# Seconds before each retry (±10% jitter): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000]
+WEBHOOK_DISABLE_AFTER_FAILING_DAYS = env.int("WEBHOOK_DISABLE_AFTER_FAILING_DAYS", default=5)
+WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
+WEBHOOK_RESPONSE_RETENTION_DAYS = env.int("WEBHOOK_RESPONSE_RETENTION_DAYS", default=30)

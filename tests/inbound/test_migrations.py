@@ -8,6 +8,7 @@ from django.db.migrations.executor import MigrationExecutor
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [
+    ("tenants", "0001_initial"),  # the tenant as that state's historical model writes it
     ("inbound", "0011_target_external_id"),
     ("mapping", "0003_tenant_index_in_composites"),
 ]

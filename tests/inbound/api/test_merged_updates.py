@@ -171,6 +171,9 @@ AUDITED_CHECK_CONSTRAINTS = {
     "mapping_extref_points_at_its_type": "not from input",
     "inbound_client_thresholds_in_unit_range": "not from input",  # admin, validated by its form
     "inbound_client_source_not_empty": "not from input",
+    # Not targets: written by services and the admin, never by an import.
+    "webhooks_endpoint_secret_whsec": "not from input",
+    "fieldwork_billing_currency_iso": "not from input",
 }
 
 

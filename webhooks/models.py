@@ -1,0 +1,199 @@
+"""Outbound webhooks (SPEC §7): endpoints of an integration client, the events recorded for them
+(the outbox, written in the transaction of the change) and each delivery with its attempts."""
+
+import uuid
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from inbound.models import IntegrationClient
+from ordinavo.events import EventType
+from tenants.models import TenantScopedModel
+
+from .choices import DeliveryStatus, DisabledReason
+
+
+class WebhookEndpoint(TenantScopedModel):
+    """Where an integration client's events go. Its signing secret (`whsec_…`) is kept to sign
+    with and shown once; after a rotation the previous one signs too until its grace ends."""
+
+    client = models.ForeignKey(
+        IntegrationClient, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(max_length=2000)
+    description = models.CharField(max_length=200, blank=True)
+    event_types = ArrayField(
+        models.CharField(max_length=64, choices=EventType.choices),
+        default=list,
+        blank=True,
+        help_text="Event types sent here; empty: all.",
+    )
+    is_enabled = models.BooleanField(default=True)
+    disabled_reason = models.CharField(
+        max_length=16, choices=DisabledReason.choices, blank=True, default=DisabledReason.NONE
+    )
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    include_contact_details = models.BooleanField(
+        default=True, help_text="Off: a contact is sent as its id and externalId only."
+    )
+    include_summary_preview = models.BooleanField(
+        default=False, help_text="Send a visit report's summaryPreview."
+    )
+    include_billing_details = models.BooleanField(
+        default=False,
+        help_text="Send billing.created (also needs the tenant's billing feature and "
+        "subscription).",
+    )
+    secret = models.CharField(max_length=100, editable=False)
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Start of the current run of failed attempts (None after a success): 5 days disable it.
+    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "webhook endpoint"
+        ordering = ["tenant_id", "client_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "client", "url"],
+                name="webhooks_endpoint_unique_url_per_client",
+                violation_error_message="This client already has an endpoint with this URL.",
+            ),
+            models.CheckConstraint(
+                condition=Q(secret__startswith="whsec_"),  # noqa: S106 (a prefix, not a secret)
+                name="webhooks_endpoint_secret_whsec",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def subscribes_to(self, event_type: str) -> bool:
+        return not self.event_types or event_type in self.event_types
+
+
+class WebhookEvent(TenantScopedModel):
+    """One event of an integration client, with its payload as it was when it happened (all
+    details; an endpoint's payload options are applied when it is sent). `webhook_id` is the
+    `webhook-id` header: the same on every attempt, redelivery and replay."""
+
+    webhook_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(
+        IntegrationClient, on_delete=models.CASCADE, related_name="webhook_events"
+    )
+    type = models.CharField(max_length=64, choices=EventType.choices)
+    # Plain ids, not foreign keys: the event log outlives and does not lock what it reports on.
+    target_id = models.BigIntegerField(null=True, blank=True)
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Per-target counter (data.sequence) of target events."
+    )
+    payload = models.JSONField(help_text="The event's `data`.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "webhook event"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["webhook_id"], name="webhooks_event_unique_webhook_id"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "client", "created_at"], name="webhooks_event_client_created"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.message_id}"
+
+    @property
+    def message_id(self) -> str:
+        return f"msg_{self.webhook_id.hex}"
+
+
+class TargetEventSequence(models.Model):
+    """The last `data.sequence` given to a target's events; bumped with an upsert, so the row
+    lock orders concurrent events of one target."""
+
+    target_id = models.BigIntegerField(primary_key=True)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "target event sequence"
+        indexes = [models.Index(fields=["tenant"], name="webhooks_sequence_tenant")]
+
+    def __str__(self) -> str:
+        return f"Target {self.target_id}: {self.last}"
+
+
+class WebhookDelivery(TenantScopedModel):
+    """One event for one endpoint: the unit a worker job sends and retries."""
+
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempt_count = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "webhook delivery"
+        verbose_name_plural = "webhook deliveries"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "event", "endpoint"],
+                name="webhooks_delivery_unique_event_endpoint",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "endpoint", "status", "-created_at"],
+                name="webhooks_delivery_endpoint",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint}"
+
+
+class WebhookAttempt(TenantScopedModel):
+    """One HTTP attempt of a delivery: its answer's status, time, error and first 2 KB."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    succeeded = models.BooleanField(default=False)
+    error = models.CharField(max_length=500, blank=True)
+    response_body = models.TextField(
+        blank=True, help_text="The first 2 KB of the answer; purged after 30 days."
+    )
+
+    class Meta:
+        verbose_name = "webhook attempt"
+        ordering = ["-attempted_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "delivery"], name="webhooks_attempt_delivery"),
+            models.Index(
+                fields=["attempted_at"],
+                name="webhooks_attempt_body_purge",
+                condition=~Q(response_body=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.pk} ({self.status_code or self.error})"
