@@ -18,6 +18,7 @@ from mapping.engine import IncomingContext, MappingOutcome
 from mapping.selectors import referenced_records
 from mapping.services import context_external_ids, customer_contexts_map
 from ordinavo.db import bulk_insert, bulk_update, fetch, new_instance
+from ordinavo.events import DomainEvent, EventType, publish
 from tenants.models import Tenant
 
 from .choices import (
@@ -285,6 +286,7 @@ TARGET_UPDATE_FIELDS = (
 _TARGET_COMPARED = tuple(
     Target._meta.get_field(name).attname for name in TARGET_UPDATE_FIELDS if name != "updated_at"
 )
+_TARGET_CONTEXT = ("customer_id", "location_id", "contact_id")
 IMPORT_ATTEMPTS = 3
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock
 
@@ -383,6 +385,42 @@ def _target_apply(target: Target, data: dict[str, Any], outcome: MappingOutcome)
             target.estimated_work_minutes = location.default_estimated_work_minutes
 
 
+def _import_events(
+    *,
+    client: IntegrationClient,
+    items: list[ItemInput],
+    results: dict[int, tuple[str, Target, MappingOutcome]],
+    changed: set[str],
+    context_changed: set[str],
+) -> list[DomainEvent]:
+    """The domain events of an import, in item order: target.imported for a new target,
+    target.updated for a stored one whose values changed (one sent again as it is: none), then
+    target.customer_context_changed when its customer, location or contact changed."""
+    published = []
+    for item in items:
+        if item.position not in results:  # failed
+            continue
+        status, target, _ = results[item.position]
+        if status == ImportStatus.IMPORTED:
+            types = [EventType.TARGET_IMPORTED]
+        elif item.external_id in changed:
+            types = [EventType.TARGET_UPDATED]
+            if item.external_id in context_changed:
+                types.append(EventType.TARGET_CUSTOMER_CONTEXT_CHANGED)
+        else:
+            continue
+        published.extend(
+            DomainEvent(
+                type=event_type,
+                tenant_id=client.tenant_id,
+                client_id=client.pk,
+                target_id=target.pk,
+            )
+            for event_type in types
+        )
+    return published
+
+
 def _import_once(
     *, api_key: ApiKey, kind: str, items: list[ItemInput]
 ) -> tuple[ImportJob, list[ImportItem]]:
@@ -451,6 +489,9 @@ def _import_once(
     )
     new_targets: dict[str, Target] = {}
     changed_targets: list[Target] = []
+    # External IDs of stored targets whose values changed, and of those whose customer context.
+    changed: set[str] = set()
+    context_changed: set[str] = set()
     results: dict[int, tuple[str, Target, MappingOutcome]] = {}
     for item, outcome in zip(valid, outcomes, strict=True):
         target = existing.get(item.external_id)
@@ -466,9 +507,13 @@ def _import_once(
         # Updated, as the seed says, but written only when a value changed: a target sent again
         # as it is keeps its row (and updated_at).
         before = [getattr(target, name) for name in _TARGET_COMPARED]
+        context_before = [getattr(target, name) for name in _TARGET_CONTEXT]
         _target_apply(target, item.data, outcome)
         if [getattr(target, name) for name in _TARGET_COMPARED] != before:
             changed_targets.append(target)
+            changed.add(item.external_id)
+            if [getattr(target, name) for name in _TARGET_CONTEXT] != context_before:
+                context_changed.add(item.external_id)
         results[item.position] = (ImportStatus.UPDATED, target, outcome)
     bulk_insert(Target, [new_targets[k] for k in sorted(new_targets)])
     bulk_update(Target, sorted(changed_targets, key=lambda t: t.pk), TARGET_UPDATE_FIELDS)
@@ -523,6 +568,16 @@ def _import_once(
                 values["review_state"] = ReviewState.OPEN
         import_items.append(new_instance(ImportItem, values))
     bulk_insert(ImportItem, import_items)
+    # In the import's transaction, once per batch: the outbox records in bulk (webhooks).
+    publish(
+        _import_events(
+            client=client,
+            items=items,
+            results=results,
+            changed=changed,
+            context_changed=context_changed,
+        )
+    )
     return job, import_items
 
 

@@ -3,8 +3,9 @@
 Each action runs in one transaction and does everything a decision means: it stores the external
 references (origin Review, so later imports map by ID, ManualOnly included), attaches the
 customer context to the target, updates the item's mapping status and decision, resolves every
-other open item waiting on the same external record, and writes an audit entry per item with
-the state before and after.
+other open item waiting on the same external record, writes an audit entry per item with the
+state before and after, and publishes target.customer_context_changed for every target whose
+customer, location or contact it changed (a dismiss changes none, so it publishes nothing).
 """
 
 from typing import Any
@@ -19,6 +20,7 @@ from inbound.models import ImportItem, Target
 from mapping.choices import ExternalType, MappingStatus, MatchMethod, RecordAction, ReferenceOrigin
 from mapping.fields import CONTACT_FIELDS, CUSTOMER_FIELDS, LOCATION_FIELDS
 from mapping.models import RECORD_FIELD_BY_TYPE, ExternalReference
+from ordinavo.events import DomainEvent, EventType, publish
 
 from .choices import ReviewAction
 from .models import ReviewAuditEntry
@@ -32,6 +34,40 @@ RECORDS = (
 
 class ReviewError(Exception):
     """A decision that cannot be carried out; the message is meant for the dispatcher."""
+
+
+class _ContextChanges:
+    """The customer context a decision gives targets: each target's as it was when first seen
+    (loaded before this decision wrote it) and as last written, so that exactly the targets whose
+    customer, location or contact changed are announced, once each, whatever the number of
+    items of a target the decision touched."""
+
+    def __init__(self) -> None:
+        self._targets: dict[int, tuple[Target, tuple, tuple]] = {}
+
+    def write(self, target: Target, *, customer_id, location_id, contact_id) -> None:
+        if target.pk in self._targets:
+            target, before, _ = self._targets[target.pk]
+        else:
+            before = (target.customer_id, target.location_id, target.contact_id)
+        self._targets[target.pk] = (target, before, (customer_id, location_id, contact_id))
+        Target.objects.for_tenant(target.tenant_id).filter(pk=target.pk).update(
+            customer_id=customer_id, location_id=location_id, contact_id=contact_id
+        )
+
+    def publish(self) -> None:
+        publish(
+            [
+                DomainEvent(
+                    type=EventType.TARGET_CUSTOMER_CONTEXT_CHANGED,
+                    tenant_id=target.tenant_id,
+                    client_id=target.client_id,
+                    target_id=target.pk,
+                )
+                for target, before, after in self._targets.values()
+                if after != before
+            ]
+        )
 
 
 def _snapshot(item: ImportItem) -> dict[str, Any]:
@@ -56,7 +92,7 @@ def _snapshot(item: ImportItem) -> dict[str, Any]:
     }
 
 
-def _restore(item: ImportItem, snapshot: dict[str, Any]) -> None:
+def _restore(item: ImportItem, snapshot: dict[str, Any], *, contexts: _ContextChanges) -> None:
     item.review_state = snapshot["reviewState"]
     item.mapping_status = snapshot["mappingStatus"]
     item.warnings = snapshot["warnings"]
@@ -68,7 +104,8 @@ def _restore(item: ImportItem, snapshot: dict[str, Any]) -> None:
     item.resolved_at = snapshot["resolvedAt"]
     item.save()
     if item.target is not None and snapshot["target"] is not None:
-        Target.objects.filter(pk=item.target_id).update(
+        contexts.write(
+            item.target,
             customer_id=snapshot["target"]["customerId"],
             location_id=snapshot["target"]["locationId"],
             contact_id=snapshot["target"]["contactId"],
@@ -161,7 +198,15 @@ def _remember(*, item: ImportItem, user, records: dict[str, Any]) -> list[dict[s
     return changes
 
 
-def _attach(item: ImportItem, *, user, records: dict[str, Any], method: str, now) -> None:
+def _attach(
+    item: ImportItem,
+    *,
+    user,
+    records: dict[str, Any],
+    method: str,
+    now,
+    contexts: _ContextChanges,
+) -> None:
     item.customer = records.get("customer")
     item.location = records.get("location")
     item.contact = records.get("contact")
@@ -181,8 +226,11 @@ def _attach(item: ImportItem, *, user, records: dict[str, Any], method: str, now
     item.resolved_at = now
     item.save()
     if item.target_id:
-        Target.objects.filter(pk=item.target_id).update(
-            customer=item.customer, location=item.location, contact=item.contact
+        contexts.write(
+            item.target,
+            customer_id=item.customer_id,
+            location_id=item.location_id,
+            contact_id=item.contact_id,
         )
 
 
@@ -217,9 +265,10 @@ def _resolve(
 ) -> ReviewAuditEntry:
     now = timezone.now()
     method = MatchMethod.REVIEW
+    contexts = _ContextChanges()
     before = _snapshot(item)
     references = _remember(item=item, user=user, records=records)
-    _attach(item, user=user, records=records, method=method, now=now)
+    _attach(item, user=user, records=records, method=method, now=now, contexts=contexts)
     entry = _audit(
         item,
         action=action,
@@ -237,7 +286,7 @@ def _resolve(
             ):
                 shared[record] = records[record]
         other_before = _snapshot(other)
-        _attach(other, user=user, records=shared, method=method, now=now)
+        _attach(other, user=user, records=shared, method=method, now=now, contexts=contexts)
         _audit(
             other,
             action=action,
@@ -245,6 +294,7 @@ def _resolve(
             before=other_before,
             caused_by=entry,
         )
+    contexts.publish()
     return entry
 
 
@@ -361,6 +411,7 @@ def import_item_undo(*, item: ImportItem, user) -> ReviewAuditEntry:
         if item.review_state == ReviewState.OPEN:
             raise ReviewError("This item is open already.")
         current = _snapshot(item)
+        contexts = _ContextChanges()
         for change in entry.after.get("references", []):
             reference = (
                 ExternalReference.objects.for_tenant(item.tenant_id)
@@ -378,13 +429,14 @@ def import_item_undo(*, item: ImportItem, user) -> ReviewAuditEntry:
                 reference.created_by_id = change["previous"]["createdById"]
                 reference.save()
         for propagated in entry.propagated.filter(undone=False).select_related("item__target"):
-            _restore(propagated.item, propagated.before)
+            _restore(propagated.item, propagated.before, contexts=contexts)
             propagated.undone = True
             propagated.save(update_fields=["undone"])
-        _restore(item, entry.before)
+        _restore(item, entry.before, contexts=contexts)
         entry.undone = True
         entry.save(update_fields=["undone"])
         _delete_if_unused(entry.after.get("created", {}), tenant_id=item.tenant_id)
+        contexts.publish()
         return _audit(
             item,
             action=ReviewAction.UNDO,

@@ -1,13 +1,27 @@
 """The transactional outbox: events recorded, and their delivery jobs deferred, in the
-transaction of the change that caused them."""
+transaction of the change that caused them (SPEC §7).
 
+Which endpoints an event is for: every endpoint of the event's client (never another client's or
+tenant's) that subscribes to its type (no types named: all). An event is recorded when at least
+one such endpoint exists, enabled or disabled, so that an admin can replay it to an endpoint
+enabled again later; deliveries are made for the enabled ones only. `billing.created` is for an
+endpoint only when it has billing details enabled and its tenant has the billing feature with a
+subscription configured; otherwise it is neither recorded nor sent for it.
+"""
+
+import functools
+from collections import Counter
 from collections.abc import Sequence
 
+from django.db import connection
 from procrastinate import jobs as procrastinate_jobs
 
-from ordinavo.events import DomainEvent
+from ordinavo.db import bulk_insert, fetch, new_instance
+from ordinavo.events import TARGET_EVENT_TYPES, DomainEvent, EventType
 
-from .models import WebhookDelivery
+from .models import TargetEventSequence, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from .payloads import payloads_build, webhook_test_data
+from .selectors import endpoints_of_clients
 
 DELIVERY_TASK = "webhooks.deliver"
 DELIVERY_QUEUE = "webhooks"
@@ -46,6 +60,145 @@ def deliveries_defer(*, deliveries: Sequence[WebhookDelivery]) -> None:
     )
 
 
-def events_record(*, events: Sequence[DomainEvent]) -> None:
-    """Record `events` for the endpoints of their clients that subscribe to them, with their
-    payloads, and defer their deliveries. (Built by the outbox work of issue #14.)"""
+def endpoint_receives(*, endpoint: WebhookEndpoint, event_type: str) -> bool:
+    """Whether events of `event_type` are for `endpoint` (enabled or not): it subscribes to the
+    type, and for billing.created it has billing details on and its tenant billing configured.
+    Reads `endpoint.tenant`."""
+    if not endpoint.subscribes_to(event_type):
+        return False
+    if event_type == EventType.BILLING_CREATED:
+        return endpoint.include_billing_details and endpoint.tenant.billing_configured
+    return True
+
+
+@functools.cache
+def sequences_take_sql() -> str:
+    """Count up the sequences of targets by n each, creating them at n; per target its new last
+    value. Parameters: three arrays in step: target ids (each once), their tenant ids, the
+    numbers. Rows are locked in target order, so concurrent batches cannot deadlock here."""
+    quote = connection.ops.quote_name
+    meta = TargetEventSequence._meta
+    table = quote(meta.db_table)
+    target, tenant, last = (
+        quote(meta.get_field(name).column) for name in ("target_id", "tenant", "last")
+    )
+    return (
+        f"INSERT INTO {table} AS s ({target}, {tenant}, {last}) "  # noqa: S608 (quoted identifiers)
+        "SELECT w.target_id, w.tenant_id, w.n "
+        "FROM unnest(%s::bigint[], %s::bigint[], %s::int[]) AS w(target_id, tenant_id, n) "
+        "ORDER BY w.target_id "
+        f"ON CONFLICT ({target}) DO UPDATE SET {last} = s.{last} + excluded.{last} "
+        f"RETURNING s.{target}, s.{last}"
+    )
+
+
+def _sequences_take(events: Sequence[DomainEvent]) -> list[int | None]:
+    """`data.sequence` of each event: the next numbers of its target, consecutive and in order
+    for several events of one target; None for events not about a target. One statement."""
+    about_targets = [e for e in events if e.target_id is not None and e.type in TARGET_EVENT_TYPES]
+    if not about_targets:
+        return [None] * len(events)
+    counts = Counter(e.target_id for e in about_targets)
+    tenants = {e.target_id: e.tenant_id for e in about_targets}
+    target_ids = sorted(counts)
+    rows = fetch(
+        sequences_take_sql(),
+        [target_ids, [tenants[t] for t in target_ids], [counts[t] for t in target_ids]],
+    )
+    # The first number of each target's events in this batch, counted up as they are given out.
+    following = {target_id: last - counts[target_id] + 1 for target_id, last in rows}
+    sequences: list[int | None] = []
+    for event in events:
+        if event.target_id is None or event.type not in TARGET_EVENT_TYPES:
+            sequences.append(None)
+            continue
+        sequences.append(following[event.target_id])
+        following[event.target_id] += 1
+    return sequences
+
+
+def events_record(*, events: Sequence[DomainEvent]) -> list[WebhookEvent]:
+    """Record `events` for the endpoints of their clients that receive them (`endpoint_receives`),
+    with their payloads, and defer a delivery per event and enabled endpoint; the events
+    recorded, in order. Call it in the transaction of the change (a domain-events subscriber):
+    a rollback records and defers nothing.
+
+    A fixed number of queries for any number of events: one when no client of the events has an
+    endpoint; with endpoints, the endpoints, the targets' sequences, one read per kind of record
+    reported on, the events, the deliveries and their jobs.
+    """
+    clients = {(event.tenant_id, event.client_id) for event in events}
+    endpoints = endpoints_of_clients(clients=clients)
+    if not endpoints:
+        return []
+    by_client: dict[tuple[int, int], list[WebhookEndpoint]] = {}
+    for endpoint in endpoints:
+        by_client.setdefault((endpoint.tenant_id, endpoint.client_id), []).append(endpoint)
+    recorded: list[DomainEvent] = []
+    receivers: list[list[WebhookEndpoint]] = []
+    for event in events:
+        receiving = [
+            endpoint
+            for endpoint in by_client.get((event.tenant_id, event.client_id), ())
+            if endpoint_receives(endpoint=endpoint, event_type=event.type)
+        ]
+        if receiving:
+            recorded.append(event)
+            receivers.append(receiving)
+    if not recorded:
+        return []
+    source_systems = {endpoint.client_id: endpoint.client.source_system for endpoint in endpoints}
+    sequences = _sequences_take(recorded)
+    payloads = payloads_build(events=recorded, sequences=sequences, source_systems=source_systems)
+    webhook_events, endpoints_of_event = [], []
+    for event, sequence, payload, receiving in zip(
+        recorded, sequences, payloads, receivers, strict=True
+    ):
+        if payload is None:  # what it reports on is gone (deleted in this transaction)
+            continue
+        webhook_events.append(
+            new_instance(
+                WebhookEvent,
+                {
+                    "tenant_id": event.tenant_id,
+                    "client_id": event.client_id,
+                    "type": event.type,
+                    "target_id": event.target_id,
+                    "subject_id": event.subject_id,
+                    "sequence": sequence,
+                    "payload": payload,
+                },
+            )
+        )
+        endpoints_of_event.append([endpoint for endpoint in receiving if endpoint.is_enabled])
+    bulk_insert(WebhookEvent, webhook_events)
+    # Made once the events have their keys: each delivery keeps its event (deliveries_defer
+    # reads its target) without a query.
+    deliveries = [
+        new_instance(
+            WebhookDelivery,
+            {"tenant_id": webhook_event.tenant_id, "endpoint_id": endpoint.pk},
+            event=webhook_event,
+        )
+        for webhook_event, enabled in zip(webhook_events, endpoints_of_event, strict=True)
+        for endpoint in enabled
+    ]
+    bulk_insert(WebhookDelivery, deliveries)
+    deliveries_defer(deliveries=deliveries)
+    return webhook_events
+
+
+def webhook_test_record(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
+    """A `webhook.test` event for `endpoint` alone (whatever it subscribes to) and its delivery,
+    deferred in the current transaction ("send test event" in the admin)."""
+    event = WebhookEvent.objects.create(
+        tenant_id=endpoint.tenant_id,
+        client_id=endpoint.client_id,
+        type=EventType.WEBHOOK_TEST,
+        payload=webhook_test_data(endpoint=endpoint),
+    )
+    delivery = WebhookDelivery.objects.create(
+        tenant_id=endpoint.tenant_id, event=event, endpoint=endpoint
+    )
+    deliveries_defer(deliveries=[delivery])
+    return delivery

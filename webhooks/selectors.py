@@ -1,0 +1,203 @@
+"""Reads of the webhooks app: the endpoints events go to, and what an event's payload reports on,
+for a whole batch of events at once."""
+
+import functools
+from collections.abc import Collection, Iterable
+from typing import NamedTuple
+
+from django.db import connection
+
+from customers.models import Contact, Customer, Location
+from fieldwork.models import BillingDocument, VisitReport
+from inbound.models import ImportJob, Target
+from mapping.choices import ExternalType
+from mapping.models import RECORD_FIELD_BY_TYPE, ExternalReference
+from ordinavo.db import fetch
+
+from .models import WebhookEndpoint
+
+
+def endpoints_of_clients(*, clients: Collection[tuple[int, int]]) -> list[WebhookEndpoint]:
+    """Every endpoint, enabled or not, of these (tenant id, client id) pairs, with its client and
+    tenant, in a stable order (tenant, client, id)."""
+    if not clients:
+        return []
+    tenant_ids = {tenant_id for tenant_id, _ in clients}
+    client_ids = {client_id for _, client_id in clients}
+    endpoints = (
+        WebhookEndpoint.objects.for_tenants(tenant_ids)
+        .filter(client_id__in=client_ids)
+        .select_related("client", "tenant")
+        .order_by("tenant_id", "client_id", "id")
+    )
+    return [e for e in endpoints if (e.tenant_id, e.client_id) in clients]
+
+
+class TargetContext(NamedTuple):
+    """A target and its customer context as an event reports them: one row of
+    `target_contexts_sql`, in its column order. `*_external_id`: the ID the client's source
+    system knows the record by (None when it has none)."""
+
+    target_id: int
+    external_id: str
+    title: str
+    description: str
+    priority: str
+    estimated_work_minutes: int | None
+    due_date: object
+    preferred_time_window_start: object
+    preferred_time_window_end: object
+    customer_id: int | None
+    customer_external_id: str | None
+    customer_number: str | None
+    customer_name: str | None
+    customer_type: str | None
+    location_id: int | None
+    location_external_id: str | None
+    location_name: str | None
+    street: str | None
+    postal_code: str | None
+    city: str | None
+    region: str | None
+    country: str | None
+    latitude: float | None
+    longitude: float | None
+    contact_id: int | None
+    contact_external_id: str | None
+    display_name: str | None
+    first_name: str | None
+    last_name: str | None
+    role: str | None
+    email: str | None
+    phone: str | None
+    mobile: str | None
+    preferred_contact_method: str | None
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _table(model) -> str:
+    return _quote(model._meta.db_table)
+
+
+def _columns(model, alias: str, *names: str) -> str:
+    return ", ".join(f"{alias}.{_quote(model._meta.get_field(name).column)}" for name in names)
+
+
+def _reference_join(external_type: ExternalType, record_alias: str, alias: str) -> str:
+    """The external ID of the record `record_alias` in the row's source system: the oldest
+    reference when the system has several for it (a stable choice), through the partial index
+    on the reference's record column."""
+    r = {
+        name: _quote(ExternalReference._meta.get_field(name).column)
+        for name in ("id", "tenant", "source_system", "external_type", "external_id")
+    }
+    record = _quote(ExternalReference._meta.get_field(RECORD_FIELD_BY_TYPE[external_type]).column)
+    return (
+        f"LEFT JOIN LATERAL (SELECT r.{r['external_id']} AS external_id "  # noqa: S608 (quoted identifiers)
+        f"FROM {_table(ExternalReference)} r WHERE r.{record} = {record_alias}.id "
+        f"AND r.{r['tenant']} = w.tenant_id AND r.{r['source_system']} = w.source_system "
+        f"AND r.{r['external_type']} = '{external_type.value}' "
+        f"ORDER BY r.{r['id']} LIMIT 1) {alias} ON TRUE"
+    )
+
+
+def _record_join(model, key_column: str, alias: str) -> str:
+    """One probe of the record's primary key: LATERAL … OFFSET 0, that plan whatever the table
+    sizes were when the prepared statement was planned (see mapping.sql)."""
+    return (
+        f"LEFT JOIN LATERAL (SELECT * FROM {_table(model)} "  # noqa: S608 (quoted identifiers)
+        f"WHERE {_quote(model._meta.pk.column)} = t.{_quote(key_column)} OFFSET 0) {alias} ON TRUE"
+    )
+
+
+# The columns of `TargetContext`, per record.
+_TARGET_COLUMNS = (
+    "id", "external_id", "title", "description", "priority", "estimated_work_minutes", "due_date",
+    "preferred_time_window_start", "preferred_time_window_end",
+)  # fmt: skip
+_CUSTOMER_COLUMNS = ("customer_number", "name", "type")
+_LOCATION_COLUMNS = (
+    "name", "street", "postal_code", "city", "region", "country", "latitude", "longitude",
+)  # fmt: skip
+_CONTACT_COLUMNS = (
+    "display_name", "first_name", "last_name", "role", "email", "phone", "mobile",
+    "preferred_contact_method",
+)  # fmt: skip
+
+
+@functools.cache
+def target_contexts_sql() -> str:
+    """Targets with their customer, location and contact and the external IDs of those in a
+    source system, as `TargetContext` rows. Parameters: three arrays, in step: target ids, their
+    tenant ids, the source system whose external IDs are wanted."""
+    target = Target._meta
+    select = ", ".join(
+        [
+            _columns(Target, "t", *_TARGET_COLUMNS),
+            "c.id, cr.external_id",
+            _columns(Customer, "c", *_CUSTOMER_COLUMNS),
+            "l.id, lr.external_id",
+            _columns(Location, "l", *_LOCATION_COLUMNS),
+            "k.id, kr.external_id",
+            _columns(Contact, "k", *_CONTACT_COLUMNS),
+        ]
+    )
+    joins = " ".join(
+        [
+            _record_join(Customer, target.get_field("customer").column, "c"),
+            _record_join(Location, target.get_field("location").column, "l"),
+            _record_join(Contact, target.get_field("contact").column, "k"),
+            _reference_join(ExternalType.CUSTOMER, "c", "cr"),
+            _reference_join(ExternalType.LOCATION, "l", "lr"),
+            _reference_join(ExternalType.CONTACT, "k", "kr"),
+        ]
+    )
+    key, tenant = _quote(target.pk.column), _quote(target.get_field("tenant").column)
+    return (
+        f"SELECT {select} FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) "  # noqa: S608 (quoted identifiers)
+        "AS w(target_id, tenant_id, source_system) "
+        f"JOIN LATERAL (SELECT * FROM {_table(Target)} "
+        f"WHERE {key} = w.target_id AND {tenant} = w.tenant_id OFFSET 0) t ON TRUE {joins}"
+    )
+
+
+def target_contexts(*, wanted: Iterable[tuple[int, int, str]]) -> dict[int, TargetContext]:
+    """Per target id, the target and its customer context, with external IDs as the given source
+    system knows them; `wanted`: (tenant id, target id, source system), each target once. One
+    prepared statement for any number of targets."""
+    wanted = list(wanted)
+    if not wanted:
+        return {}
+    rows = fetch(
+        target_contexts_sql(),
+        [[t for _, t, _ in wanted], [tenant for tenant, _, _ in wanted], [s for _, _, s in wanted]],
+    )
+    return {row[0]: TargetContext._make(row) for row in rows}
+
+
+def visit_reports_by_id(*, wanted: Collection[tuple[int, int]]) -> dict[int, VisitReport]:
+    """Visit reports by id; `wanted`: (tenant id, report id) pairs."""
+    return _by_id(VisitReport, wanted)
+
+
+def billing_documents_by_id(*, wanted: Collection[tuple[int, int]]) -> dict[int, BillingDocument]:
+    """Billing documents by id; `wanted`: (tenant id, document id) pairs."""
+    return _by_id(BillingDocument, wanted)
+
+
+def import_jobs_by_id(*, wanted: Collection[tuple[int, int]]) -> dict[int, ImportJob]:
+    """Import jobs by id; `wanted`: (tenant id, job id) pairs."""
+    return _by_id(ImportJob, wanted)
+
+
+def _by_id(model, wanted: Collection[tuple[int, int]]) -> dict:
+    wanted = set(wanted)
+    if not wanted:
+        return {}
+    records = model.objects.for_tenants({tenant for tenant, _ in wanted}).filter(
+        pk__in={pk for _, pk in wanted}
+    )
+    return {r.pk: r for r in records if (r.tenant_id, r.pk) in wanted}
