@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.import_throughput            # what `make bench` runs
     .venv/bin/python -m bench.import_throughput --profile  # then profile the same work in-process
+    .venv/bin/python -m bench.import_throughput --webhooks compare  # with and without an endpoint
 
 It creates its own database (`ordinavo_bench`, dropped again at the end), migrates it with the
 production settings, creates an integration client and key with `create_integration_client`,
@@ -14,6 +15,13 @@ and measures, over HTTP, with 4 batch clients and 8 single-import clients at onc
                      (Imported / Mapped, and mapped to the very records phase 1 created);
 3. re-sent batches - phase 1's bodies again, same target externalIds (Updated / Mapped);
 4. single imports  - POST inbound/targets with a small known customer context (Imported / Mapped).
+
+`--webhooks on` runs them with one webhook endpoint of the client subscribed to every event type
+(the outbox records each event and defers its delivery in the import's transaction; no worker
+runs, so nothing is sent). `--webhooks compare` runs the four phases in rounds, alternately
+without and with that endpoint (off, on, on, off, ...: a trend in the machine's speed or the
+tables' growth weighs on both alike), each round with records of its own, and prints both
+figures per phase and their ratio (the target: with webhooks >= 80% of without).
 
 It prints items/s (batches) or requests/s and latency percentiles next to the targets. A phase
 starts no new request after --phase-budget seconds (default 25), so a slow server cannot make the
@@ -50,7 +58,7 @@ from typing import Any
 
 from psycopg import sql
 
-from bench.data.imports import batch_bodies, context_blocks, small_context, target_item
+from bench.data.imports import context_blocks, small_context, target_item
 from bench.db import (
     PG_HOST,
     PG_PORT,
@@ -223,12 +231,14 @@ def check_reply(check: Check, label: str, reply: Reply, sent: list[str], exp: Ex
     return ok
 
 
-def same_records(check: Check, name: str, created: dict[str, tuple], prefix: str) -> None:
+def same_records(
+    check: Check, name: str, created: dict[str, tuple], prefix: str, new_prefix: str = "JOB-NEW"
+) -> None:
     """Known records must map to the very records the new-records phase created for them."""
     wrong = [
         external_id
         for external_id, ids in check.ids.items()
-        if created.get(external_id.replace(prefix, "JOB-NEW", 1)) != ids
+        if created.get(external_id.replace(prefix, new_prefix, 1)) != ids
     ]
     if wrong:
         check.fail(f"{name}: {len(wrong)} items mapped to other records than 'new' created")
@@ -331,6 +341,11 @@ def run_phase(
 # --- environment: database, commands, gunicorn ---------------------------------------------------
 
 
+def set_database(name: str) -> None:
+    global DB_NAME  # one setting of the whole run, from its arguments
+    DB_NAME = name
+
+
 def django_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -356,6 +371,9 @@ def database_counts() -> dict[str, int]:
         "targets": "inbound_target",
         "external references": "mapping_externalreference",
         "import items": "inbound_importitem",
+        "webhook events": "webhooks_webhookevent",
+        "webhook deliveries": "webhooks_webhookdelivery",
+        "delivery jobs": "procrastinate_jobs",
     }
     with connect(DB_NAME) as conn:
         return {
@@ -552,6 +570,190 @@ def _package_of(filename: str) -> str:
     return "stdlib"
 
 
+# --- rounds, with and without a webhook endpoint ------------------------------------------------
+
+PARKED_SOURCE_SYSTEM = "bench-parked"
+PHASES = (  # name, target, per request
+    ("new", TARGET_NEW_ITEMS_PER_S, False),
+    ("known", TARGET_KNOWN_ITEMS_PER_S, False),
+    ("re-sent", TARGET_KNOWN_ITEMS_PER_S, False),
+    ("single", TARGET_SINGLE_PER_S, True),
+)
+# With one endpoint subscribed to everything, imports keep at least this share of their rate.
+TARGET_WEBHOOKS_RATIO = 0.8
+
+
+def round_plan(webhooks: str, pairs: int) -> list[bool]:
+    """Per round, whether the endpoint is attached: one round for off and on; for compare,
+    `pairs` pairs in ABBA order (off, on, on, off, ...), so a drift over the run (tables
+    growing, other load) weighs on both sides alike."""
+    if webhooks != "compare":
+        return [webhooks == "on"]
+    return [
+        on for pair in range(pairs) for on in ((False, True) if pair % 2 == 0 else (True, False))
+    ]
+
+
+def endpoint_create(key: str) -> None:
+    """One webhook endpoint, subscribed to every event type (none named), parked on a second
+    client of the tenant until `endpoint_attach` moves it to the bench client."""
+    manage(
+        "create_integration_client",
+        *("--tenant", TENANT, "--name", "Bench parked", "--source-system", PARKED_SOURCE_SYSTEM),
+    )
+    manage(
+        "shell",
+        "-c",
+        "from inbound.models import IntegrationClient\n"
+        "from webhooks.models import WebhookEndpoint\n"
+        f"client = IntegrationClient.objects.get(source_system={PARKED_SOURCE_SYSTEM!r})\n"
+        "WebhookEndpoint.objects.create(tenant=client.tenant, client=client, "
+        "url='https://127.0.0.1:9/bench', secret='whsec_bench-not-a-secret')",
+    )
+
+
+def endpoint_attach(*, on: bool) -> None:
+    """The endpoint on the bench client (on) or on the parked one (off): without it, the
+    bench client has no endpoint, and the tables stay as large as they are."""
+    source = SOURCE_SYSTEM if on else PARKED_SOURCE_SYSTEM
+    with connect(DB_NAME, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE webhooks_webhookendpoint SET client_id = "
+            "(SELECT id FROM inbound_integrationclient WHERE source_system = %s)",
+            [source],
+        )
+
+
+def run_round(api: Api, args: argparse.Namespace, number: int) -> dict[str, Phase]:
+    """The four phases, on record sets and target externalIds of this round alone."""
+    tag = f"-R{number}" if number else ""  # the first round's IDs as they always were
+    base = number * args.batches * args.batch_size
+    new_prefix, known_prefix = f"JOB-NEW{tag}", f"JOB-KNOWN{tag}"
+
+    def bodies(prefix: str) -> list[list[dict[str, Any]]]:
+        return [
+            [
+                target_item(f"{prefix}-{n:06d}", n, context=context_blocks(n))
+                for n in range(base + b * args.batch_size, base + (b + 1) * args.batch_size)
+            ]
+            for b in range(args.batches)
+        ]
+
+    new_batches, known_batches = bodies(new_prefix), bodies(known_prefix)
+    singles = [
+        [
+            target_item(
+                f"JOB-SINGLE{tag}-{n:06d}",
+                n,
+                context=small_context(base + n % args.single_customers),
+            )
+        ]
+        for n in range(args.singles)
+    ]
+    phases: dict[str, Phase] = {}
+    budget = args.phase_budget
+    new = phases["new"] = run_phase(
+        "new", "batch", api, BATCH_PATH, new_batches,
+        concurrency=args.batch_concurrency, budget=budget,
+        expect=Expectation("Imported", "Created", "Created"),
+    )  # fmt: skip
+    new.print(
+        "POST inbound/targets/batch; every item a new target with a new customer, "
+        "location and contact -> Imported / Created",
+        target=TARGET_NEW_ITEMS_PER_S,
+    )
+    # Only what 'new' created is known.
+    created = [b for b, ok in enumerate(new.ok) if ok]
+    known = phases["known"] = run_phase(
+        "known", "batch", api, BATCH_PATH, [known_batches[b] for b in created],
+        concurrency=args.batch_concurrency, budget=budget,
+        expect=Expectation("Imported", "Mapped", "Mapped"),
+    )  # fmt: skip
+    same_records(known.check, "known", new.check.ids, known_prefix, new_prefix)
+    known.print(
+        "the same customer, location and contact blocks with NEW target externalIds "
+        "-> Imported / Mapped (to the records 'new' created)",
+        target=TARGET_KNOWN_ITEMS_PER_S,
+    )
+    resent = phases["re-sent"] = run_phase(
+        "re-sent", "batch", api, BATCH_PATH, [new_batches[b] for b in created],
+        concurrency=args.batch_concurrency, budget=budget,
+        expect=Expectation("Updated", "Mapped", "Mapped"),
+    )  # fmt: skip
+    same_records(resent.check, "re-sent", new.check.ids, new_prefix, new_prefix)
+    resent.print(
+        "the 'new' batches again, SAME target externalIds -> Updated / Mapped",
+        target=TARGET_KNOWN_ITEMS_PER_S,
+    )
+    if created and created[0] == 0:  # the singles' customers are in the round's first batch
+        single = phases["single"] = run_phase(
+            "single", "request", api, SINGLE_PATH, singles,
+            concurrency=args.single_concurrency, budget=budget,
+            expect=Expectation("Imported", "Mapped", "Mapped"),
+        )  # fmt: skip
+        single.print(
+            "POST inbound/targets; a new target with a small known context "
+            "(customer externalId and name, location and contact externalId; "
+            f"{args.single_customers} customers) -> Imported / Mapped",
+            target=TARGET_SINGLE_PER_S,
+            per_request=True,
+        )
+    return phases
+
+
+def _rate(phase: Phase, per_request: bool) -> float:
+    return phase.requests_per_s if per_request else phase.items_per_s
+
+
+def print_summary(phases: dict[str, Phase]) -> None:
+    for name, target, per_request in PHASES:
+        phase = phases.get(name)
+        if phase is None:
+            print(f"  {name:<8} not run")
+            continue
+        rate = _rate(phase, per_request)
+        unit = "requests/s" if per_request else "items/s"
+        print(
+            f"  {name:<8} {rate:>7,.0f} {unit:<10}  target >= {target:>5,}  {verdict(rate, target)}"
+        )
+
+
+def pooled_rate(phases: list[Phase], per_request: bool) -> float:
+    """The rate over several rounds of a phase: all their items (or requests) over all their
+    time, so a round cut short by the budget weighs by what it did."""
+    done = sum(len(p.replies) if per_request else p.items for p in phases)
+    wall = sum(p.wall for p in phases)
+    return done / wall if wall else 0.0
+
+
+def print_comparison(rounds: list[tuple[bool, dict[str, Phase]]]) -> None:
+    """Per phase, the pooled rate without and with webhooks, each round's, and their ratio."""
+    print(
+        f"  with one webhook endpoint subscribed to everything vs without "
+        f"(target: >= {TARGET_WEBHOOKS_RATIO:.0%} of the rate without):"
+    )
+    for name, _, per_request in PHASES:
+        sides = {
+            on: [phases[name] for side, phases in rounds if side == on and name in phases]
+            for on in (False, True)
+        }
+        if not sides[False] or not sides[True]:
+            print(f"  {name:<8} not run on both sides")
+            continue
+        off, on = (pooled_rate(sides[side], per_request) for side in (False, True))
+        unit = "requests/s" if per_request else "items/s"
+        rounds_of = {
+            side: "/".join(f"{_rate(p, per_request):,.0f}" for p in sides[side])
+            for side in (False, True)
+        }
+        ratio = on / off if off else 0.0
+        print(
+            f"  {name:<8} without {off:>7,.0f}  with {on:>7,.0f} {unit:<10} -> {ratio:6.1%}  "
+            f"{'MET' if ratio >= TARGET_WEBHOOKS_RATIO else 'MISSED'}   "
+            f"(rounds: without {rounds_of[False]}; with {rounds_of[True]})"
+        )
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -584,7 +786,24 @@ def main() -> int:
         help="send every import with a new Idempotency-Key (the key's reservation and stored "
         "answer are then part of each request)",
     )
+    parser.add_argument(
+        "--webhooks",
+        choices=("off", "on", "compare"),
+        default="off",
+        help="off: no webhook endpoint (the default); on: one endpoint of the client subscribed "
+        "to every event type; compare: rounds without and with it, both figures and the ratio",
+    )
+    parser.add_argument(
+        "--pairs", type=int, default=2, help="--webhooks compare: pairs of rounds (off+on)"
+    )
+    parser.add_argument(
+        "--database",
+        default=DB_NAME,
+        help="the benchmark's own database (created and dropped): give another name to run "
+        "beside another benchmark on the same server",
+    )
     args = parser.parse_args()
+    set_database(args.database)
     if not 1 <= args.single_customers <= args.batch_size:
         parser.error("--single-customers must be between 1 and --batch-size")
 
@@ -603,7 +822,7 @@ def main() -> int:
     started = time.perf_counter()
     cpu_times_before = CpuTimes.now()
     server_version = database_create(DB_NAME)
-    phases: dict[str, Phase] = {}
+    rounds: list[tuple[bool, dict[str, Phase]]] = []  # (webhooks on, phases) per round
     failures = 0
     try:
         manage("migrate", "--noinput")
@@ -641,16 +860,15 @@ def main() -> int:
             + ("; every import with a new Idempotency-Key" if args.idempotency_keys else "")
         )
 
-        new_batches = batch_bodies("JOB-NEW", args.batches, args.batch_size)
-        known_batches = batch_bodies("JOB-KNOWN", args.batches, args.batch_size)
-        singles = [
-            [
-                target_item(
-                    f"JOB-SINGLE-{n:06d}", n, context=small_context(n % args.single_customers)
-                )
-            ]
-            for n in range(args.singles)
-        ]
+        if args.webhooks != "off":
+            endpoint_create(key)
+        plan = round_plan(args.webhooks, args.pairs)
+        if args.webhooks != "off":
+            print(
+                "  webhooks: one endpoint of the client, subscribed to every event type (no "
+                "worker runs: deliveries are deferred, not sent); rounds: "
+                + ", ".join("on" if on else "off" for on in plan)
+            )
 
         with tempfile.TemporaryDirectory(prefix="ordinavo-bench-") as tmp:
             log_path = Path(tmp) / "gunicorn.log"
@@ -666,57 +884,23 @@ def main() -> int:
                 if any(r is None or r.status != 200 for r in warm_replies):
                     raise RuntimeError(f"warm-up failed:\n{log_path.read_text()[-3000:]}")
 
-                budget = args.phase_budget
-                new = phases["new"] = run_phase(
-                    "new", "batch", api, BATCH_PATH, new_batches,
-                    concurrency=args.batch_concurrency, budget=budget,
-                    expect=Expectation("Imported", "Created", "Created"),
-                )  # fmt: skip
-                new.print(
-                    "POST inbound/targets/batch; every item a new target with a new customer, "
-                    "location and contact -> Imported / Created",
-                    target=TARGET_NEW_ITEMS_PER_S,
-                )
-                # Only what 'new' created is known.
-                created = [b for b, ok in enumerate(new.ok) if ok]
-                known = phases["known"] = run_phase(
-                    "known", "batch", api, BATCH_PATH, [known_batches[b] for b in created],
-                    concurrency=args.batch_concurrency, budget=budget,
-                    expect=Expectation("Imported", "Mapped", "Mapped"),
-                )  # fmt: skip
-                same_records(known.check, "known", new.check.ids, "JOB-KNOWN")
-                known.print(
-                    "the same customer, location and contact blocks with NEW target externalIds "
-                    "-> Imported / Mapped (to the records 'new' created)",
-                    target=TARGET_KNOWN_ITEMS_PER_S,
-                )
-                resent = phases["re-sent"] = run_phase(
-                    "re-sent", "batch", api, BATCH_PATH, [new_batches[b] for b in created],
-                    concurrency=args.batch_concurrency, budget=budget,
-                    expect=Expectation("Updated", "Mapped", "Mapped"),
-                )  # fmt: skip
-                same_records(resent.check, "re-sent", new.check.ids, "JOB-NEW")
-                resent.print(
-                    "the 'new' batches again, SAME target externalIds -> Updated / Mapped",
-                    target=TARGET_KNOWN_ITEMS_PER_S,
-                )
-                if created and created[0] == 0:  # the singles' customers are in batch 0
-                    single = phases["single"] = run_phase(
-                        "single", "request", api, SINGLE_PATH, singles,
-                        concurrency=args.single_concurrency, budget=budget,
-                        expect=Expectation("Imported", "Mapped", "Mapped"),
-                    )  # fmt: skip
-                    single.print(
-                        "POST inbound/targets; a new target with a small known context "
-                        "(customer externalId and name, location and contact externalId; "
-                        f"{args.single_customers} customers) -> Imported / Mapped",
-                        target=TARGET_SINGLE_PER_S,
-                        per_request=True,
-                    )
+                for number, webhooks_on in enumerate(plan):
+                    if args.webhooks != "off":
+                        endpoint_attach(on=webhooks_on)
+                        print(
+                            f"\n=== round {number + 1} of {len(plan)}: webhooks "
+                            + ("ON (one endpoint, every event type)" if webhooks_on else "OFF")
+                        )
+                    rounds.append((webhooks_on, run_round(api, args, number)))
                 if process.poll() is not None:
                     print(f"\n! gunicorn died during the run (exit {process.returncode})")
                     failures += 1
-                errors = [e for phase in phases.values() for e in phase.check.errors]
+                errors = [
+                    e
+                    for _, phases in rounds
+                    for phase in phases.values()
+                    for e in phase.check.errors
+                ]
                 failures += len(errors)
                 if errors:
                     print(f"\nFAILED: {len(errors)} unexpected responses or items; the first:")
@@ -727,6 +911,21 @@ def main() -> int:
 
         counts = database_counts()
         print("\n  rows afterwards: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        if args.webhooks != "off":
+            # What the imports with the endpoint announced: a new target each (new, known,
+            # single); the re-sent targets are unchanged, so nothing.
+            expected = sum(
+                sum(phases[name].items for name in ("new", "known", "single") if name in phases)
+                for on, phases in rounds
+                if on
+            )
+            recorded = counts["webhook events"]
+            ok = recorded == expected == counts["webhook deliveries"] == counts["delivery jobs"]
+            print(
+                f"  webhook events recorded: {recorded:,}, expected {expected:,} "
+                f"(a delivery and a job each): {'as expected' if ok else 'WRONG'}"
+            )
+            failures += not ok
         if args.profile:
             profile_in_process(key, args.batch_size, args.profile_lines)
     finally:
@@ -736,21 +935,10 @@ def main() -> int:
         f"\nSummary ({time.perf_counter() - started:.0f} s in all; now "
         f"{load_average()}; database {DB_NAME} dropped)"
     )
-    for name, target, per_request in (
-        ("new", TARGET_NEW_ITEMS_PER_S, False),
-        ("known", TARGET_KNOWN_ITEMS_PER_S, False),
-        ("re-sent", TARGET_KNOWN_ITEMS_PER_S, False),
-        ("single", TARGET_SINGLE_PER_S, True),
-    ):
-        phase = phases.get(name)
-        if phase is None:
-            print(f"  {name:<8} not run")
-            continue
-        rate = phase.requests_per_s if per_request else phase.items_per_s
-        unit = "requests/s" if per_request else "items/s"
-        print(
-            f"  {name:<8} {rate:>7,.0f} {unit:<10}  target >= {target:>5,}  {verdict(rate, target)}"
-        )
+    if args.webhooks == "compare":
+        print_comparison(rounds)
+    else:
+        print_summary(rounds[0][1] if rounds else {})
     cpu_times_after = CpuTimes.now()
     if cpu_times_before and cpu_times_after:
         steal = cpu_times_after.steal_percent_since(cpu_times_before)
