@@ -118,31 +118,29 @@ def _columns(model, alias: str, *names: str) -> str:
     return ", ".join(f"{alias}.{_quote(model._meta.get_field(name).column)}" for name in names)
 
 
-def _reference_join(external_type: ExternalType, record_alias: str, alias: str) -> str:
-    """The external ID of the record `record_alias` in the row's source system: the oldest
-    reference when the system has several for it (a stable choice). The record's references
-    are found first, through the partial index on the reference's record column (OFFSET 0 keeps
-    the other conditions out: with them, a generic plan walked every reference of the source
-    system and type for each row, 0.2 ms a row at 1,500 references)."""
+def _external_id(external_type: ExternalType, record_alias: str) -> str:
+    """The external ID of the record `record_alias` in the row's source system (a scalar
+    subquery): the oldest reference when the system has several for it (a stable choice). The
+    record's references are found first, through the partial index on the reference's record
+    column (OFFSET 0 keeps the other conditions out: with them, a generic plan walked every
+    reference of the source system and type for each row, 0.2 ms a row at 1,500 references)."""
     r = {
         name: _quote(ExternalReference._meta.get_field(name).column)
-        for name in ("id", "source_system", "external_type", "external_id")
+        for name in ("id", "tenant", "source_system", "external_type", "external_id")
     }
-    tenant = _quote(ExternalReference._meta.get_field("tenant").column)
     record = _quote(ExternalReference._meta.get_field(RECORD_FIELD_BY_TYPE[external_type]).column)
     return (
-        f"LEFT JOIN LATERAL (SELECT r.{r['external_id']} AS external_id "  # noqa: S608 (quoted identifiers)
-        f"FROM (SELECT * FROM {_table(ExternalReference)} "
+        f"(SELECT r.{r['external_id']} FROM (SELECT * FROM {_table(ExternalReference)} "  # noqa: S608 (quoted identifiers)
         f"WHERE {record} = {record_alias}.id OFFSET 0) r "
-        f"WHERE r.{tenant} = w.tenant_id AND r.{r['source_system']} = w.source_system "
-        f"AND r.{r['external_type']} = '{external_type.value}' "
-        f"ORDER BY r.{r['id']} LIMIT 1) {alias} ON TRUE"
+        f"WHERE r.{r['tenant']} = w.tenant_id AND r.{r['source_system']} = w.source_system "
+        f"AND r.{r['external_type']} = '{external_type.value}' ORDER BY r.{r['id']} LIMIT 1)"
     )
 
 
 def _record_join(model, key_column: str, alias: str) -> str:
-    """One probe of the record's primary key: LATERAL … OFFSET 0, that plan whatever the table
-    sizes were when the prepared statement was planned (see mapping.sql)."""
+    """The target's record of `model`: one probe of its primary key, LATERAL … OFFSET 0, that
+    plan whatever the table sizes were when the (prepared) statement was planned (see
+    mapping.sql)."""
     return (
         f"LEFT JOIN LATERAL (SELECT * FROM {_table(model)} "  # noqa: S608 (quoted identifiers)
         f"WHERE {_quote(model._meta.pk.column)} = t.{_quote(key_column)} OFFSET 0) {alias} ON TRUE"
@@ -187,11 +185,11 @@ def target_contexts_sql(*, one: bool = False) -> str:
     select = ", ".join(
         [
             _columns(Target, "t", *_TARGET_COLUMNS),
-            "c.id, cr.external_id",
+            f"c.id, {_external_id(ExternalType.CUSTOMER, 'c')}",
             _columns(Customer, "c", *_CUSTOMER_COLUMNS),
-            "l.id, lr.external_id",
+            f"l.id, {_external_id(ExternalType.LOCATION, 'l')}",
             _columns(Location, "l", *_LOCATION_COLUMNS),
-            "k.id, kr.external_id",
+            f"k.id, {_external_id(ExternalType.CONTACT, 'k')}",
             _columns(Contact, "k", *_CONTACT_COLUMNS),
         ]
     )
@@ -200,17 +198,14 @@ def target_contexts_sql(*, one: bool = False) -> str:
             _record_join(Customer, target.get_field("customer").column, "c"),
             _record_join(Location, target.get_field("location").column, "l"),
             _record_join(Contact, target.get_field("contact").column, "k"),
-            _reference_join(ExternalType.CUSTOMER, "c", "cr"),
-            _reference_join(ExternalType.LOCATION, "l", "lr"),
-            _reference_join(ExternalType.CONTACT, "k", "kr"),
         ]
     )
     key, tenant = _quote(target.pk.column), _quote(target.get_field("tenant").column)
     return (
-        f"SELECT {select} FROM {_ONE if one else _MANY} "  # noqa: S608 (quoted identifiers)
-        "AS w(target_id, tenant_id, source_system) "
-        f"JOIN LATERAL (SELECT * FROM {_table(Target)} WHERE {key} = w.target_id OFFSET 0) t "
-        f"ON t.{tenant} = w.tenant_id {joins}"
+        f"SELECT x.* FROM {_ONE if one else _MANY} "  # noqa: S608 (quoted identifiers)
+        "AS w(target_id, tenant_id, source_system) CROSS JOIN LATERAL ("
+        f"SELECT {select} FROM (SELECT * FROM {_table(Target)} WHERE {key} = w.target_id "
+        f"OFFSET 0) t {joins} WHERE t.{tenant} = w.tenant_id OFFSET 0) x"
     )
 
 
