@@ -8,7 +8,7 @@ when it has none), never another system's.
 """
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fieldwork.models import BillingDocument, VisitReport
@@ -25,6 +25,7 @@ from .selectors import (
     visit_reports_by_id,
 )
 
+ZERO = timedelta(0)
 # Characters of a visit report's summary sent as `summaryPreview` (where the endpoint enables
 # it); a longer summary is cut at a word and ends with "…".
 SUMMARY_PREVIEW_LENGTH = 200
@@ -40,8 +41,9 @@ def iso(value: datetime | date | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        text = value.astimezone(UTC).isoformat()
-        return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+        if value.utcoffset() != ZERO:  # read from the database: in UTC already
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None).isoformat() + "Z"
     return value.isoformat()
 
 

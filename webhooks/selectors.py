@@ -132,7 +132,7 @@ def _external_id(external_type: ExternalType, record_alias: str) -> str:
     return (
         f"(SELECT r.{r['external_id']} FROM (SELECT * FROM {_table(ExternalReference)} "  # noqa: S608 (quoted identifiers)
         f"WHERE {record} = {record_alias}.id OFFSET 0) r "
-        f"WHERE r.{r['tenant']} = w.tenant_id AND r.{r['source_system']} = w.source_system "
+        f"WHERE r.{r['tenant']} = q.tenant_id AND r.{r['source_system']} = q.source_system "
         f"AND r.{r['external_type']} = '{external_type.value}' ORDER BY r.{r['id']} LIMIT 1)"
     )
 
@@ -162,16 +162,16 @@ _CONTACT_COLUMNS = (
 )  # fmt: skip
 
 
-# What the statement reads from: many targets (three arrays in step), or one (three values).
-_MANY = "unnest(%s::bigint[], %s::bigint[], %s::text[])"
-_ONE = "(VALUES (%s::bigint, %s::bigint, %s::text))"
+# What the statement reads from: many targets of a tenant (an array), or one.
+_MANY = "unnest(%s::bigint[]) AS w(target_id), (VALUES (%s::bigint, %s::text))"
+_ONE = "(VALUES (%s::bigint)) AS w(target_id), (VALUES (%s::bigint, %s::text))"
 
 
 @functools.cache
 def target_contexts_sql(*, one: bool = False) -> str:
-    """Targets with their customer, location and contact and the external IDs of those in a
-    source system, as `TargetContext` rows. Parameters: target ids, their tenant ids, the source
-    system whose external IDs are wanted: three arrays in step, or with `one` three values.
+    """Targets of a tenant with their customer, location and contact and the external IDs of
+    those in a source system, as `TargetContext` rows. Parameters: the target ids (an array, or
+    with `one` an id), the tenant id, the source system whose external IDs are wanted.
 
     A single target has a statement of its own: with an array, PostgreSQL planned every
     execution anew (the generic plan of an array of unknown length looked dearer than a plan
@@ -203,28 +203,29 @@ def target_contexts_sql(*, one: bool = False) -> str:
     key, tenant = _quote(target.pk.column), _quote(target.get_field("tenant").column)
     return (
         f"SELECT x.* FROM {_ONE if one else _MANY} "  # noqa: S608 (quoted identifiers)
-        "AS w(target_id, tenant_id, source_system) CROSS JOIN LATERAL ("
+        "AS q(tenant_id, source_system) CROSS JOIN LATERAL ("
         f"SELECT {select} FROM (SELECT * FROM {_table(Target)} WHERE {key} = w.target_id "
-        f"OFFSET 0) t {joins} WHERE t.{tenant} = w.tenant_id OFFSET 0) x"
+        f"OFFSET 0) t {joins} WHERE t.{tenant} = q.tenant_id OFFSET 0) x"
     )
 
 
 def target_contexts(*, wanted: Iterable[tuple[int, int, str]]) -> dict[int, TargetContext]:
     """Per target id, the target and its customer context, with external IDs as the given source
     system knows them; `wanted`: (tenant id, target id, source system), each target once. One
-    prepared statement for any number of targets (see `target_contexts_sql`)."""
-    wanted = list(wanted)
-    if not wanted:
-        return {}
-    if len(wanted) == 1:
-        [(tenant, target, source_system)] = wanted
-        rows = fetch(target_contexts_sql(one=True), [target, tenant, source_system])
-    else:
+    prepared statement per tenant and source system (one client's events: one), for any number
+    of targets (see `target_contexts_sql`)."""
+    groups: dict[tuple[int, str], list[int]] = {}
+    for tenant_id, target_id, source_system in wanted:
+        groups.setdefault((tenant_id, source_system), []).append(target_id)
+    contexts = {}
+    for (tenant_id, source_system), target_ids in groups.items():
+        one = len(target_ids) == 1
         rows = fetch(
-            target_contexts_sql(),
-            [[t for _, t, _ in wanted], [tn for tn, _, _ in wanted], [s for _, _, s in wanted]],
+            target_contexts_sql(one=one),
+            [target_ids[0] if one else target_ids, tenant_id, source_system],
         )
-    return {row[0]: TargetContext._make(row) for row in rows}
+        contexts.update((row[0], TargetContext._make(row)) for row in rows)
+    return contexts
 
 
 def visit_reports_by_id(*, wanted: Collection[tuple[int, int]]) -> dict[int, VisitReport]:
