@@ -261,6 +261,8 @@ class Phase:
     wall: float
     check: Check
     ok: list[bool]  # per planned request: sent, 200 and every item as expected
+    # CPU seconds the server (gunicorn's workers and their PostgreSQL backends) spent on it.
+    server_cpu: float | None = None
 
     @property
     def items_per_s(self) -> float:
@@ -298,6 +300,13 @@ class Phase:
                 f"{rate:,.0f} items/s   (target >= {target:,} items/s: {verdict(rate, target)})"
             )
         print(f"  {self.latency()}")
+        if self.server_cpu is not None:
+            per = "request" if per_request else "item"
+            count = len(self.replies) if per_request else self.items
+            print(
+                f"  server CPU (gunicorn workers and their PostgreSQL backends): "
+                f"{self.server_cpu * 1000 / count:,.3f} ms per {per}"
+            )
 
 
 def run_phase(
@@ -310,14 +319,18 @@ def run_phase(
     concurrency: int,
     expect: Expectation,
     budget: float,
+    cpu: "ServerCpu | None" = None,
 ) -> Phase:
     """POST each request (a batch `{"items": [...]}`, or one target when `unit` is "request")
-    and check every reply once the clock has stopped."""
+    and check every reply once the clock has stopped; with `cpu`, also measure the server's
+    CPU time."""
     if unit == "batch":
         bodies = [json.dumps({"items": items}).encode() for items in requests]
     else:
         bodies = [json.dumps(items[0]).encode() for items in requests]
+    cpu_before = cpu.snapshot() if cpu else None
     replies, wall = run_concurrently(api, path, bodies, concurrency, budget)
+    server_cpu = cpu.since(cpu_before) if cpu and cpu_before is not None else None
     check = Check()
     ok = []
     for n, (items, reply) in enumerate(zip(requests, replies, strict=True)):
@@ -335,7 +348,50 @@ def run_phase(
         wall=wall,
         check=check,
         ok=ok,
+        server_cpu=server_cpu,
     )
+
+
+class ServerCpu:
+    """CPU time of the server under test: gunicorn's workers and the PostgreSQL backends
+    connected to the benchmark's database (read from /proc: the server runs on this machine).
+    Unlike rates, it hardly depends on what else the machine runs at the time."""
+
+    def __init__(self, gunicorn_pid: int):
+        self.gunicorn_pid = gunicorn_pid
+
+    def _pids(self) -> list[int]:
+        workers = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.gunicorn_pid:
+                    workers.append(int(stat.parent.name))
+        with connect(DB_NAME, autocommit=True) as conn:
+            backends = [
+                pid
+                for (pid,) in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                    "AND pid <> pg_backend_pid()",
+                    [DB_NAME],
+                )
+            ]
+        return workers + backends
+
+    def snapshot(self) -> dict[int, float] | None:
+        """CPU seconds per process; None when the server's processes cannot be read (PostgreSQL
+        on another machine)."""
+        cpu = {}
+        for pid in self._pids():
+            with contextlib.suppress(OSError):  # ended meanwhile
+                cpu[pid] = _process_cpu_s(pid)
+        return cpu or None
+
+    def since(self, before: dict[int, float]) -> float | None:
+        after = self.snapshot()
+        if after is None:
+            return None
+        # A process that ended meanwhile is not counted; one that started, from zero.
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 # --- environment: database, commands, gunicorn ---------------------------------------------------
@@ -624,7 +680,9 @@ def endpoint_attach(*, on: bool) -> None:
         )
 
 
-def run_round(api: Api, args: argparse.Namespace, number: int) -> dict[str, Phase]:
+def run_round(
+    api: Api, args: argparse.Namespace, number: int, cpu: ServerCpu | None = None
+) -> dict[str, Phase]:
     """The four phases, on record sets and target externalIds of this round alone."""
     tag = f"-R{number}" if number else ""  # the first round's IDs as they always were
     base = number * args.batches * args.batch_size
@@ -654,7 +712,7 @@ def run_round(api: Api, args: argparse.Namespace, number: int) -> dict[str, Phas
     budget = args.phase_budget
     new = phases["new"] = run_phase(
         "new", "batch", api, BATCH_PATH, new_batches,
-        concurrency=args.batch_concurrency, budget=budget,
+        concurrency=args.batch_concurrency, budget=budget, cpu=cpu,
         expect=Expectation("Imported", "Created", "Created"),
     )  # fmt: skip
     new.print(
@@ -666,7 +724,7 @@ def run_round(api: Api, args: argparse.Namespace, number: int) -> dict[str, Phas
     created = [b for b, ok in enumerate(new.ok) if ok]
     known = phases["known"] = run_phase(
         "known", "batch", api, BATCH_PATH, [known_batches[b] for b in created],
-        concurrency=args.batch_concurrency, budget=budget,
+        concurrency=args.batch_concurrency, budget=budget, cpu=cpu,
         expect=Expectation("Imported", "Mapped", "Mapped"),
     )  # fmt: skip
     same_records(known.check, "known", new.check.ids, known_prefix, new_prefix)
@@ -677,7 +735,7 @@ def run_round(api: Api, args: argparse.Namespace, number: int) -> dict[str, Phas
     )
     resent = phases["re-sent"] = run_phase(
         "re-sent", "batch", api, BATCH_PATH, [new_batches[b] for b in created],
-        concurrency=args.batch_concurrency, budget=budget,
+        concurrency=args.batch_concurrency, budget=budget, cpu=cpu,
         expect=Expectation("Updated", "Mapped", "Mapped"),
     )  # fmt: skip
     same_records(resent.check, "re-sent", new.check.ids, new_prefix, new_prefix)
@@ -688,7 +746,7 @@ def run_round(api: Api, args: argparse.Namespace, number: int) -> dict[str, Phas
     if created and created[0] == 0:  # the singles' customers are in the round's first batch
         single = phases["single"] = run_phase(
             "single", "request", api, SINGLE_PATH, singles,
-            concurrency=args.single_concurrency, budget=budget,
+            concurrency=args.single_concurrency, budget=budget, cpu=cpu,
             expect=Expectation("Imported", "Mapped", "Mapped"),
         )  # fmt: skip
         single.print(
@@ -726,8 +784,18 @@ def pooled_rate(phases: list[Phase], per_request: bool) -> float:
     return done / wall if wall else 0.0
 
 
+def pooled_cpu(phases: list[Phase], per_request: bool) -> float | None:
+    """The server's CPU seconds per item (or request) over several rounds of a phase."""
+    if any(p.server_cpu is None for p in phases):
+        return None
+    done = sum(len(p.replies) if per_request else p.items for p in phases)
+    return sum(p.server_cpu for p in phases) / done if done else None
+
+
 def print_comparison(rounds: list[tuple[bool, dict[str, Phase]]]) -> None:
-    """Per phase, the pooled rate without and with webhooks, each round's, and their ratio."""
+    """Per phase, the pooled rate without and with webhooks, each round's, and their ratio; and
+    the server's CPU per item on both sides, whose ratio is what the rate would be on a machine
+    that ran nothing else (rates on a shared machine vary with its other load)."""
     print(
         f"  with one webhook endpoint subscribed to everything vs without "
         f"(target: >= {TARGET_WEBHOOKS_RATIO:.0%} of the rate without):"
@@ -752,6 +820,13 @@ def print_comparison(rounds: list[tuple[bool, dict[str, Phase]]]) -> None:
             f"{'MET' if ratio >= TARGET_WEBHOOKS_RATIO else 'MISSED'}   "
             f"(rounds: without {rounds_of[False]}; with {rounds_of[True]})"
         )
+        cpu_off, cpu_on = (pooled_cpu(sides[side], per_request) for side in (False, True))
+        if cpu_off and cpu_on:
+            print(
+                f"  {'':<8} server CPU per {'request' if per_request else 'item'}: without "
+                f"{cpu_off * 1000:.3f} ms, with {cpu_on * 1000:.3f} ms -> the rate a CPU-bound "
+                f"server keeps: {cpu_off / cpu_on:6.1%}"
+            )
 
 
 # --- main ----------------------------------------------------------------------------------------
@@ -875,6 +950,7 @@ def main() -> int:
             with gunicorn(port, args.workers, log_path) as process:
                 api = Api(port, key, idempotency_keys=args.idempotency_keys)
                 wait_healthy(api, process, log_path)
+                cpu = ServerCpu(process.pid)
                 # Warm-up, not measured: every worker imports its views and opens its connection.
                 warm = [
                     json.dumps(target_item(f"JOB-WARM-{n}", n, context={})).encode()
@@ -891,7 +967,7 @@ def main() -> int:
                             f"\n=== round {number + 1} of {len(plan)}: webhooks "
                             + ("ON (one endpoint, every event type)" if webhooks_on else "OFF")
                         )
-                    rounds.append((webhooks_on, run_round(api, args, number)))
+                    rounds.append((webhooks_on, run_round(api, args, number, cpu)))
                 if process.poll() is not None:
                     print(f"\n! gunicorn died during the run (exit {process.returncode})")
                     failures += 1
