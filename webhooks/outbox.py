@@ -37,23 +37,29 @@ def delivery_lock(*, endpoint_id: int, target_id: int | None) -> str | None:
     return f"webhook:{endpoint_id}:target:{target_id}"
 
 
+def _jobs_sql(rows: str) -> str:
+    """The call of procrastinate's own defer function (what its `batch_defer_jobs` runs) for
+    one delivery job per row of `rows` (columns delivery_id, lock, position), in position
+    order; its parameters: the queue, the task name and the priority. Its schema is pinned with
+    its minor version (pyproject.toml); tests/webhooks/test_outbox.py reads the jobs back through
+    procrastinate's models."""
+    return (
+        "procrastinate_defer_jobs_v1(array_agg(ROW(%s::varchar, %s::varchar, %s::int, lock, "
+        "NULL, jsonb_build_object('delivery_id', delivery_id), NULL)"
+        f"::procrastinate_job_to_defer_v1 ORDER BY position)) FROM {rows}"
+    )
+
+
 @functools.cache
 def deliveries_defer_sql() -> str:
-    """Defer one delivery job per row through procrastinate's own function (what its
-    `batch_defer_jobs` runs), the jobs in the given order. Parameters: the delivery ids and
-    their locks (two arrays in step), the queue and the task name.
+    """Defer the jobs of deliveries in one statement. Parameters: the queue, the task name, the
+    priority; the delivery ids and their locks (two arrays in step).
 
     Prepared, with the jobs as arrays: through procrastinate's Python API a single import spent
     more CPU building and binding its one job than PostgreSQL spent inserting it
-    (bench/import_throughput.py --webhooks compare). Its schema is pinned with its minor version
-    (pyproject.toml); tests/webhooks/test_outbox.py checks the jobs as procrastinate reads them.
-    """
-    return (
-        "SELECT unnest(procrastinate_defer_jobs_v1(array_agg("
-        "ROW(%s::varchar, %s::varchar, %s::int, j.lock, NULL, "
-        "jsonb_build_object('delivery_id', j.delivery_id), NULL)"
-        "::procrastinate_job_to_defer_v1 ORDER BY j.position))) "
-        "FROM unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS j(delivery_id, lock, position)"
+    (bench/import_throughput.py --webhooks compare)."""
+    return "SELECT " + _jobs_sql(
+        "unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS j(delivery_id, lock, position)"
     )
 
 
@@ -142,8 +148,9 @@ def events_record(*, events: Sequence[DomainEvent]) -> list[WebhookEvent]:
     a rollback records and defers nothing.
 
     A fixed number of queries for any number of events: one when no client of the events has an
-    endpoint; with endpoints, the endpoints, the targets' sequences, one read per kind of record
-    reported on, the events, the deliveries and their jobs.
+    endpoint; with endpoints: the endpoints, the targets' sequences, one read per kind of record
+    reported on (targets: per tenant and source system, one for one client's events), the events
+    (two statements from eight events on: keys and COPY) and the deliveries with their jobs.
     """
     clients = {(event.tenant_id, event.client_id) for event in events}
     endpoints = endpoints_of_clients(clients=clients)
@@ -208,7 +215,7 @@ def events_record(*, events: Sequence[DomainEvent]) -> list[WebhookEvent]:
 # The delivery's fields an event's delivery row is written with; every other one takes its
 # default (the same for all rows) and auto_now(_add) date-times the time of the statement.
 _DELIVERY_GIVEN = {
-    "id": "v.id",
+    "id": "v.delivery_id",
     "tenant": "v.tenant_id",
     "event": "v.event_id",
     "endpoint": "v.endpoint_id",
@@ -217,14 +224,14 @@ _DELIVERY_GIVEN = {
 
 @functools.cache
 def deliveries_insert_and_defer_sql() -> str:
-    """Insert delivery rows and defer a job for each, in one statement: their keys drawn from
-    the table's sequence, the rows written and the jobs deferred through procrastinate's
-    function (see `deliveries_defer_sql`) in the given order. Parameters: the table and its key
-    column (for its sequence); tenant ids, event ids, endpoint ids and locks (four arrays in
-    step); each default of `_delivery_defaults`; the queue, the task name and the priority.
+    """Insert delivery rows and defer a job for each, in one statement, in the given order: keys
+    drawn from the table's sequence, the rows written, their jobs deferred (`_jobs_sql`).
+    Parameters: the table and its key column (for its sequence); tenant ids, event ids,
+    endpoint ids and locks (four arrays in step); each default of `_delivery_defaults`; the
+    queue, the task name and the priority.
 
-    One statement instead of building a model instance per delivery, copying them and deferring
-    their jobs apart: a tenth of a large import's time with an endpoint went into those
+    One statement instead of a model instance per delivery, their COPY and the jobs' statement:
+    a tenth of a large import's time with an endpoint went into those
     (bench/import_throughput.py --webhooks compare)."""
     meta = WebhookDelivery._meta
     quote = connection.ops.quote_name
@@ -234,15 +241,12 @@ def deliveries_insert_and_defer_sql() -> str:
         values.append(_DELIVERY_GIVEN.get(field.name) or f"%s::{field.db_type(connection)}")
     return (
         "WITH seq AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS id), "  # noqa: S608 (quoted identifiers)
-        "v AS MATERIALIZED (SELECT nextval(seq.id) AS id, r.* FROM seq, "
+        "v AS MATERIALIZED (SELECT nextval(seq.id) AS delivery_id, r.* FROM seq, "
         "unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[]) WITH ORDINALITY "
         "AS r(tenant_id, event_id, endpoint_id, lock, position)), "
         f"d AS (INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "
-        f"SELECT {', '.join(values)} FROM v ORDER BY v.position RETURNING 1) "
-        "SELECT procrastinate_defer_jobs_v1(array_agg("
-        "ROW(%s::varchar, %s::varchar, %s::int, v.lock, NULL, "
-        "jsonb_build_object('delivery_id', v.id), NULL)"
-        "::procrastinate_job_to_defer_v1 ORDER BY v.position)), (SELECT count(*) FROM d) FROM v"
+        f"SELECT {', '.join(values)} FROM v ORDER BY position RETURNING 1) "
+        f"SELECT (SELECT count(*) FROM d), {_jobs_sql('v')}"
     )
 
 

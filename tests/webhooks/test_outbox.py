@@ -35,6 +35,7 @@ from webhooks.models import TargetEventSequence, WebhookDelivery, WebhookEvent
 from webhooks.outbox import (
     DELIVERY_QUEUE,
     DELIVERY_TASK,
+    deliveries_defer,
     delivery_lock,
     events_record,
     webhook_test_record,
@@ -489,9 +490,9 @@ def test_concurrent_imports_of_the_same_targets_number_their_events_without_gaps
     assert [r.status_code for r in responses] == [200] * rounds
     for target in Target.objects.all():
         events = list(WebhookEvent.objects.filter(target_id=target.pk).order_by("id"))
-        # Every round changed the title (one round may find it as the last one left it).
-        assert [e.sequence for e in events] == list(range(1, len(events) + 1))
-        assert len(events) >= rounds
+        # Imported, then updated by every round (each sends a title of its own).
+        assert [e.sequence for e in events] == list(range(1, rounds + 2))
+        assert [e.type for e in events] == [IMPORTED] + [UPDATED] * rounds
         # The deliveries' jobs are deferred in the same order: the lock keeps that order.
         lock = delivery_lock(endpoint_id=endpoint.pk, target_id=target.pk)
         deferred = [j.args["delivery_id"] for j in jobs() if j.lock == lock]
@@ -571,3 +572,42 @@ def test_the_fast_path_writes_events_and_deliveries_as_bulk_create_does(count):
     orm = write(lambda model, values: model(**values), lambda m, i: m.objects.bulk_create(i))
     fast = write(new_instance, bulk_insert)
     assert fast == orm
+
+
+def test_a_delivery_row_of_the_outbox_holds_what_the_orm_would_write(caller):
+    WebhookEndpointFactory(client=caller.client)
+    _batch(caller, [_item(1)])
+    (written,) = WebhookDelivery.objects.values()
+    other_endpoint = WebhookEndpointFactory(client=caller.client)
+    orm = WebhookDelivery.objects.create(
+        tenant_id=written["tenant_id"], event_id=written["event_id"], endpoint=other_endpoint
+    )
+    (created,) = WebhookDelivery.objects.filter(pk=orm.pk).values()
+
+    for row in (written, created):
+        assert row.pop("created_at") is not None
+        del row["id"], row["endpoint_id"]
+    assert written == created
+    assert written["status"] == "Pending"
+
+
+def test_deliveries_defer_defers_their_jobs_in_order_with_their_locks(jobs):
+    endpoint = WebhookEndpointFactory()
+    events = [
+        WebhookEvent.objects.create(
+            tenant=endpoint.tenant, client=endpoint.client, type=IMPORTED, target_id=t, payload={}
+        )
+        for t in (7, 7, None)
+    ]
+    deliveries = [
+        WebhookDelivery.objects.create(tenant=endpoint.tenant, event=event, endpoint=endpoint)
+        for event in events
+    ]
+
+    deliveries_defer(deliveries=deliveries)
+
+    assert [(j.args, j.lock, j.status, j.priority) for j in jobs()] == [
+        ({"delivery_id": deliveries[0].pk}, f"webhook:{endpoint.pk}:target:7", "todo", 0),
+        ({"delivery_id": deliveries[1].pk}, f"webhook:{endpoint.pk}:target:7", "todo", 0),
+        ({"delivery_id": deliveries[2].pk}, None, "todo", 0),
+    ]
