@@ -25,7 +25,7 @@ from .selectors import (
     visit_reports_by_id,
 )
 
-ZERO = timedelta(0)
+_NO_OFFSET = timedelta(0)
 # Characters of a visit report's summary sent as `summaryPreview` (where the endpoint enables
 # it); a longer summary is cut at a word and ends with "…".
 SUMMARY_PREVIEW_LENGTH = 200
@@ -41,7 +41,7 @@ def iso(value: datetime | date | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        if value.utcoffset() != ZERO:  # read from the database: in UTC already
+        if value.utcoffset() != _NO_OFFSET:  # those read from the database are in UTC
             value = value.astimezone(UTC)
         return value.replace(tzinfo=None).isoformat() + "Z"
     return value.isoformat()
