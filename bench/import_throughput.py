@@ -21,7 +21,10 @@ and measures, over HTTP, with 4 batch clients and 8 single-import clients at onc
 runs, so nothing is sent). `--webhooks compare` runs the four phases in rounds, alternately
 without and with that endpoint (off, on, on, off, ...: a trend in the machine's speed or the
 tables' growth weighs on both alike), each round with records of its own, and prints both
-figures per phase and their ratio (the target: with webhooks >= 80% of without).
+figures per phase and their ratio (the target: with webhooks >= 80% of without). Every phase
+also reports the server's CPU time per item (gunicorn's workers and their PostgreSQL backends,
+from /proc): on a machine shared with other work the rates vary from round to round, the CPU
+per item much less, and its ratio is the rate a CPU-bound server would keep.
 
 It prints items/s (batches) or requests/s and latency percentiles next to the targets. A phase
 starts no new request after --phase-budget seconds (default 25), so a slow server cannot make the
