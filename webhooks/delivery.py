@@ -2,9 +2,9 @@
 
 An attempt costs one query to load and one statement to record (the attempt inserted and the
 delivery updated together), after the HTTP call: no transaction (and no row lock) is held while a
-receiver takes its time. A failure that may be
-retried raises DeliveryRetry, which the task's retry strategy turns into the next run of the same
-job, so the procrastinate lock of the endpoint and target keeps the later events waiting.
+receiver takes its time. A failure that may be retried raises DeliveryRetry, which the task's
+retry strategy turns into the next run of the same job, so the procrastinate lock of the
+endpoint and target keeps the target's later events waiting.
 """
 
 import contextlib

@@ -15,6 +15,22 @@ from .outbox import DELIVERY_QUEUE, DELIVERY_TASK
 logger = logging.getLogger(__name__)
 
 
+class _FailedAttemptTracebackFilter(logging.Filter):
+    """procrastinate logs every job that will be retried ("Error, to retry") with the traceback
+    of its exception: for a failed delivery attempt, kilobytes of the same frames each time (and
+    their formatting's CPU). The line stays; the traceback of a DeliveryRetry goes (the attempt
+    itself is logged by webhooks.delivery and recorded in the delivery log)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], DeliveryRetry):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+logging.getLogger("procrastinate.worker").addFilter(_FailedAttemptTracebackFilter())
+
+
 class DeliveryRetryStrategy(BaseRetryStrategy):
     """SPEC §7's schedule (WEBHOOK_RETRY_SCHEDULE, ±10% jitter; a receiver's Retry-After instead
     when it sent one), read when deciding. A retry is the same job run again, so it keeps its

@@ -139,6 +139,9 @@ def test_a_failed_delivery_is_retried_with_its_webhook_id_and_its_target_waits(
     other = next(r for r in requests if r.webhook_id == event_of(elsewhere).message_id)
     assert other.at < of_target_1[1].at
     assert WebhookAttempt.objects.filter(delivery=first).count() == 2
+    # The failed attempt is logged once by procrastinate, without a traceback.
+    assert "ended with status: Error, to retry" in worker.log()
+    assert "Traceback" not in worker.log()
 
 
 @worker_test
