@@ -4,6 +4,7 @@ processes (`manage.py procrastinate worker`) on the test database."""
 import contextlib
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ from webhooks.outbox import deliveries_defer
 from .factories import WebhookDeliveryFactory
 
 ROOT = Path(__file__).resolve().parents[2]
+TLS = Path(__file__).resolve().parent / "tls"
 
 
 # --- the receiver --------------------------------------------------------------------------------
@@ -55,7 +57,7 @@ class Receiver:
     """An HTTP/1.1 server (keep-alive) in threads: scripted answers (`script`), else 200.
     `requests` lists what arrived, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: bool = False) -> None:
         self.requests: list[Received] = []
         self.connections = 0  # TCP connections accepted
         self._answers: dict[str, deque[Answer]] = defaultdict(deque)
@@ -100,6 +102,10 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls:  # a certificate for hooks.test, by the test CA of tests/webhooks/tls/
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(TLS / "hooks.test.pem", TLS / "hooks.test.key")
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self._thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -154,6 +160,17 @@ class Receiver:
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     server = Receiver()
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def tls_receiver(monkeypatch) -> Iterator[Receiver]:
+    """A receiver on HTTPS with a certificate for hooks.test, trusted (SSL_CERT_FILE: the test
+    CA, which OpenSSL's default verify paths read) for the test's duration."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "ca.pem"))
+    server = Receiver(tls=True)
     server.start()
     yield server
     server.close()

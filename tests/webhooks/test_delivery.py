@@ -453,6 +453,53 @@ def test_the_connection_goes_to_the_checked_address_without_a_second_lookup(rece
     assert delivery.status == DeliveryStatus.DELIVERED
 
 
+def resolving_to_loopback(monkeypatch, *names: str) -> list[str]:
+    """socket.getaddrinfo answering 127.0.0.1 for `names` (IP literals as themselves); the
+    names looked up, in order."""
+    lookups = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in names:
+            lookups.append(host)
+            host = "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (host, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return lookups
+
+
+@override_settings(WEBHOOK_ALLOW_HTTP=False)
+def test_https_goes_to_the_checked_address_with_the_url_host_s_certificate(
+    tls_receiver, monkeypatch
+):
+    lookups = resolving_to_loopback(monkeypatch, "hooks.test")
+    delivery = WebhookDeliveryFactory(endpoint__url=f"https://hooks.test:{tls_receiver.port}/in")
+
+    attempt(delivery)
+
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert lookups == ["hooks.test"]
+    (request,) = tls_receiver.received()
+    assert request.path == "/in"
+    assert request.headers["host"] == f"hooks.test:{tls_receiver.port}"
+    Webhook(delivery.endpoint.secret).verify(request.body, request.headers)
+
+
+@override_settings(WEBHOOK_ALLOW_HTTP=False)
+def test_a_certificate_of_another_name_is_a_failure(tls_receiver, monkeypatch):
+    resolving_to_loopback(monkeypatch, "other.test")
+    delivery = WebhookDeliveryFactory(endpoint__url=f"https://other.test:{tls_receiver.port}/in")
+
+    with pytest.raises(DeliveryRetry):
+        attempt(delivery)
+
+    assert tls_receiver.received() == []
+    (recorded,) = attempts_of(delivery)
+    assert recorded.status_code is None
+    assert "TLS error" in recorded.error
+    assert "other.test" in recorded.error
+
+
 # --- logging -------------------------------------------------------------------------------------
 
 
