@@ -28,6 +28,9 @@ c. at-least-once under failures: --faulty-targets targets x --events-per-target 
    polls for due retries every 0.5 s instead of procrastinate's 5 s (phases a and b do not
    depend on either: nothing fails there, and new jobs wake the worker by LISTEN/NOTIFY).
 
+After committing the events of a and c, it runs ANALYZE procrastinate_jobs, as autovacuum does
+within a minute in production (--no-analyze: not; see jobs_analyze for why it matters).
+
 It exits non-zero when an event is lost, delivered twice successfully, or out of order; a missed
 figure is a measurement, not a failure. Only the standard library, psycopg, urllib3 and orjson of
 the project's venv are used.
@@ -443,7 +446,8 @@ def pending_count() -> int:
 def phase_rate(args, fixture: Fixture, port: int, receiver: ReceiverClient, worker: Worker) -> dict:
     print(f"\n[a] delivery rate: {args.rate_events:,} events, each of its own target")
     deliveries = events_commit(fixture, [(1_000_000 + n, 1) for n in range(args.rate_events)])
-    jobs_analyze()
+    if args.analyze:
+        jobs_analyze()
     payloads = signed_payloads(fixture, deliveries)
     reference_loop(port, payloads[:200])  # warm-up
     before = reference_loop(port, payloads)
@@ -512,7 +516,8 @@ def phase_faulty(args, fixture: Fixture, receiver: ReceiverClient, worker: Worke
         [(3_000_000 + t, s) for s in range(1, per_target + 1) for t in range(targets)],
     )
     committed = time.perf_counter() - started
-    jobs_analyze()
+    if args.analyze:
+        jobs_analyze()
     ids = {d.pk: d.event.message_id for d in deliveries}
     deadline = time.monotonic() + args.faulty_timeout
     while (left := pending_count()) and time.monotonic() < deadline:
@@ -600,6 +605,12 @@ def main() -> int:
     parser.add_argument("--faulty-timeout", type=float, default=600)
     parser.add_argument("--retry-schedule", default=BENCH_SCHEDULE)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--no-analyze",
+        dest="analyze",
+        action="store_false",
+        help="leave procrastinate_jobs' statistics to autovacuum (see jobs_analyze)",
+    )
     args = parser.parse_args()
 
     lock = run_lock(RUN_LOCK_KEY)
@@ -622,6 +633,19 @@ def main() -> int:
         from django.conf import settings
 
         args.concurrency = settings.PROCRASTINATE_WORKER_DEFAULTS["concurrency"]
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW autovacuum")
+            autovacuum = cursor.fetchone()[0]
+        print(
+            f"  autovacuum {autovacuum}; "
+            + (
+                "procrastinate_jobs analyzed by the benchmark after each burst"
+                if args.analyze
+                else "procrastinate_jobs NOT analyzed by the benchmark (--no-analyze)"
+            )
+        )
         print(
             f"  PostgreSQL {server_version}, database {DB_NAME} (created now, dropped at the "
             "end); worker: manage.py procrastinate worker, ordinavo.settings.production, "
