@@ -14,7 +14,7 @@ DEVDB := $(PY) -m ordinavo.devdb
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help python install install-browser run test lint check-migrations bench bench-matching bench-review clean
+.PHONY: help python install install-browser run test lint check-migrations bench bench-matching bench-review bench-webhooks clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT) (embedded PostgreSQL unless DATABASE_URL)"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench  - import throughput benchmark on PostgreSQL under gunicorn"
 	@echo "make bench-matching - matching quality on generated data; candidate lookup at 1M customers"
 	@echo "make bench-review - review queue list latency with 100,000 open items"
+	@echo "make bench-webhooks - webhook delivery rate, latency, 10,000 events to a failing receiver"
 
 python:
 	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then \
@@ -66,6 +67,9 @@ bench: install
 
 bench-review: install
 	$(PY) -m bench.review_queue
+
+bench-webhooks: install
+	$(PY) -m bench.webhooks
 
 bench-matching: install
 	$(PY) -m bench.matching_quality

@@ -1,21 +1,51 @@
-"""Factories of the webhooks app's records (the outbox tests')."""
+"""Factories of the webhooks app's records, for the delivery tests (events are created directly,
+without the outbox's recording, and their jobs deferred with webhooks.outbox.deliveries_defer)."""
 
+import base64
 import secrets
 
 import factory
 
+from ordinavo.events import EventType
 from tests.factories import IntegrationClientFactory
-from webhooks.models import WebhookEndpoint
+from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+
+def secret_new() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
 class WebhookEndpointFactory(factory.django.DjangoModelFactory):
-    """An enabled endpoint of an integration client, subscribed to every event type, with the
-    default payload options (contact details on, summary previews and billing details off)."""
-
     class Meta:
         model = WebhookEndpoint
 
     client = factory.SubFactory(IntegrationClientFactory)
     tenant = factory.SelfAttribute("client.tenant")
-    url = factory.Sequence(lambda n: f"https://hooks.example.com/ordinavo/{n}")
-    secret = factory.LazyFunction(lambda: f"whsec_{secrets.token_urlsafe(24)}")
+    url = factory.Sequence(lambda n: f"https://hooks.example.com/{n}")
+    secret = factory.LazyFunction(secret_new)
+
+
+class WebhookEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookEvent
+
+    client = factory.SubFactory(IntegrationClientFactory)
+    tenant = factory.SelfAttribute("client.tenant")
+    type = EventType.TARGET_UPDATED
+    target_id = factory.Sequence(lambda n: 1000 + n)
+    sequence = 1
+    payload = factory.LazyAttribute(
+        lambda o: {"target": {"id": o.target_id}, "sequence": o.sequence}
+    )
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    event = factory.SubFactory(
+        WebhookEventFactory,
+        client=factory.SelfAttribute("..endpoint.client"),
+    )
+    tenant = factory.SelfAttribute("endpoint.tenant")
