@@ -456,6 +456,11 @@ class WebhookAttemptInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        # Attempts are part of their delivery (no admin of their own): whoever may see the
+        # delivery sees its attempts.
+        return request.user.has_perm("webhooks.view_webhookdelivery")
+
     @admin.display(description="Answer (first 2 KB)")
     def answer(self, obj: WebhookAttempt) -> str:
         return _answer(obj.response_body)
