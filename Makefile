@@ -14,10 +14,11 @@ DEVDB := $(PY) -m ordinavo.devdb
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help python install install-browser run test lint check-migrations bench bench-matching bench-review bench-webhooks clean
+.PHONY: help python install install-browser run worker test lint check-migrations bench bench-matching bench-review bench-webhooks clean
 
 help:
-	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT) (embedded PostgreSQL unless DATABASE_URL)"
+	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT) with one worker (embedded PostgreSQL unless DATABASE_URL)"
+	@echo "make worker - a background worker alone (webhook deliveries, periodic purges)"
 	@echo "make test   - install and run every check and test (embedded PostgreSQL unless DATABASE_URL)"
 	@echo "make bench  - import throughput benchmark on PostgreSQL under gunicorn"
 	@echo "make bench-matching - matching quality on generated data; candidate lookup at 1M customers"
@@ -45,9 +46,14 @@ install-browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@chromium --version
 
+# The web server and one worker under honcho (Procfile.dev), on one database: devdb starts it
+# (or takes DATABASE_URL) and both inherit it. Ctrl-C stops both, then the database.
 run: install
 	mkdir -p var/staticfiles
-	$(DEVDB) sh -c '$(PY) manage.py migrate --noinput && $(PY) manage.py seed_demo && exec $(PY) manage.py runserver $(HOST):$(PORT)'
+	$(DEVDB) sh -c '$(PY) manage.py migrate --noinput && $(PY) manage.py seed_demo --webhook-url http://127.0.0.1:$(PORT)/dev/webhook-inbox/ && HOST=$(HOST) exec $(VENV)/bin/honcho -f Procfile.dev start --port $(PORT)'
+
+worker: install
+	$(DEVDB) $(PY) manage.py procrastinate worker
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -15,5 +15,7 @@ urlpatterns = [
     path("admin/review/", include("review.urls")),
     path("admin/", admin.site.urls),
     path("api/connect/v1/", include("inbound.api.urls")),
+    # Development pages: each answers 404 unless DEBUG is on.
+    path("dev/", include("demo.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

@@ -93,10 +93,26 @@ class TenantMembershipInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "created_at"]
+    """Tenants, their dispatchers and their billing feature (admins only: dispatchers hold no
+    tenant permission). The billing settings decide whether billing.created leaves at all."""
+
+    list_display = ["slug", "name", "billing_enabled", "billing_subscription", "created_at"]
+    list_filter = ["billing_enabled"]
     search_fields = ["slug", "name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [TenantMembershipInline]
+    fieldsets = [
+        (None, {"fields": ["slug", "name"]}),
+        (
+            "Billing",
+            {
+                "fields": ["billing_enabled", "billing_subscription"],
+                "description": "billing.created webhooks are sent only when the billing feature "
+                "is enabled with a subscription, and only to endpoints that opted in to billing "
+                "details.",
+            },
+        ),
+    ]
 
     def get_queryset(self, request):
         return tenants_of_user(user=request.user)

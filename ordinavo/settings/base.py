@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "review",
     "fieldwork",
     "webhooks",
+    "demo",
     "procrastinate.contrib.django",
 ]
 
@@ -248,6 +249,12 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "stalled_worker_timeout": env.float("WORKER_STALLED_SECONDS", default=30.0),
     "update_heartbeat_interval": env.float("WORKER_HEARTBEAT_SECONDS", default=10.0),
 }
+# Periodic tasks (the purges): a module of their own, imported by every worker.
+PROCRASTINATE_IMPORT_PATHS = ["webhooks.maintenance"]
+# Finished jobs are only the queue's entries (the delivery log keeps every attempt): those that
+# ended well are deleted after a day, failed ones after a month (webhooks.maintenance).
+JOBS_RETENTION_HOURS = env.int("JOBS_RETENTION_HOURS", default=24)
+FAILED_JOBS_RETENTION_DAYS = env.int("FAILED_JOBS_RETENTION_DAYS", default=30)
 
 # Outbound webhooks (SPEC §7).
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)

@@ -1,26 +1,44 @@
-"""Demo data for `make run`: one tenant with a client, customers, a dispatcher and review items."""
+"""Demo data for `make run`: one tenant with a client, customers, a dispatcher, review items, a
+webhook endpoint (the local inbox), the billing feature, a visit report and a billing document."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from customers.models import Customer, Location
 from customers.services import customer_create, location_create
+from fieldwork.choices import VisitOutcome
+from fieldwork.models import BillingDocument, VisitReport
+from fieldwork.services import billing_document_create, visit_report_submit
+from inbound.api.serializers import item_input, target_validator
+from inbound.choices import ImportJobKind, ReviewState
+from inbound.models import ApiKey, ImportItem, ImportJob, IntegrationClient, Target
+from inbound.services import api_key_issue, api_key_revoke, targets_import
 from mapping.choices import ExternalType, MatchingStrategy, ReferenceOrigin
 from mapping.models import ExternalReference
 from tenants.models import Tenant
 from tenants.services import dispatcher_create_or_add_tenant, tenant_get_or_create
-
-from .api.serializers import item_input, target_validator
-from .choices import ImportJobKind, ReviewState
-from .models import ApiKey, ImportItem, ImportJob, IntegrationClient
-from .services import api_key_issue, api_key_revoke, targets_import
+from webhooks.models import WebhookEndpoint
+from webhooks.services import (
+    webhook_endpoint_create,
+    webhook_endpoint_enable,
+    webhook_endpoint_update,
+)
+from webhooks.ssrf import WebhookUrlRefused
 
 DEMO_TENANT = ("demo", "Demo Facility Services GmbH")
 DEMO_CLIENT = ("Demo ERP", "demo-erp")
 DEMO_KEY_NAME = "demo key"
 DEMO_ADMIN = ("admin", "admin-demo-password")
 DEMO_DISPATCHER = ("dispatcher", "dispatcher-demo-password")
+DEMO_BILLING_SUBSCRIPTION = "demo-plan"
+DEMO_ENDPOINT_DESCRIPTION = "Demo: the local webhook inbox (/dev/webhook-inbox/)"
+DEMO_WEBHOOK_URL = "http://127.0.0.1:8000/dev/webhook-inbox/"
+# The target of the demo's visit report and billing document.
+DEMO_FIELDWORK_TARGET = "JOB-DEMO-001"
+DEMO_BILLING_NUMBER = "DEMO-INV-0001"
 
 # Targets imported once, through the same validation and service as the API; some need review.
 DEMO_TARGETS = [
@@ -116,6 +134,11 @@ class DemoSeedResult:
     client: IntegrationClient
     api_key: str
     open_review_items: int
+    webhook_endpoint: WebhookEndpoint | None
+    webhook_secret: str | None  # only on the run that created the endpoint
+    webhook_refused: str  # why there is no endpoint (its URL was refused), else ""
+    visit_reports: int
+    billing_documents: int
 
 
 def _demo_customers_create(*, tenant: Tenant, client: IntegrationClient) -> None:
@@ -158,8 +181,82 @@ def _demo_customers_create(*, tenant: Tenant, client: IntegrationClient) -> None
             )
 
 
-def demo_seed() -> DemoSeedResult:
+def _demo_billing_enable(tenant: Tenant) -> None:
+    """The tenant's billing feature with a subscription, so billing.created is sent."""
+    if tenant.billing_enabled and tenant.billing_subscription == DEMO_BILLING_SUBSCRIPTION:
+        return
+    tenant.billing_enabled = True
+    tenant.billing_subscription = DEMO_BILLING_SUBSCRIPTION
+    tenant.save(update_fields=["billing_enabled", "billing_subscription"])
+
+
+def _demo_endpoint_ensure(
+    *, client: IntegrationClient, url: str
+) -> tuple[WebhookEndpoint | None, str | None, str]:
+    """The demo client's endpoint at `url`, with every payload option on: (endpoint, secret
+    when created now, why it was refused). Made before the first import, so its events go
+    there; re-enabled when it was disabled (a receiver that was down for days)."""
+    endpoint = (
+        WebhookEndpoint.objects.for_tenant(client.tenant_id)
+        .filter(client=client, description=DEMO_ENDPOINT_DESCRIPTION)
+        .first()
+    )
+    try:
+        if endpoint is None:
+            endpoint, secret = webhook_endpoint_create(
+                client=client,
+                url=url,
+                include_summary_preview=True,
+                include_billing_details=True,
+                description=DEMO_ENDPOINT_DESCRIPTION,
+            )
+            return endpoint, secret, ""
+        if endpoint.url != url:
+            webhook_endpoint_update(endpoint=endpoint, url=url)
+        if not endpoint.is_enabled:
+            webhook_endpoint_enable(endpoint=endpoint)
+    except WebhookUrlRefused as exc:
+        return None, None, str(exc)
+    return endpoint, None, ""
+
+
+def _demo_fieldwork_create(*, tenant: Tenant, client: IntegrationClient) -> None:
+    """One visit report and one billing document of a demo target, through fieldwork's
+    services (so their events are sent), once."""
+    target = Target.objects.for_tenant(tenant).get(client=client, external_id=DEMO_FIELDWORK_TARGET)
+    if not VisitReport.objects.for_tenant(tenant).filter(target=target).exists():
+        visit_report_submit(
+            target=target,
+            outcome=VisitOutcome.COMPLETED,
+            summary="Annual maintenance done; filters replaced, next visit in 12 months.",
+            submitted_at=timezone.now(),
+        )
+    if not BillingDocument.objects.for_tenant(tenant).filter(number=DEMO_BILLING_NUMBER).exists():
+        billing_document_create(
+            target=target,
+            number=DEMO_BILLING_NUMBER,
+            currency="EUR",
+            amount=Decimal("238.00"),
+            lines=[
+                {
+                    "description": "Maintenance visit",
+                    "quantity": 1,
+                    "unitPrice": "150.00",
+                    "amount": "150.00",
+                },
+                {
+                    "description": "Filter set",
+                    "quantity": 2,
+                    "unitPrice": "44.00",
+                    "amount": "88.00",
+                },
+            ],
+        )
+
+
+def demo_seed(*, webhook_url: str = DEMO_WEBHOOK_URL) -> DemoSeedResult:
     tenant = tenant_get_or_create(slug=DEMO_TENANT[0], name=DEMO_TENANT[1])
+    _demo_billing_enable(tenant)
     client, _ = IntegrationClient.objects.get_or_create(
         tenant=tenant,
         source_system=DEMO_CLIENT[1],
@@ -168,6 +265,7 @@ def demo_seed() -> DemoSeedResult:
             "strategy": MatchingStrategy.EXTERNAL_ID_THEN_NAME_AND_ADDRESS,
         },
     )
+    endpoint, secret, refused = _demo_endpoint_ensure(client=client, url=webhook_url)
     _demo_customers_create(tenant=tenant, client=client)
 
     user_model = get_user_model()
@@ -188,8 +286,17 @@ def demo_seed() -> DemoSeedResult:
         validator = target_validator()
         items = [item_input(validator, n, raw, f"/items/{n}") for n, raw in enumerate(DEMO_TARGETS)]
         targets_import(api_key=demo_key, kind=ImportJobKind.BATCH, items=items)
+    _demo_fieldwork_create(tenant=tenant, client=client)
 
     open_items = ImportItem.objects.for_tenant(tenant).filter(review_state=ReviewState.OPEN).count()
     return DemoSeedResult(
-        tenant=tenant, client=client, api_key=plaintext, open_review_items=open_items
+        tenant=tenant,
+        client=client,
+        api_key=plaintext,
+        open_review_items=open_items,
+        webhook_endpoint=endpoint,
+        webhook_secret=secret,
+        webhook_refused=refused,
+        visit_reports=VisitReport.objects.for_tenant(tenant).count(),
+        billing_documents=BillingDocument.objects.for_tenant(tenant).count(),
     )
