@@ -24,7 +24,7 @@ from tenants.services import tenant_consistency_check
 
 from .choices import DeliveryStatus, DisabledReason
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from .outbox import deliveries_defer
+from .outbox import deliveries_defer, webhook_test_record
 from .ssrf import WebhookUrlRefused, url_check
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
@@ -34,7 +34,6 @@ REPLAY_MAX_EVENTS = 100_000
 # Rows per statement when deliveries are reset, created or queued in bulk.
 BULK_BATCH_SIZE = 1000
 ANSWER_PURGE_BATCH_SIZE = 1000
-TEST_EVENT_MESSAGE = "A test event sent from Ordinavo Connect."
 
 
 class WebhookEndpointExists(Exception):
@@ -225,16 +224,7 @@ def webhook_test_send(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """A `webhook.test` event of the endpoint's client, delivered to this endpoint only
     (whatever types it subscribes to)."""
     _enabled_check(endpoint)
-    event = WebhookEvent.objects.create(
-        tenant_id=endpoint.tenant_id,
-        client_id=endpoint.client_id,
-        type=EventType.WEBHOOK_TEST,
-        payload={"endpoint": {"id": endpoint.pk}, "message": TEST_EVENT_MESSAGE},
-    )
-    delivery = WebhookDelivery(tenant_id=endpoint.tenant_id, event=event, endpoint=endpoint)
-    tenant_consistency_check(instance=delivery)
-    delivery.save()
-    deliveries_defer(deliveries=[delivery])
+    delivery = webhook_test_record(endpoint=endpoint)
     return delivery
 
 

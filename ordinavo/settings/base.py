@@ -177,6 +177,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # procrastinate says at INFO what it registers on every start and each job it runs.
+    "loggers": {"procrastinate": {"level": env("WORKER_LOG_LEVEL", default="WARNING")}},
 }
 
 # Limits of the inbound API; every one can be set from the environment.
@@ -248,6 +250,9 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     # A killed worker's jobs are retried once its heartbeat is this old (webhooks.tasks).
     "stalled_worker_timeout": env.float("WORKER_STALLED_SECONDS", default=30.0),
     "update_heartbeat_interval": env.float("WORKER_HEARTBEAT_SECONDS", default=10.0),
+    # NOTIFY wakes a worker for new jobs; due retries and a target's next event (released when
+    # the earlier one finishes) are found by polling, so poll every second, not every 5.
+    "fetch_job_polling_interval": env.float("WORKER_POLL_SECONDS", default=1.0),
 }
 # Periodic tasks (the purges): a module of their own, imported by every worker.
 PROCRASTINATE_IMPORT_PATHS = ["webhooks.maintenance"]

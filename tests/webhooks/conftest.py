@@ -200,6 +200,7 @@ WORKER_ENV = {
     "WORKER_STALLED_SECONDS": "2",
     "PYTHONUNBUFFERED": "1",
     "LOG_LEVEL": "INFO",
+    "WORKER_LOG_LEVEL": "INFO",  # the tests read what the worker did from its log
 }
 WORKER_START_TIMEOUT = 60
 

@@ -235,7 +235,7 @@ def test_a_test_event_goes_to_this_endpoint_only(client):
         client.pk,
         None,
     )
-    assert event.payload["endpoint"] == {"id": endpoint.pk}
+    assert event.payload["endpointId"] == endpoint.pk
     assert list(WebhookDelivery.objects.values_list("pk", "endpoint_id", "status")) == [
         (delivery.pk, endpoint.pk, DeliveryStatus.PENDING)
     ]
