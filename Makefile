@@ -76,6 +76,7 @@ bench-review: install
 
 bench-webhooks: install
 	$(PY) -m bench.webhooks
+	$(PY) -m bench.import_throughput --webhooks compare
 
 bench-matching: install
 	$(PY) -m bench.matching_quality
