@@ -80,14 +80,11 @@ def test_events_of_a_target_arrive_in_order_under_concurrent_imports(
         http = APIClient()
         http.credentials(HTTP_AUTHORIZATION=f"Bearer {caller.key}")
         items = [
-            {"externalId": external_id, "title": f"Visit {round_number}"}
-            for external_id in targets
+            {"externalId": external_id, "title": f"Visit {round_number}"} for external_id in targets
         ]
         try:
             barrier.wait()
-            response = http.post(
-                BASE + "inbound/targets/batch", {"items": items}, format="json"
-            )
+            response = http.post(BASE + "inbound/targets/batch", {"items": items}, format="json")
             return response.status_code
         finally:
             connection.close()
