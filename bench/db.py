@@ -19,6 +19,22 @@ def database_url(name: str) -> str:
     return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
 
 
+def production_env(name: str, **overrides: str) -> dict[str, str]:
+    """The environment of a benchmark's child process (gunicorn, a worker, manage.py): the
+    production settings on database `name`, plus `overrides`."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="ordinavo.settings.production",
+        DEBUG="false",
+        SECRET_KEY="bench",  # noqa: S106 - a throw-away key for a throw-away database
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database_url(name),
+        PYTHONUNBUFFERED="1",
+        **overrides,
+    )
+    return env
+
+
 def connect(dbname: str, **kwargs) -> psycopg.Connection:
     return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname, **kwargs)
 

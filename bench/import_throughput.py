@@ -70,9 +70,9 @@ from bench.db import (
     cpu_reference_ms,
     database_create,
     database_drop,
-    database_url,
     load_average,
     percentile,
+    production_env,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -406,20 +406,13 @@ def set_database(name: str) -> None:
 
 
 def django_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="ordinavo.settings.production",
-        DEBUG="false",
-        SECRET_KEY="bench",  # noqa: S106 - a throw-away key for a throw-away database
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=database_url(DB_NAME),
+    return production_env(
+        DB_NAME,
         SECURE_SSL_REDIRECT="false",
         SESSION_COOKIE_SECURE="false",
         CSRF_COOKIE_SECURE="false",
         INBOUND_THROTTLE_RATE="1000000/min",
-        PYTHONUNBUFFERED="1",
     )
-    return env
 
 
 def database_counts() -> dict[str, int]:

@@ -58,10 +58,10 @@ from bench.db import (
     cpu_reference_ms,
     database_create,
     database_drop,
-    database_url,
     django_setup,
     load_average,
     percentile,
+    production_env,
     run_lock,
 )
 
@@ -179,18 +179,9 @@ def worker_main(schedule: str, polling: str) -> None:
 
 
 def child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="ordinavo.settings.production",
-        DEBUG="false",
-        SECRET_KEY="bench",  # noqa: S106 - a throw-away key for a throw-away database
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=database_url(DB_NAME),
-        WEBHOOK_ALLOW_HTTP="true",
-        WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8",
-        PYTHONUNBUFFERED="1",
+    return production_env(
+        DB_NAME, WEBHOOK_ALLOW_HTTP="true", WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8"
     )
-    return env
 
 
 def manage(*args: str) -> None:

@@ -75,6 +75,12 @@ class WebhookEndpoint(TenantScopedModel):
     def subscribes_to(self, event_type: str) -> bool:
         return not self.event_types or event_type in self.event_types
 
+    @property
+    def receives_billing(self) -> bool:
+        """billing.created is for this endpoint: it opted in to billing details and its tenant
+        has the billing feature with a subscription (SPEC §7). Reads `tenant`."""
+        return self.include_billing_details and self.tenant.billing_configured
+
 
 class WebhookEvent(TenantScopedModel):
     """One event of an integration client, with its payload as it was when it happened (all

@@ -91,7 +91,7 @@ def endpoint_receives(*, endpoint: WebhookEndpoint, event_type: str) -> bool:
     if not endpoint.subscribes_to(event_type):
         return False
     if event_type == EventType.BILLING_CREATED:
-        return endpoint.include_billing_details and endpoint.tenant.billing_configured
+        return endpoint.receives_billing
     return True
 
 

@@ -294,7 +294,7 @@ def _replay_condition(*, endpoint: WebhookEndpoint, since: datetime, until: date
     condition = Q(client_id=endpoint.client_id, created_at__gte=since, created_at__lt=until)
     excluded = [EventType.WEBHOOK_TEST]  # each was meant for the endpoint it tested
     # As when it is recorded: billing only with the tenant's billing and the endpoint's opt-in.
-    if not (endpoint.include_billing_details and endpoint.tenant.billing_configured):
+    if not endpoint.receives_billing:
         excluded.append(EventType.BILLING_CREATED)
     condition &= ~Q(type__in=excluded)
     if endpoint.event_types:
