@@ -360,12 +360,12 @@ def fixture_create(port: int) -> Fixture:
 def events_commit(
     fixture: Fixture, targets_and_sequences: list[tuple[int, int]], *, status: str = "Pending"
 ) -> list:
-    """Events of target.updated with their deliveries and jobs, in one transaction (as the
-    outbox writes them); the deliveries, with their events."""
+    """Events of target.updated with their deliveries and the send runs of their lanes asked
+    for, in one transaction (as the outbox writes them); the deliveries, with their events."""
     from django.db import transaction
 
-    from webhooks.models import WebhookDelivery, WebhookEvent
-    from webhooks.outbox import deliveries_defer
+    from webhooks.models import WebhookDelivery, WebhookEvent, delivery_lane
+    from webhooks.outbox import deliveries_queue
 
     with transaction.atomic():
         events = WebhookEvent.objects.bulk_create(
@@ -389,14 +389,18 @@ def events_commit(
         deliveries = WebhookDelivery.objects.bulk_create(
             [
                 WebhookDelivery(
-                    tenant=fixture.tenant, event=event, endpoint=fixture.endpoint, status=status
+                    tenant=fixture.tenant,
+                    event=event,
+                    endpoint=fixture.endpoint,
+                    status=status,
+                    target_id=event.target_id,
+                    lane=delivery_lane(target_id=event.target_id, event_id=event.pk),
                 )
                 for event in events
             ],
             batch_size=2000,
         )
-        for start in range(0, len(deliveries), 2000):
-            deliveries_defer(deliveries=deliveries[start : start + 2000])
+        deliveries_queue(deliveries=deliveries)
     return deliveries
 
 
@@ -469,54 +473,7 @@ def phase_rate(args, fixture: Fixture, port: int, receiver: ReceiverClient, work
     )
     verdict = "MET" if ratio >= TARGET_RATIO else "MISSED"
     print(f"  ratio worker / plain loop: {ratio:.0%}   (target >= {TARGET_RATIO:.0%}: {verdict})")
-    floor = jobs_floor_rate(args, fixture, worker)
-    print(
-        f"  for scale, the same worker on {args.rate_events:,} jobs whose delivery was already "
-        f"done (one query each, no HTTP, no write): {floor:,.0f} jobs/s, procrastinate's own "
-        "cost per job (fetch, finish, a thread) being most of it"
-    )
-    return {"worker": rate, "reference": reference, "ratio": ratio, "floor": floor}
-
-
-def jobs_floor_rate(args, fixture: Fixture, worker: Worker) -> float:
-    """Jobs per second of the worker on deliveries already Delivered (each job loads its
-    delivery and returns), from the first job's start to the last one's end (procrastinate's
-    events), the worker restarted after the commit as in the measurement above."""
-    from django.db import connection
-
-    worker.stop()
-    deliveries = events_commit(
-        fixture, [(4_000_000 + n, 1) for n in range(args.rate_events)], status="Delivered"
-    )
-    if args.analyze:
-        jobs_analyze()
-    worker.start()
-    job_ids = None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM procrastinate_jobs WHERE task_name = 'webhooks.deliver' "
-            "ORDER BY id DESC LIMIT %s",
-            [len(deliveries)],
-        )
-        job_ids = [row[0] for row in cursor.fetchall()]
-    deadline = time.monotonic() + 600
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FILTER (WHERE status = 'succeeded'), "
-                "(SELECT min(at) FROM procrastinate_events WHERE type = 'started' "
-                " AND job_id = ANY(%s)), "
-                "(SELECT max(at) FROM procrastinate_events WHERE type = 'succeeded' "
-                " AND job_id = ANY(%s)) FROM procrastinate_jobs WHERE id = ANY(%s)",
-                [job_ids, job_ids, job_ids],
-            )
-            succeeded, first, last = cursor.fetchone()
-        if succeeded == len(job_ids):
-            return len(job_ids) / (last - first).total_seconds()
-        worker.check_alive()
-        if time.monotonic() > deadline:
-            raise RuntimeError("the worker did not finish the jobs in 600 s")
-        time.sleep(0.1)
+    return {"worker": rate, "reference": reference, "ratio": ratio}
 
 
 def phase_latency(args, fixture: Fixture, receiver: ReceiverClient, worker: Worker) -> dict:

@@ -1,29 +1,44 @@
-"""One attempt of a webhook delivery (SPEC §7), run by the `webhooks.deliver` task.
+"""Send runs (SPEC §7): the `webhooks.send` task sends the due deliveries of one lane of an
+endpoint, oldest event first, over the worker's kept connection, and records them in batches.
 
-An attempt costs one query to load and one statement to record (the attempt inserted and the
-delivery updated together), after the HTTP call: no transaction (and no row lock) is held while a
-receiver takes its time. A failure that may be retried raises DeliveryRetry, which the task's
-retry strategy turns into the next run of the same job, so the procrastinate lock of the
-endpoint and target keeps the target's later events waiting.
+An endpoint's deliveries go through WEBHOOK_LANES_PER_ENDPOINT lanes, a target's always through
+the same one, and procrastinate runs one job per lane at a time (its `lock`), so lanes go out in
+parallel and a target's events in order. Which deliveries are due is the database's to say: a
+pending delivery whose time has come (`next_attempt_at` empty or past) and no earlier event of
+the same target still pending for the endpoint. So a delivery waiting for its retry holds back
+the later events of its target, and only those.
+
+A batch costs one query to read and one statement to record (attempts inserted, deliveries
+updated), around the HTTP calls: no transaction (and no row lock) is held while a receiver takes
+its time. A failed attempt leaves its delivery Pending with `next_attempt_at` set (the retry
+schedule, or the receiver's Retry-After); `webhooks.tasks.retries_due` asks for the run of a
+lane whose retries come due.
 """
 
-import contextlib
 import email.utils
 import functools
 import logging
 import random
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from ordinavo.db import column_count, fetch, instance_from_row, select_columns
+from ordinavo.db import fetch, instance_from_row, select_columns
 
 from . import http, signing, ssrf
 from .choices import DeliveryStatus, DisabledReason
-from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from .models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookSendRequest,
+)
 from .payloads import endpoint_view
 
 logger = logging.getLogger(__name__)
@@ -33,14 +48,6 @@ RETRY_AFTER_MIN_SECONDS = 1.0
 RETRY_AFTER_MAX_SECONDS = 10 * 3600.0
 JITTER = 0.1  # ±10% on the schedule's delays
 ERROR_MAX_LENGTH = 500  # WebhookAttempt.error
-
-
-class DeliveryRetry(Exception):
-    """The attempt failed and the delivery is to be tried again at `retry_at`."""
-
-    def __init__(self, message: str, *, retry_at: datetime):
-        super().__init__(message)
-        self.retry_at = retry_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,22 +96,102 @@ def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
     return max((when - now).total_seconds(), 0.0)
 
 
-def delivery_attempt(*, delivery_id: int, attempt: int, final: bool) -> None:
-    """Run attempt number `attempt` (1 for the first run of the delivery's job) of a delivery;
-    `final` when no retry may follow. Raises DeliveryRetry when it is to be retried."""
-    delivery = delivery_get(delivery_id=delivery_id)
-    if delivery is None:
-        logger.warning("webhook delivery %s not found; nothing sent", delivery_id)
-        return
-    if delivery.status != DeliveryStatus.PENDING:
-        return  # delivered, given up or cancelled meanwhile (a stalled job run again)
-    endpoint, event = delivery.endpoint, delivery.event
-    if not endpoint.is_enabled:
-        WebhookDelivery.objects.for_tenant(delivery.tenant_id).filter(
-            pk=delivery.pk, status=DeliveryStatus.PENDING
-        ).update(status=DeliveryStatus.CANCELLED, next_attempt_at=None)
-        return
+@dataclass(slots=True)
+class DueDelivery:
+    """A delivery as a send run reads it: with what its event's envelope needs."""
 
+    id: int
+    attempt_count: int
+    event: WebhookEvent
+
+
+@dataclass(slots=True)
+class Attempted:
+    """A delivery attempted, to be recorded: its outcome and its new state."""
+
+    delivery_id: int
+    attempted_at: datetime
+    outcome: Outcome
+    status: str
+    next_attempt_at: datetime | None
+
+
+def lane_send(
+    *, tenant_id: int, endpoint_id: int, lane: int, run_seconds: float | None = None
+) -> bool:
+    """Send the due deliveries of one lane of an endpoint, batch by batch, until none is due
+    (True) or `run_seconds` (WEBHOOK_SEND_RUN_SECONDS) have passed (False: the caller asks for
+    another run, so that one lane cannot keep a worker from the others, nor from stopping).
+    A transport failure (no answer: refused, timed out) ends the run too: the endpoint is not
+    called again for the rest until the next run."""
+    deadline = time.monotonic() + (
+        settings.WEBHOOK_SEND_RUN_SECONDS if run_seconds is None else run_seconds
+    )
+    # Later deliveries of the lane ask for a run of their own from now on (webhooks.outbox).
+    fetch(_request_clear_sql(), [endpoint_id, lane])
+    while True:
+        endpoint = (
+            WebhookEndpoint.objects.for_tenant(tenant_id)
+            .select_related("tenant")
+            .filter(pk=endpoint_id)
+            .first()
+        )
+        if endpoint is None:
+            return True  # deleted, and its deliveries with it
+        if not endpoint.is_enabled:
+            _lane_cancel(tenant_id=tenant_id, endpoint_id=endpoint_id, lane=lane)
+            return True
+        due = deliveries_due(
+            tenant_id=tenant_id,
+            endpoint_id=endpoint_id,
+            lane=lane,
+            limit=settings.WEBHOOK_SEND_BATCH_SIZE,
+        )
+        if not due:
+            return True
+        attempted = []
+        stop = False
+        for delivery in due:
+            done = _attempt(delivery, endpoint)
+            attempted.append(done)
+            health = _health(endpoint, done)
+            if health is not None:
+                endpoint_health_record(endpoint=endpoint, changes=health)
+            if not endpoint.is_enabled or done.outcome.status_code is None:
+                stop = True  # gone, disabled or unreachable: the rest waits for another run
+                break
+            if time.monotonic() >= deadline:
+                break
+        attempts_record(tenant_id=tenant_id, attempted=attempted)
+        if not endpoint.is_enabled:
+            _lane_cancel(tenant_id=tenant_id, endpoint_id=endpoint_id, lane=lane)
+            return True
+        if stop:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+
+
+def deliveries_due(*, tenant_id: int, endpoint_id: int, lane: int, limit: int) -> list[DueDelivery]:
+    """The next deliveries of a lane that may be sent now, in event order: Pending, their time
+    come, and no earlier event of their target still pending for the endpoint. With its event."""
+    rows = fetch(_due_sql(), [tenant_id, endpoint_id, lane, limit])
+    start = 2
+    return [
+        DueDelivery(
+            id=row[0], attempt_count=row[1], event=instance_from_row(WebhookEvent, row, start)
+        )
+        for row in rows
+    ]
+
+
+def lanes_with_due_deliveries() -> list[tuple[int, int, int]]:
+    """(tenant id, endpoint id, lane) of every lane with a delivery that may be sent now."""
+    return [tuple(row) for row in fetch(_lanes_due_sql())]
+
+
+def _attempt(delivery: DueDelivery, endpoint: WebhookEndpoint) -> Attempted:
+    event = delivery.event
     body = signing.envelope_body(
         event=event, data=endpoint_view(event.payload, event_type=event.type, endpoint=endpoint)
     )
@@ -131,25 +218,103 @@ def delivery_attempt(*, delivery_id: int, attempt: int, final: bool) -> None:
             timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
         )
         outcome = _outcome(answer, now=timezone.now())
-    _record(delivery, outcome, attempted_at=sent_at, attempt=attempt, final=final)
-
-
-def delivery_get(*, delivery_id: int) -> WebhookDelivery | None:
-    """The delivery with its event and endpoint, all three of the delivery's own tenant.
-
-    Every attempt reads it: hand-written SQL, run prepared (ordinavo.db), since compiling the
-    ORM's three-table select cost about a millisecond of CPU per attempt."""
-    rows = fetch(_delivery_sql(), [delivery_id])
-    if not rows:
-        return None
-    (row,) = rows
-    delivery = instance_from_row(WebhookDelivery, row)
-    event_start = column_count(WebhookDelivery)
-    delivery.event = instance_from_row(WebhookEvent, row, event_start)
-    delivery.endpoint = instance_from_row(
-        WebhookEndpoint, row, event_start + column_count(WebhookEvent)
+    now = timezone.now()
+    next_attempt_at = None
+    if outcome.succeeded:
+        status = DeliveryStatus.DELIVERED
+    elif outcome.status_code == 410 or _failing_too_long(endpoint, now):
+        status = DeliveryStatus.FAILED
+    else:
+        delay = retry_delay(retries_done=delivery.attempt_count, retry_after=outcome.retry_after)
+        if delay is None:
+            status = DeliveryStatus.FAILED  # given up: the schedule ran out
+        else:
+            status = DeliveryStatus.PENDING
+            next_attempt_at = now + timedelta(seconds=delay)
+    logger.log(
+        logging.DEBUG if outcome.succeeded else logging.INFO,
+        "webhook delivery %s attempt %s to endpoint %s: %s in %s ms",
+        delivery.id,
+        delivery.attempt_count + 1,
+        endpoint.pk,
+        outcome.status_code or outcome.error.split(":", 1)[0],
+        outcome.duration_ms,
     )
-    return delivery
+    return Attempted(
+        delivery_id=delivery.id,
+        attempted_at=sent_at,
+        outcome=outcome,
+        status=status,
+        next_attempt_at=next_attempt_at,
+    )
+
+
+def _failing_too_long(endpoint: WebhookEndpoint, now: datetime) -> bool:
+    return endpoint.failing_since is not None and now - endpoint.failing_since >= timedelta(
+        days=settings.WEBHOOK_DISABLE_AFTER_FAILING_DAYS
+    )
+
+
+def _health(endpoint: WebhookEndpoint, done: Attempted) -> dict | None:
+    """What the attempt changes of the endpoint's health (applied to `endpoint` too), if
+    anything: a success ends a run of failures, the first failure starts one, a 410 or five
+    days of failures disable it."""
+    now = timezone.now()
+    if done.outcome.succeeded:
+        if endpoint.failing_since is None:
+            return None
+        endpoint.failing_since = None
+        return {"failing_since": None}
+    if done.outcome.status_code == 410 or _failing_too_long(endpoint, now):
+        reason = DisabledReason.GONE if done.outcome.status_code == 410 else DisabledReason.FAILING
+        endpoint.is_enabled = False
+        return {"is_enabled": False, "disabled_reason": reason, "disabled_at": now}
+    if endpoint.failing_since is None:  # the first failure of a run of them
+        endpoint.failing_since = now
+        return {"failing_since": now}
+    return None
+
+
+def endpoint_health_record(*, endpoint: WebhookEndpoint, changes: dict) -> None:
+    """Write an endpoint's health as an attempt changed it: disabling only an enabled endpoint
+    (the admin may have enabled it again meanwhile), starting a run of failures only once."""
+    only_if: dict = {}
+    if changes.get("is_enabled") is False:
+        only_if = {"is_enabled": True}
+    elif changes.get("failing_since") is not None:
+        only_if = {"failing_since__isnull": True}
+    WebhookEndpoint.objects.for_tenant(endpoint.tenant_id).filter(pk=endpoint.pk, **only_if).update(
+        **changes, updated_at=timezone.now()
+    )
+
+
+def attempts_record(*, tenant_id: int, attempted: Sequence[Attempted]) -> None:
+    """The attempts inserted and their deliveries updated, in one statement."""
+    if not attempted:
+        return
+    fetch(
+        _record_sql(),
+        [
+            [a.delivery_id for a in attempted],
+            [a.attempted_at for a in attempted],
+            [a.outcome.status_code for a in attempted],
+            [a.outcome.duration_ms for a in attempted],
+            [a.outcome.succeeded for a in attempted],
+            [a.outcome.error for a in attempted],
+            [a.outcome.body for a in attempted],
+            [a.status for a in attempted],
+            [a.next_attempt_at for a in attempted],
+            [a.attempted_at if a.outcome.succeeded else None for a in attempted],
+            tenant_id,
+        ],
+    )
+
+
+def _lane_cancel(*, tenant_id: int, endpoint_id: int, lane: int) -> None:
+    """A disabled endpoint's pending deliveries of the lane are not sent: Cancelled."""
+    WebhookDelivery.objects.for_tenant(tenant_id).filter(
+        endpoint_id=endpoint_id, lane=lane, status=DeliveryStatus.PENDING
+    ).update(status=DeliveryStatus.CANCELLED, next_attempt_at=None)
 
 
 def _table(model) -> str:
@@ -161,22 +326,62 @@ def _column(model, name: str) -> str:
 
 
 @functools.cache
-def _delivery_sql() -> str:
-    d, e, p = WebhookDelivery, WebhookEvent, WebhookEndpoint
+def _request_clear_sql() -> str:
+    r = WebhookSendRequest
     return (
-        f"SELECT {select_columns(d, 'd')}, {select_columns(e, 'e')}, {select_columns(p, 'p')} "  # noqa: S608 (quoted identifiers)
-        f"FROM {_table(d)} d "
-        f"JOIN {_table(e)} e ON e.{_column(e, 'id')} = d.{_column(d, 'event')} "
-        f"AND e.{_column(e, 'tenant')} = d.{_column(d, 'tenant')} "
-        f"JOIN {_table(p)} p ON p.{_column(p, 'id')} = d.{_column(d, 'endpoint')} "
-        f"AND p.{_column(p, 'tenant')} = d.{_column(d, 'tenant')} "
-        f"WHERE d.{_column(d, 'id')} = %s"
+        f"DELETE FROM {_table(r)} WHERE {_column(r, 'endpoint')} = %s "  # noqa: S608 (quoted identifiers)
+        f"AND {_column(r, 'lane')} = %s RETURNING 1"
+    )
+
+
+# A delivery is due: Pending, its time come; the status a literal, as in the partial indexes.
+_PENDING = f"'{DeliveryStatus.PENDING.value}'"
+
+
+@functools.cache
+def _due_sql() -> str:
+    """Parameters: tenant id, endpoint id, lane, limit. Walks the lane's pending deliveries in
+    event order (webhooks_delivery_lane_pending); an earlier pending event of the same target is
+    one probe of webhooks_delivery_target_wait."""
+    d, e = WebhookDelivery, WebhookEvent
+    c = {name: _column(d, name) for name in ("id", "tenant", "endpoint", "lane", "event")}
+    return (
+        f"SELECT d.{c['id']}, d.{_column(d, 'attempt_count')}, {select_columns(e, 'e')} "  # noqa: S608 (quoted identifiers)
+        f"FROM {_table(d)} d JOIN {_table(e)} e ON e.{_column(e, 'id')} = d.{c['event']} "
+        f"AND e.{_column(e, 'tenant')} = d.{c['tenant']} "
+        f"WHERE d.{c['tenant']} = %s AND d.{c['endpoint']} = %s AND d.{c['lane']} = %s "
+        f"AND {_due_condition('d')} ORDER BY d.{c['event']} LIMIT %s"
+    )
+
+
+def _due_condition(alias: str) -> str:
+    """A pending delivery `alias` whose time has come and whose target has no earlier event
+    pending for the endpoint."""
+    d = WebhookDelivery
+    c = {name: _column(d, name) for name in (
+        "endpoint", "event", "target_id", "status", "next_attempt_at",
+    )}  # fmt: skip
+    return (
+        f"{alias}.{c['status']} = {_PENDING} "  # noqa: S608 (quoted identifiers)
+        f"AND ({alias}.{c['next_attempt_at']} IS NULL OR {alias}.{c['next_attempt_at']} <= now()) "
+        f"AND ({alias}.{c['target_id']} IS NULL OR NOT EXISTS (SELECT 1 FROM {_table(d)} p "
+        f"WHERE p.{c['endpoint']} = {alias}.{c['endpoint']} "
+        f"AND p.{c['target_id']} = {alias}.{c['target_id']} "
+        f"AND p.{c['status']} = {_PENDING} AND p.{c['event']} < {alias}.{c['event']}))"
     )
 
 
 @functools.cache
+def _lanes_due_sql() -> str:
+    d = WebhookDelivery
+    columns = ", ".join(f"d.{_column(d, name)}" for name in ("tenant", "endpoint", "lane"))
+    return f"SELECT DISTINCT {columns} FROM {_table(d)} d WHERE {_due_condition('d')}"  # noqa: S608 (quoted identifiers)
+
+
+@functools.cache
 def _record_sql() -> str:
-    """One statement: the attempt inserted, the delivery updated (by tenant and key)."""
+    """Parameters: ten arrays in step (delivery id, attempted at, status code, duration, succeeded,
+    error, answer, new status, next attempt, delivered at), then the tenant id."""
     a, d = WebhookAttempt, WebhookDelivery
     inserted = ", ".join(
         _column(a, name)
@@ -187,15 +392,19 @@ def _record_sql() -> str:
     )  # fmt: skip
     count = _column(d, "attempt_count")
     return (
-        f"WITH attempt AS (INSERT INTO {_table(a)} ({inserted}) VALUES "  # noqa: S608 (quoted identifiers)
-        "(%(tenant)s, %(delivery)s, %(attempted_at)s, %(status_code)s::integer, "
-        "%(duration_ms)s, %(succeeded)s, %(error)s, %(body)s)) "
-        f"UPDATE {_table(d)} SET {_column(d, 'status')} = %(status)s, {count} = {count} + 1, "
-        f"{_column(d, 'last_attempt_at')} = %(attempted_at)s, "
-        f"{_column(d, 'next_attempt_at')} = %(next_attempt_at)s::timestamptz, "
-        f"{_column(d, 'delivered_at')} = %(delivered_at)s::timestamptz "
-        f"WHERE {_column(d, 'tenant')} = %(tenant)s AND {_column(d, 'id')} = %(delivery)s "
-        f"RETURNING {_column(d, 'id')}"
+        "WITH o AS MATERIALIZED (SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], "  # noqa: S608 (quoted identifiers)
+        "%s::integer[], %s::integer[], %s::boolean[], %s::text[], %s::text[], %s::text[], "
+        "%s::timestamptz[], %s::timestamptz[]) AS o(delivery_id, attempted_at, status_code, "
+        "duration_ms, succeeded, error, body, status, next_attempt_at, delivered_at)), "
+        "t AS (SELECT %s::bigint AS tenant_id), "
+        f"a AS (INSERT INTO {_table(a)} ({inserted}) SELECT t.tenant_id, o.delivery_id, "
+        "o.attempted_at, o.status_code, o.duration_ms, o.succeeded, o.error, o.body FROM o, t) "
+        f"UPDATE {_table(d)} d SET {_column(d, 'status')} = o.status, {count} = d.{count} + 1, "
+        f"{_column(d, 'last_attempt_at')} = o.attempted_at, "
+        f"{_column(d, 'next_attempt_at')} = o.next_attempt_at, "
+        f"{_column(d, 'delivered_at')} = o.delivered_at "
+        f"FROM o, t WHERE d.{_column(d, 'tenant')} = t.tenant_id "
+        f"AND d.{_column(d, 'id')} = o.delivery_id RETURNING d.{_column(d, 'id')}"
     )
 
 
@@ -212,97 +421,10 @@ def _outcome(answer: http.Answer, *, now: datetime) -> Outcome:
         succeeded=succeeded,
         status_code=status,
         error=error[:ERROR_MAX_LENGTH],
-        body=answer.body.decode("utf-8", errors="replace"),
+        # PostgreSQL text holds no NUL.
+        body=answer.body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
         duration_ms=answer.duration_ms,
         retry_after=(
             retry_after_seconds(answer.retry_after, now=now) if status in (429, 503) else None
         ),
     )
-
-
-def _record(
-    delivery: WebhookDelivery,
-    outcome: Outcome,
-    *,
-    attempted_at: datetime,
-    attempt: int,
-    final: bool,
-) -> None:
-    """Write the attempt, the delivery's new state and (when it changed) the endpoint's health
-    in one transaction; raise DeliveryRetry afterwards when the delivery is to be tried again."""
-    endpoint = delivery.endpoint
-    now = timezone.now()
-    endpoint_changes: dict = {}
-    endpoint_only_if: dict = {}
-    retry_at = None
-    if outcome.succeeded:
-        status = DeliveryStatus.DELIVERED
-        if endpoint.failing_since is not None:
-            endpoint_changes = {"failing_since": None}
-    elif outcome.status_code == 410:
-        status = DeliveryStatus.FAILED
-        endpoint_changes = {
-            "is_enabled": False,
-            "disabled_reason": DisabledReason.GONE,
-            "disabled_at": now,
-        }
-        endpoint_only_if = {"is_enabled": True}
-    elif endpoint.failing_since is not None and now - endpoint.failing_since >= timedelta(
-        days=settings.WEBHOOK_DISABLE_AFTER_FAILING_DAYS
-    ):
-        status = DeliveryStatus.FAILED
-        endpoint_changes = {
-            "is_enabled": False,
-            "disabled_reason": DisabledReason.FAILING,
-            "disabled_at": now,
-        }
-        endpoint_only_if = {"is_enabled": True}
-    else:
-        delay = (
-            None
-            if final
-            else retry_delay(retries_done=attempt - 1, retry_after=outcome.retry_after)
-        )
-        if delay is None:
-            status = DeliveryStatus.FAILED  # given up: the schedule ran out
-        else:
-            status = DeliveryStatus.PENDING
-            retry_at = now + timedelta(seconds=delay)
-        if endpoint.failing_since is None:  # the first failure of a run of them
-            endpoint_changes = {"failing_since": now}
-            endpoint_only_if = {"failing_since__isnull": True}
-    tenant_id = delivery.tenant_id
-    # One statement (so one transaction of its own); with the endpoint's update, when its health
-    # changed (rarely), in one transaction.
-    with transaction.atomic() if endpoint_changes else contextlib.nullcontext():
-        fetch(
-            _record_sql(),
-            {
-                "tenant": tenant_id,
-                "delivery": delivery.pk,
-                "attempted_at": attempted_at,
-                "status_code": outcome.status_code,
-                "duration_ms": outcome.duration_ms,
-                "succeeded": outcome.succeeded,
-                "error": outcome.error,
-                "body": outcome.body,
-                "status": status,
-                "next_attempt_at": retry_at,
-                "delivered_at": now if outcome.succeeded else None,
-            },
-        )
-        if endpoint_changes:
-            WebhookEndpoint.objects.for_tenant(tenant_id).filter(
-                pk=endpoint.pk, **endpoint_only_if
-            ).update(**endpoint_changes, updated_at=now)
-    logger.log(
-        logging.DEBUG if outcome.succeeded else logging.INFO,
-        "webhook delivery %s attempt %s to endpoint %s: %s in %s ms",
-        delivery.pk,
-        attempt,
-        endpoint.pk,
-        outcome.status_code or outcome.error.split(":", 1)[0],
-        outcome.duration_ms,
-    )
-    if retry_at is not None:
-        raise DeliveryRetry(outcome.error, retry_at=retry_at)

@@ -3,6 +3,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
@@ -139,13 +140,25 @@ class TargetEventSequence(models.Model):
         return f"Target {self.target_id}: {self.last}"
 
 
+def delivery_lane(*, target_id: int | None, event_id: int) -> int:
+    """The lane of an endpoint a delivery goes through: all of a target's events take the same
+    one (their order holds within it), events about no target spread by their id."""
+    return (event_id if target_id is None else target_id) % settings.WEBHOOK_LANES_PER_ENDPOINT
+
+
 class WebhookDelivery(TenantScopedModel):
-    """One event for one endpoint: the unit a worker job sends and retries."""
+    """One event for one endpoint: what a send run (webhooks.sending) sends and retries.
+
+    `target_id` and `lane` repeat the event's target and the lane it maps to, so that a run
+    finds its lane's due deliveries, oldest first per target, through the partial indexes of
+    pending deliveries alone."""
 
     event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
     )
+    target_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    lane = models.PositiveSmallIntegerField(default=0, editable=False)
     status = models.CharField(
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -170,10 +183,54 @@ class WebhookDelivery(TenantScopedModel):
                 fields=["tenant", "endpoint", "status", "-created_at"],
                 name="webhooks_delivery_endpoint",
             ),
+            # A send run's next deliveries: its lane's pending ones in order.
+            models.Index(
+                fields=["endpoint", "lane", "event"],
+                name="webhooks_delivery_lane_pending",
+                condition=Q(status=DeliveryStatus.PENDING),
+            ),
+            # Whether an earlier delivery of the same target still waits.
+            models.Index(
+                fields=["endpoint", "target_id", "event"],
+                name="webhooks_delivery_target_wait",
+                condition=Q(status=DeliveryStatus.PENDING),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding:
+            self.target_id = self.event.target_id
+            self.lane = delivery_lane(target_id=self.target_id, event_id=self.event_id)
+        super().save(*args, **kwargs)
+
+
+class WebhookSendRequest(models.Model):
+    """A send run of one lane of an endpoint is asked for (its job is deferred). While the row
+    exists, later deliveries of the lane need no job of their own: the run, which deletes the row
+    when it starts, sends them too (webhooks.outbox.lanes_request)."""
+
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    lane = models.PositiveSmallIntegerField()
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "webhook send request"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "lane"], name="webhooks_send_request_unique_lane"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Endpoint {self.endpoint_id} lane {self.lane}"
 
 
 class WebhookAttempt(TenantScopedModel):

@@ -1,5 +1,5 @@
-"""The transactional outbox: events recorded, and their delivery jobs deferred, in the
-transaction of the change that caused them (SPEC §7).
+"""The transactional outbox: events recorded, their deliveries written and the send runs of
+their lanes asked for, in the transaction of the change that caused them (SPEC §7).
 
 Which endpoints an event is for: every endpoint of the event's client (never another client's or
 tenant's) that subscribes to its type (no types named: all). An event is recorded when at least
@@ -11,7 +11,7 @@ subscription configured; otherwise it is neither recorded nor sent for it.
 
 import functools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from django.db import connection
 from django.utils import timezone
@@ -20,68 +20,96 @@ from procrastinate import jobs as procrastinate_jobs
 from ordinavo.db import bulk_insert, fetch, new_instance
 from ordinavo.events import TARGET_EVENT_TYPES, DomainEvent, EventType
 
-from .models import TargetEventSequence, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from .models import (
+    TargetEventSequence,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookSendRequest,
+    delivery_lane,
+)
 from .payloads import payloads_build, webhook_test_data
 from .selectors import endpoints_of_clients
 
-DELIVERY_TASK = "webhooks.deliver"
-DELIVERY_QUEUE = "webhooks"
+SEND_TASK = "webhooks.send"
+SEND_QUEUE = "webhooks"
 
 
-def delivery_lock(*, endpoint_id: int, target_id: int | None) -> str | None:
-    """Deliveries of one target to one endpoint share a lock: procrastinate runs them one after
-    the other in the order they were deferred, and a job waiting for its retry holds back the
-    later ones (tests/webhooks/test_worker.py)."""
-    if target_id is None:
-        return None
-    return f"webhook:{endpoint_id}:target:{target_id}"
+def lane_lock(*, endpoint_id: int, lane: int) -> str:
+    """One send run per lane of an endpoint at a time (procrastinate's job lock)."""
+    return f"webhooks:endpoint:{endpoint_id}:lane:{lane}"
 
 
-def _jobs_sql(rows: str) -> str:
-    """The call of procrastinate's own defer function (what its `batch_defer_jobs` runs) for
-    one delivery job per row of `rows` (columns delivery_id, lock, position), in position
-    order; its parameters: the queue, the task name and the priority. Its schema is pinned with
-    its minor version (pyproject.toml); tests/webhooks/test_outbox.py reads the jobs back through
-    procrastinate's models."""
+def _lanes_request_sql(lanes: str) -> str:
+    """The CTEs (after a WITH and a comma) and the select that ask for the send runs of the
+    lanes in the relation `lanes` (columns tenant_id, endpoint_id, lane; each lane once). Its
+    parameters: the queue, the task name and the priority. The select's first column counts the
+    lanes not covered (see `lanes_request`).
+
+    A lane whose request row exists needs nothing but a KEY SHARE lock on it, held to the end of
+    this transaction: the run, which deletes the row before it reads what is due, waits for this
+    transaction, so it sees what this one wrote. A lane without a row gets one and a job
+    (procrastinate's own defer function, as its `batch_defer_jobs` calls it; its schema is
+    pinned with its minor version). Concurrent importers only share locks: none waits for
+    another, except for the one that inserts a lane's row until it commits."""
+    r = WebhookSendRequest
+    quote = connection.ops.quote_name
+    table = quote(r._meta.db_table)
+    tenant, endpoint, lane, at = (
+        quote(r._meta.get_field(name).column)
+        for name in ("tenant", "endpoint", "lane", "requested_at")
+    )
     return (
-        "procrastinate_defer_jobs_v1(array_agg(ROW(%s::varchar, %s::varchar, %s::int, lock, "
-        "NULL, jsonb_build_object('delivery_id', delivery_id), NULL)"
-        f"::procrastinate_job_to_defer_v1 ORDER BY position)) FROM {rows}"
+        f"held AS MATERIALIZED (SELECT q.{endpoint} AS endpoint_id, q.{lane} AS lane "  # noqa: S608 (quoted identifiers)
+        f"FROM {table} q WHERE (q.{endpoint}, q.{lane}) IN (SELECT endpoint_id, lane FROM {lanes}) "
+        "FOR KEY SHARE OF q), "
+        f"new AS (INSERT INTO {table} ({tenant}, {endpoint}, {lane}, {at}) "
+        f"SELECT l.tenant_id, l.endpoint_id, l.lane, now() FROM {lanes} l WHERE NOT EXISTS "
+        "(SELECT 1 FROM held h WHERE h.endpoint_id = l.endpoint_id AND h.lane = l.lane) "
+        f"ORDER BY l.endpoint_id, l.lane ON CONFLICT ({endpoint}, {lane}) DO NOTHING "
+        f"RETURNING {tenant} AS tenant_id, {endpoint} AS endpoint_id, {lane} AS lane), "
+        "jobs AS (SELECT procrastinate_defer_jobs_v1(array_agg(ROW(%s::varchar, %s::varchar, "
+        "%s::int, 'webhooks:endpoint:' || n.endpoint_id || ':lane:' || n.lane, NULL, "
+        "jsonb_build_object('tenant_id', n.tenant_id, 'endpoint_id', n.endpoint_id, "
+        "'lane', n.lane), NULL)::procrastinate_job_to_defer_v1 ORDER BY n.endpoint_id, n.lane)) "
+        "AS ids FROM new n) "
+        f"SELECT (SELECT count(*) FROM {lanes}) - (SELECT count(*) FROM held) "
+        "- (SELECT count(*) FROM new), (SELECT ids FROM jobs)"
     )
 
 
 @functools.cache
-def deliveries_defer_sql() -> str:
-    """Defer the jobs of deliveries in one statement. Parameters: the queue, the task name, the
-    priority; the delivery ids and their locks (two arrays in step).
-
-    Prepared, with the jobs as arrays: through procrastinate's Python API a single import spent
-    more CPU building and binding its one job than PostgreSQL spent inserting it
-    (bench/import_throughput.py --webhooks compare)."""
-    return "SELECT " + _jobs_sql(
-        "unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS j(delivery_id, lock, position)"
+def lanes_request_sql() -> str:
+    """`_lanes_request_sql` for lanes given as three arrays in step (tenant ids, endpoint ids,
+    lanes), then its own parameters."""
+    return (
+        "WITH lanes AS MATERIALIZED (SELECT DISTINCT * FROM unnest(%s::bigint[], %s::bigint[], "  # noqa: S608 (quoted identifiers)
+        "%s::int[]) AS l(tenant_id, endpoint_id, lane)), " + _lanes_request_sql("lanes")
     )
 
 
-def deliveries_defer(*, deliveries: Sequence[WebhookDelivery]) -> None:
-    """Defer one delivery job per delivery, in that order, in one statement, on the current
-    connection (so in the current transaction). `delivery.event` must be loaded or its
-    `target_id` known."""
-    if not deliveries:
-        return
-    fetch(
-        deliveries_defer_sql(),
-        [
-            DELIVERY_QUEUE,
-            DELIVERY_TASK,
-            procrastinate_jobs.DEFAULT_PRIORITY,
-            [delivery.pk for delivery in deliveries],
-            [
-                delivery_lock(endpoint_id=delivery.endpoint_id, target_id=delivery.event.target_id)
-                for delivery in deliveries
-            ],
-        ],
-    )
+def _job_parameters() -> list:
+    return [SEND_QUEUE, SEND_TASK, procrastinate_jobs.DEFAULT_PRIORITY]
+
+
+def lanes_request(*, lanes: Collection[tuple[int, int, int]]) -> None:
+    """Ask for the send runs of these (tenant id, endpoint id, lane) lanes, in the current
+    transaction: a job each, unless one is asked for already and has not started.
+
+    Again while a lane is not covered: a concurrent transaction inserted its request row and
+    committed while this statement waited, and the row is then locked only by the next try."""
+    lanes = sorted(set(lanes))
+    while lanes:
+        ((uncovered, _),) = fetch(
+            lanes_request_sql(), [*(list(c) for c in zip(*lanes, strict=True)), *_job_parameters()]
+        )
+        if not uncovered:
+            return
+
+
+def deliveries_queue(*, deliveries: Iterable[WebhookDelivery]) -> None:
+    """Ask for the send runs of the lanes of these pending deliveries (see `lanes_request`)."""
+    lanes_request(lanes={(d.tenant_id, d.endpoint_id, d.lane) for d in deliveries})
 
 
 def endpoint_receives(*, endpoint: WebhookEndpoint, event_type: str) -> bool:
@@ -143,14 +171,15 @@ def _sequences_take(events: Sequence[DomainEvent]) -> list[int | None]:
 
 def events_record(*, events: Sequence[DomainEvent]) -> list[WebhookEvent]:
     """Record `events` for the endpoints of their clients that receive them (`endpoint_receives`),
-    with their payloads, and defer a delivery per event and enabled endpoint; the events
-    recorded, in order. Call it in the transaction of the change (a domain-events subscriber):
-    a rollback records and defers nothing.
+    with their payloads, and a pending delivery per event and enabled endpoint, whose lanes'
+    send runs are asked for; the events recorded, in order. Call it in the transaction of the
+    change (a domain-events subscriber): a rollback records and queues nothing.
 
     A fixed number of queries for any number of events: one when no client of the events has an
     endpoint; with endpoints: the endpoints, the targets' sequences, one read per kind of record
     reported on (targets: per tenant and source system, one for one client's events), the events
-    (two statements from eight events on: keys and COPY) and the deliveries with their jobs.
+    (two statements from eight events on: keys and COPY) and the deliveries with their lanes'
+    requests (a job per lane whose run was not asked for yet: none while the worker is behind).
     """
     clients = {(event.tenant_id, event.client_id) for event in events}
     endpoints = endpoints_of_clients(clients=clients)
@@ -197,14 +226,9 @@ def events_record(*, events: Sequence[DomainEvent]) -> list[WebhookEvent]:
         )
         endpoints_of_event.append([endpoint for endpoint in receiving if endpoint.is_enabled])
     bulk_insert(WebhookEvent, webhook_events)
-    _deliveries_insert_and_defer(
+    _deliveries_insert(
         rows=[
-            (
-                webhook_event.tenant_id,
-                webhook_event.pk,
-                endpoint.pk,
-                delivery_lock(endpoint_id=endpoint.pk, target_id=webhook_event.target_id),
-            )
+            (webhook_event.tenant_id, webhook_event.pk, endpoint.pk, webhook_event.target_id)
             for webhook_event, enabled in zip(webhook_events, endpoints_of_event, strict=True)
             for endpoint in enabled
         ]
@@ -219,20 +243,19 @@ _DELIVERY_GIVEN = {
     "tenant": "v.tenant_id",
     "event": "v.event_id",
     "endpoint": "v.endpoint_id",
+    "target_id": "v.target_id",
+    "lane": "v.lane",
 }
 
 
 @functools.cache
-def deliveries_insert_and_defer_sql() -> str:
-    """Insert delivery rows and defer a job for each, in one statement, in the given order: keys
-    drawn from the table's sequence, the rows written, their jobs deferred (`_jobs_sql`).
-    Parameters: the table and its key column (for its sequence); tenant ids, event ids,
-    endpoint ids and locks (four arrays in step); each default of `_delivery_defaults`; the
-    queue, the task name and the priority.
-
-    One statement instead of a model instance per delivery, their COPY and the jobs' statement:
-    a tenth of a large import's time with an endpoint went into those
-    (bench/import_throughput.py --webhooks compare)."""
+def deliveries_insert_sql() -> str:
+    """Insert delivery rows and ask for the send runs of their lanes, in one statement: keys
+    drawn from the table's sequence, the rows written, the lanes requested
+    (`_lanes_request_sql`). Parameters: the table and its key column (for its sequence); tenant
+    ids, event ids, endpoint ids, target ids and lanes (five arrays in step); each default of
+    `_delivery_defaults`; the queue, the task name and the priority. The first column: lanes
+    not covered (see `lanes_request`)."""
     meta = WebhookDelivery._meta
     quote = connection.ops.quote_name
     columns, values = [], []
@@ -242,11 +265,12 @@ def deliveries_insert_and_defer_sql() -> str:
     return (
         "WITH seq AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS id), "  # noqa: S608 (quoted identifiers)
         "v AS MATERIALIZED (SELECT nextval(seq.id) AS delivery_id, r.* FROM seq, "
-        "unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[]) WITH ORDINALITY "
-        "AS r(tenant_id, event_id, endpoint_id, lock, position)), "
+        "unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[]) "
+        "WITH ORDINALITY AS r(tenant_id, event_id, endpoint_id, target_id, lane, position)), "
         f"d AS (INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "
-        f"SELECT {', '.join(values)} FROM v ORDER BY position RETURNING 1) "
-        f"SELECT (SELECT count(*) FROM d), {_jobs_sql('v')}"
+        f"SELECT {', '.join(values)} FROM v ORDER BY position RETURNING 1), "
+        "lanes AS MATERIALIZED (SELECT DISTINCT tenant_id, endpoint_id, lane FROM v), "
+        + _lanes_request_sql("lanes")
     )
 
 
@@ -262,28 +286,39 @@ def _delivery_defaults() -> list:
     return defaults
 
 
-def _deliveries_insert_and_defer(*, rows: list[tuple[int, int, int, str | None]]) -> None:
-    """A delivery and its job per (tenant id, event id, endpoint id, lock), in order."""
+def _deliveries_insert(*, rows: list[tuple[int, int, int, int | None]]) -> None:
+    """A pending delivery per (tenant id, event id, endpoint id, target id), in order, and the
+    send runs of their lanes asked for."""
     if not rows:
         return
     meta = WebhookDelivery._meta
-    fetch(
-        deliveries_insert_and_defer_sql(),
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    lanes = [
+        delivery_lane(target_id=target_id, event_id=event_id) for _, event_id, _, target_id in rows
+    ]
+    ((uncovered, _),) = fetch(
+        deliveries_insert_sql(),
         [
             meta.db_table,
             meta.pk.column,
-            *(list(column) for column in zip(*rows, strict=True)),
+            *columns,
+            lanes,
             *_delivery_defaults(),
-            DELIVERY_QUEUE,
-            DELIVERY_TASK,
-            procrastinate_jobs.DEFAULT_PRIORITY,
+            *_job_parameters(),
         ],
     )
+    if uncovered:
+        lanes_request(
+            lanes={
+                (tenant_id, endpoint_id, lane)
+                for (tenant_id, _, endpoint_id, _), lane in zip(rows, lanes, strict=True)
+            }
+        )
 
 
 def webhook_test_record(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """A `webhook.test` event for `endpoint` alone (whatever it subscribes to) and its delivery,
-    deferred in the current transaction ("send test event" in the admin)."""
+    queued in the current transaction ("send test event" in the admin)."""
     event = WebhookEvent.objects.create(
         tenant_id=endpoint.tenant_id,
         client_id=endpoint.client_id,
@@ -293,5 +328,5 @@ def webhook_test_record(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     delivery = WebhookDelivery.objects.create(
         tenant_id=endpoint.tenant_id, event=event, endpoint=endpoint
     )
-    deliveries_defer(deliveries=[delivery])
+    deliveries_queue(deliveries=[delivery])
     return delivery

@@ -2,8 +2,9 @@
 their secrets, test events, redelivery, replay over a time range and the purge of old answers.
 
 Recording events and sending them are the outbox's (webhooks.outbox) and the worker's
-(webhooks.tasks); everything here that queues a delivery goes through `deliveries_defer`, in the
-transaction that changed the delivery, so nothing is queued that did not commit.
+(webhooks.tasks); everything here that queues a delivery asks for the send run of its lane
+(`lanes_request`) in the transaction that changed the delivery, so nothing is sent that did not
+commit.
 """
 
 import base64
@@ -23,8 +24,14 @@ from ordinavo.events import EventType
 from tenants.services import tenant_consistency_check
 
 from .choices import DeliveryStatus, DisabledReason
-from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from .outbox import deliveries_defer, webhook_test_record
+from .models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    delivery_lane,
+)
+from .outbox import lanes_request, webhook_test_record
 from .ssrf import WebhookUrlRefused, url_check
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
@@ -238,41 +245,23 @@ def _pending_reset_values() -> dict:
     }
 
 
-def _deliveries_queue(rows: Sequence[tuple[int, int, int, int | None]]) -> None:
-    """Defer jobs for (delivery id, endpoint id, event id, target id) rows, in their order,
-    without loading the deliveries or their payloads."""
-    for start in range(0, len(rows), BULK_BATCH_SIZE):
-        deliveries_defer(
-            deliveries=[
-                WebhookDelivery(
-                    pk=delivery_id,
-                    endpoint_id=endpoint_id,
-                    event=WebhookEvent(pk=event_id, target_id=target_id),
-                )
-                for delivery_id, endpoint_id, event_id, target_id in rows[
-                    start : start + BULK_BATCH_SIZE
-                ]
-            ]
-        )
-
-
 @transaction.atomic
 def webhook_deliveries_redeliver(*, deliveries: QuerySet[WebhookDelivery]) -> int:
     """Send `deliveries` again (the same event, so the same `webhook-id`): each one that is
-    not pending and whose endpoint is enabled goes back to Pending with a new job, in the
-    order of its events. Returns how many were queued; the others are left as they are."""
+    not pending and whose endpoint is enabled goes back to Pending, and is sent in the order
+    of its target's events. Returns how many were queued; the others are left as they are."""
     due = (
         deliveries.filter(endpoint__is_enabled=True)
         .exclude(status=DeliveryStatus.PENDING)
         .select_for_update(of=("self",))
-        .order_by("event__created_at", "event_id")
-        .values_list("pk", "endpoint_id", "event_id", "event__target_id")
+        .order_by("event_id")
+        .values_list("pk", "tenant_id", "endpoint_id", "lane")
     )
     rows = list(due)
     for start in range(0, len(rows), BULK_BATCH_SIZE):
         ids = [row[0] for row in rows[start : start + BULK_BATCH_SIZE]]
         WebhookDelivery.objects.filter(pk__in=ids).update(**_pending_reset_values())
-    _deliveries_queue(rows)
+    lanes_request(lanes={lane for _, *lane in rows})
     return len(rows)
 
 
@@ -360,22 +349,30 @@ def webhook_endpoint_replay(*, endpoint: WebhookEndpoint, since: datetime, until
         )
     # Events the endpoint never had get a delivery (Pending). The outbox writes an event and
     # its deliveries in one transaction, so every event read above has its deliveries already.
-    created = WebhookDelivery.objects.bulk_create(
+    WebhookDelivery.objects.bulk_create(
         [
-            WebhookDelivery(tenant_id=endpoint.tenant_id, event_id=event_id, endpoint=endpoint)
-            for event_id, _target_id in events
+            WebhookDelivery(
+                tenant_id=endpoint.tenant_id,
+                event_id=event_id,
+                endpoint=endpoint,
+                target_id=target_id,
+                lane=delivery_lane(target_id=target_id, event_id=event_id),
+            )
+            for event_id, target_id in events
             if event_id not in delivery_of
         ],
         batch_size=BULK_BATCH_SIZE,
     )
-    delivery_of.update((delivery.event_id, delivery.pk) for delivery in created)
-    rows = [
-        (delivery_of[event_id], endpoint.pk, event_id, target_id)
-        for event_id, target_id in events
-        if event_id not in pending_events
+    queued = [
+        (event_id, target_id) for event_id, target_id in events if event_id not in pending_events
     ]
-    _deliveries_queue(rows)
-    return len(rows)
+    lanes_request(
+        lanes={
+            (endpoint.tenant_id, endpoint.pk, delivery_lane(target_id=target_id, event_id=event_id))
+            for event_id, target_id in queued
+        }
+    )
+    return len(queued)
 
 
 def webhook_attempt_answers_purge(

@@ -3,64 +3,51 @@
 import logging
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from procrastinate import RetryDecision
 from procrastinate.contrib.django import app
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy
 
-from .delivery import DeliveryRetry, delivery_attempt, retry_delay, retry_schedule
-from .outbox import DELIVERY_QUEUE, DELIVERY_TASK
+from .delivery import lane_send, lanes_with_due_deliveries
+from .outbox import SEND_QUEUE, SEND_TASK, lanes_request
 
 logger = logging.getLogger(__name__)
 
 
-class _FailedAttemptTracebackFilter(logging.Filter):
-    """procrastinate logs every job that will be retried ("Error, to retry") with the traceback
-    of its exception: for a failed delivery attempt, kilobytes of the same frames each time (and
-    their formatting's CPU). The line stays; the traceback of a DeliveryRetry goes (the attempt
-    itself is logged by webhooks.delivery and recorded in the delivery log)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], DeliveryRetry):
-            record.exc_info = None
-            record.exc_text = None
-        return True
-
-
-logging.getLogger("procrastinate.worker").addFilter(_FailedAttemptTracebackFilter())
-
-
-class DeliveryRetryStrategy(BaseRetryStrategy):
-    """SPEC §7's schedule (WEBHOOK_RETRY_SCHEDULE, ±10% jitter; a receiver's Retry-After instead
-    when it sent one), read when deciding. A retry is the same job run again, so it keeps its
-    place under its endpoint-and-target lock and the later events of that target wait for it.
-    Only a failed attempt (DeliveryRetry) and a lost database connection are retried: any other
-    exception is a bug that a retry would only repeat."""
+class SendRetryStrategy(BaseRetryStrategy):
+    """A send run that lost its database connection runs again (a few seconds later, a few
+    times); any other exception is a bug that a retry would only repeat. Failed attempts are no
+    exceptions: they are recorded on their deliveries, and `retries_due` asks for the runs that
+    send them again."""
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
-        if isinstance(exception, DeliveryRetry):
-            # delivery_attempt decided (and recorded as next_attempt_at) when; it gives up on
-            # the final attempt by itself, so this is a retry the schedule still allows.
-            return RetryDecision(retry_at=exception.retry_at)
-        if isinstance(exception, OperationalError | InterfaceError):
-            delay = retry_delay(retries_done=job.attempts)
-            if delay is not None:
-                return RetryDecision(retry_in={"seconds": delay})
+        if isinstance(exception, OperationalError | InterfaceError) and job.attempts < 10:
+            return RetryDecision(retry_in={"seconds": 5})
         return None
 
 
-@app.task(
-    name=DELIVERY_TASK, queue=DELIVERY_QUEUE, pass_context=True, retry=DeliveryRetryStrategy()
-)
-def deliver(context, delivery_id: int) -> None:
-    """Send one delivery (an attempt); raise to have it retried on the schedule."""
-    runs_before = context.job.attempts  # failed runs of this job, killed workers' ones included
-    delivery_attempt(
-        delivery_id=delivery_id,
-        attempt=runs_before + 1,
-        final=runs_before >= len(retry_schedule()),
-    )
+@app.task(name=SEND_TASK, queue=SEND_QUEUE, retry=SendRetryStrategy())
+def send(tenant_id: int, endpoint_id: int, lane: int) -> None:
+    """A send run of one lane of an endpoint (webhooks.delivery.lane_send); when it hands on
+    before its lane is empty, the next run is asked for."""
+    if not lane_send(tenant_id=tenant_id, endpoint_id=endpoint_id, lane=lane):
+        with transaction.atomic():
+            lanes_request(lanes=[(tenant_id, endpoint_id, lane)])
+
+
+@app.periodic(cron="* * * * * *")  # every second (6th field: seconds)
+@app.task(name="webhooks.retries_due", queue=SEND_QUEUE, queueing_lock="webhooks.retries_due")
+def retries_due(timestamp: int) -> int:
+    """Ask for the send runs of the lanes that have deliveries due but perhaps no run coming:
+    retries whose time has come, and deliveries left by a run that ended early (an unreachable
+    endpoint) or failed. A lane whose run is asked for already costs a shared lock. Returns how
+    many lanes it looked at."""
+    lanes = lanes_with_due_deliveries()
+    if lanes:
+        with transaction.atomic():
+            lanes_request(lanes=lanes)
+    return len(lanes)
 
 
 def _stalled_check_seconds() -> int:

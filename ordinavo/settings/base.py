@@ -271,3 +271,11 @@ WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000]
 WEBHOOK_DISABLE_AFTER_FAILING_DAYS = env.int("WEBHOOK_DISABLE_AFTER_FAILING_DAYS", default=5)
 WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
 WEBHOOK_RESPONSE_RETENTION_DAYS = env.int("WEBHOOK_RESPONSE_RETENTION_DAYS", default=30)
+# An endpoint's deliveries go out through this many lanes, each a send run of its own (one
+# connection), in parallel on any workers; a target's events all take one lane, in order.
+WEBHOOK_LANES_PER_ENDPOINT = env.int("WEBHOOK_LANES_PER_ENDPOINT", default=4)
+# Deliveries a send run reads, sends and records at a time.
+WEBHOOK_SEND_BATCH_SIZE = env.int("WEBHOOK_SEND_BATCH_SIZE", default=100)
+# A send run hands its lane on (to a new job) after this long, so workers share out fairly
+# among endpoints and stop promptly.
+WEBHOOK_SEND_RUN_SECONDS = env.float("WEBHOOK_SEND_RUN_SECONDS", default=10.0)
