@@ -130,12 +130,7 @@ def lane_send(
     # Later deliveries of the lane ask for a run of their own from now on (webhooks.outbox).
     fetch(_request_clear_sql(), [endpoint_id, lane])
     while True:
-        endpoint = (
-            WebhookEndpoint.objects.for_tenant(tenant_id)
-            .select_related("tenant")
-            .filter(pk=endpoint_id)
-            .first()
-        )
+        endpoint = WebhookEndpoint.objects.for_tenant(tenant_id).filter(pk=endpoint_id).first()
         if endpoint is None:
             return True  # deleted, and its deliveries with it
         if not endpoint.is_enabled:
@@ -149,27 +144,43 @@ def lane_send(
         )
         if not due:
             return True
-        attempted = []
-        stop = False
-        for delivery in due:
-            done = _attempt(delivery, endpoint)
-            attempted.append(done)
-            health = _health(endpoint, done)
-            if health is not None:
-                endpoint_health_record(endpoint=endpoint, changes=health)
-            if not endpoint.is_enabled or done.outcome.status_code is None:
-                stop = True  # gone, disabled or unreachable: the rest waits for another run
-                break
-            if time.monotonic() >= deadline:
-                break
-        attempts_record(tenant_id=tenant_id, attempted=attempted)
+        go_on = batch_send(endpoint=endpoint, due=due, deadline=deadline)
         if not endpoint.is_enabled:
             _lane_cancel(tenant_id=tenant_id, endpoint_id=endpoint_id, lane=lane)
             return True
-        if stop:
+        if not go_on:
             return True
         if time.monotonic() >= deadline:
             return False
+
+
+def batch_send(
+    *, endpoint: WebhookEndpoint, due: Sequence[DueDelivery], deadline: float | None = None
+) -> bool:
+    """Send `due` (of `endpoint`, with its tenant) one after the other and record them; stop
+    early at `deadline` (time.monotonic) or when the endpoint is disabled (a 410) or gives no
+    answer (refused, timed out: the rest waits for another run). False after such a stop.
+    A disabled endpoint gets nothing: its deliveries are Cancelled."""
+    if not endpoint.is_enabled:
+        WebhookDelivery.objects.for_tenant(endpoint.tenant_id).filter(
+            pk__in=[d.id for d in due], status=DeliveryStatus.PENDING
+        ).update(status=DeliveryStatus.CANCELLED, next_attempt_at=None)
+        return False
+    attempted = []
+    go_on = True
+    for delivery in due:
+        done = _attempt(delivery, endpoint)
+        attempted.append(done)
+        health = _health(endpoint, done)
+        if health is not None:
+            endpoint_health_record(endpoint=endpoint, changes=health)
+        if not endpoint.is_enabled or done.outcome.status_code is None:
+            go_on = False
+            break
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+    attempts_record(tenant_id=endpoint.tenant_id, attempted=attempted)
+    return go_on
 
 
 def deliveries_due(*, tenant_id: int, endpoint_id: int, lane: int, limit: int) -> list[DueDelivery]:
@@ -363,7 +374,7 @@ def _due_condition(alias: str) -> str:
     )}  # fmt: skip
     return (
         f"{alias}.{c['status']} = {_PENDING} "  # noqa: S608 (quoted identifiers)
-        f"AND ({alias}.{c['next_attempt_at']} IS NULL OR {alias}.{c['next_attempt_at']} <= now()) "
+        f"AND ({alias}.{c['next_attempt_at']} IS NULL OR {alias}.{c['next_attempt_at']} <= statement_timestamp()) "
         f"AND ({alias}.{c['target_id']} IS NULL OR NOT EXISTS (SELECT 1 FROM {_table(d)} p "
         f"WHERE p.{c['endpoint']} = {alias}.{c['endpoint']} "
         f"AND p.{c['target_id']} = {alias}.{c['target_id']} "

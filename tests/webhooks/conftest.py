@@ -20,7 +20,7 @@ from django.db import connection, transaction
 
 from tests.database import current_database_url
 from webhooks.models import WebhookDelivery, WebhookEvent
-from webhooks.outbox import deliveries_defer
+from webhooks.outbox import deliveries_queue
 
 from .factories import WebhookDeliveryFactory
 
@@ -186,7 +186,7 @@ def delivery_queue(endpoint, *, target_id: int | None = None, **event_fields) ->
         delivery = WebhookDeliveryFactory(
             endpoint=endpoint, event__target_id=target_id, **event_fields
         )
-        deliveries_defer(deliveries=[delivery])
+        deliveries_queue(deliveries=[delivery])
     return delivery
 
 

@@ -9,7 +9,8 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 from inbound.models import IntegrationClient
 from webhooks.choices import DeliveryStatus
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from webhooks.outbox import DELIVERY_TASK
+from webhooks.models import WebhookSendRequest
+from webhooks.outbox import SEND_TASK
 from webhooks.services import webhook_endpoint_create
 
 # Loopback over plain HTTP: what the test settings let the SSRF guard through (no DNS).
@@ -81,10 +82,21 @@ def attempt_make(
     )
 
 
-def delivery_jobs() -> list[ProcrastinateJob]:
-    """The delivery jobs deferred so far, in the order they were deferred."""
-    return list(ProcrastinateJob.objects.filter(task_name=DELIVERY_TASK).order_by("id"))
+def send_jobs() -> list[ProcrastinateJob]:
+    """The send-run jobs deferred so far, in the order they were deferred."""
+    return list(ProcrastinateJob.objects.filter(task_name=SEND_TASK).order_by("id"))
 
 
 def queued_delivery_ids() -> list[int]:
-    return [job.args["delivery_id"] for job in delivery_jobs()]
+    """The pending deliveries a send run is asked for (their lane has a request and a job),
+    in the order they go out (per target: event order)."""
+    requested = {(r.endpoint_id, r.lane) for r in WebhookSendRequest.objects.all()}
+    jobs = {(job.args["endpoint_id"], job.args["lane"]) for job in send_jobs()}
+    assert requested <= jobs  # every request row has its job
+    return [
+        delivery.pk
+        for delivery in WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).order_by(
+            "event_id"
+        )
+        if (delivery.endpoint_id, delivery.lane) in requested
+    ]

@@ -15,14 +15,16 @@ from tests.factories import IntegrationClientFactory, TenantMembershipFactory, U
 from tests.webhooks.records import (
     URL,
     attempt_make,
-    delivery_jobs,
     delivery_make,
     endpoint_make,
     event_make,
+    queued_delivery_ids,
+    send_jobs,
 )
 from webhooks import services
 from webhooks.choices import DeliveryStatus, DisabledReason
-from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookSendRequest
+from webhooks.outbox import lane_lock
 from webhooks.services import webhook_endpoint_disable
 from webhooks.ssrf import WebhookUrlRefused
 
@@ -55,6 +57,20 @@ def _secret_shown(response) -> str:
 
 def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
+
+
+def _sent_lanes() -> list[tuple[int, int, str]]:
+    """(endpoint id, lane, lock) of the send jobs deferred so far, oldest first."""
+    return [(j.args["endpoint_id"], j.args["lane"], j.lock) for j in send_jobs()]
+
+
+def _lane_of(delivery: WebhookDelivery) -> tuple[int, int, str]:
+    """What `_sent_lanes` shows for the send run of `delivery`'s lane."""
+    return (
+        delivery.endpoint_id,
+        delivery.lane,
+        lane_lock(endpoint_id=delivery.endpoint_id, lane=delivery.lane),
+    )
 
 
 def _change_form_action(admin_client, model: str, obj, action: str, follow=True):
@@ -169,7 +185,8 @@ def test_send_test_event_from_the_change_page(superuser_client):
 
     delivery = WebhookDelivery.objects.get()
     assert (delivery.endpoint_id, delivery.event.type) == (endpoint.pk, "webhook.test")
-    assert [job.args["delivery_id"] for job in delivery_jobs()] == [delivery.pk]
+    assert queued_delivery_ids() == [delivery.pk]
+    assert _sent_lanes() == [_lane_of(delivery)]
     assert "Queued a test event to 1 endpoint" in _messages(response)[0]
 
 
@@ -234,8 +251,10 @@ def test_replay_page_queues_the_range(superuser_client):
     assert 'type="datetime-local"' in form_page.content.decode()
     assert bad.context["form"].errors["until"] == ["The end must be after the start."]
     assert "Queued 1 delivery" in _messages(response)[0]
-    assert inside.deliveries.get().status == DeliveryStatus.PENDING
-    assert len(delivery_jobs()) == 1
+    delivery = inside.deliveries.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert queued_delivery_ids() == [delivery.pk]
+    assert _sent_lanes() == [_lane_of(delivery)]
 
 
 def test_a_replay_too_large_is_explained_on_the_page(superuser_client, monkeypatch):
@@ -341,7 +360,9 @@ def test_redeliver_a_delivery_from_the_list_and_from_its_page(superuser_client, 
 
     assert "pending already" in _messages(again)[0]
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"Pending"}
-    assert len(delivery_jobs()) == 2
+    # Their two endpoints' lanes asked for, once each: the second try deferred nothing.
+    assert queued_delivery_ids() == [log["failed"].pk, log["delivered"].pk]
+    assert _sent_lanes() == [_lane_of(log["failed"]), _lane_of(log["delivered"])]
 
 
 def test_redeliver_an_event_to_its_endpoints(superuser_client, log):
@@ -350,7 +371,8 @@ def test_redeliver_an_event_to_its_endpoints(superuser_client, log):
     response = _change_form_action(superuser_client, "webhookevent", event, "redeliver")
 
     assert "Queued 1 delivery again." in _messages(response)
-    assert [j.args["delivery_id"] for j in delivery_jobs()] == [log["failed"].pk]
+    assert queued_delivery_ids() == [log["failed"].pk]
+    assert _sent_lanes() == [_lane_of(log["failed"])]
 
 
 @pytest.mark.parametrize("model", ["webhookevent", "webhookdelivery"])
@@ -451,7 +473,8 @@ def test_an_admin_of_one_tenant_cannot_act_on_another_tenants_rows(two_tenants, 
     assert log["failed"].status == DeliveryStatus.FAILED
     assert log["one"].is_enabled is True
     assert log["one"].previous_secret == ""
-    assert delivery_jobs() == []
+    assert send_jobs() == []
+    assert not WebhookSendRequest.objects.exists()
 
 
 def test_an_endpoint_cannot_be_added_for_another_tenants_client(two_tenants, log):

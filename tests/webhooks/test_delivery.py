@@ -19,9 +19,15 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from tests.factories import TenantFactory
 from webhooks import http
 from webhooks.choices import DeliveryStatus, DisabledReason
-from webhooks.delivery import DeliveryRetry, delivery_attempt, retry_after_seconds, retry_delay
-from webhooks.models import WebhookAttempt, WebhookEndpoint
-from webhooks.tasks import DeliveryRetryStrategy, deliver
+from webhooks.delivery import (
+    batch_send,
+    deliveries_due,
+    lane_send,
+    retry_after_seconds,
+    retry_delay,
+)
+from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.tasks import SendRetryStrategy
 
 from .conftest import Answer
 from .factories import (
@@ -50,12 +56,39 @@ def endpoint(receiver):
 
 
 def attempt(delivery, *, number=1, final=False):
-    """Run an attempt; `delivery` and its endpoint are refreshed (also when it raises)."""
-    try:
-        delivery_attempt(delivery_id=delivery.pk, attempt=number, final=final)
-    finally:
-        delivery.refresh_from_db()
-        delivery.endpoint.refresh_from_db()
+    """Run attempt `number` (`final`: the schedule's last) of this delivery alone, as a send run
+    does (when it is due); `delivery` and its endpoint are refreshed."""
+    attempts_before = len(SCHEDULE_NOW()) if final else number - 1
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempt_count=attempts_before)
+    # A retry's time has come.
+    WebhookDelivery.objects.filter(pk=delivery.pk, next_attempt_at__isnull=False).update(
+        next_attempt_at=timezone.now()
+    )
+    endpoint = WebhookEndpoint.objects.get(pk=delivery.endpoint_id)
+    due = [
+        d
+        for d in deliveries_due(
+            tenant_id=delivery.tenant_id, endpoint_id=endpoint.pk, lane=delivery.lane, limit=1000
+        )
+        if d.id == delivery.pk
+    ]
+    batch_send(endpoint=endpoint, due=due)
+    delivery.refresh_from_db()
+    delivery.endpoint.refresh_from_db()
+
+
+def attempt_retried(delivery, **options):
+    """`attempt`, which must leave the delivery Pending for a retry; when it is due."""
+    attempt(delivery, **options)
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.next_attempt_at is not None
+    return delivery.next_attempt_at
+
+
+def SCHEDULE_NOW():
+    from django.conf import settings
+
+    return settings.WEBHOOK_RETRY_SCHEDULE
 
 
 def attempts_of(delivery) -> list[WebhookAttempt]:
@@ -93,19 +126,27 @@ def test_a_delivery_is_signed_as_standard_webhooks_receivers_verify_it(receiver,
         Webhook(secret_new()).verify(request.body, request.headers)
 
 
-def test_success_is_recorded_with_one_query_to_load_and_one_statement(receiver, endpoint):
-    delivery = WebhookDeliveryFactory(endpoint=endpoint)
-    receiver.script("/hook", Answer(200, body=b'{"ok": true}'))
+@override_settings(WEBHOOK_LANES_PER_ENDPOINT=1)
+@pytest.mark.parametrize("count", [1, 5])
+def test_a_run_reads_a_batch_with_one_query_and_records_it_with_one_statement(
+    receiver, endpoint, count
+):
+    deliveries = [WebhookDeliveryFactory(endpoint=endpoint) for _ in range(count)]
+    receiver.script("/hook", *[Answer(200, body=b'{"ok": true}')] * count)
 
     with CaptureQueriesContext(connection) as queries:
-        delivery_attempt(delivery_id=delivery.pk, attempt=1, final=False)
+        finished = lane_send(tenant_id=endpoint.tenant_id, endpoint_id=endpoint.pk, lane=0)
 
+    assert finished
     statements = [
         q["sql"].split()[0] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]
     ]
-    # Load; then the attempt inserted and the delivery updated in one statement (the endpoint
-    # is not written: nothing of its health changed).
-    assert statements == ["SELECT", "WITH"]
+    # The lane's request cleared; the endpoint and the due deliveries read; the attempts
+    # inserted and the deliveries updated in one statement (the endpoint is not written:
+    # nothing of its health changed); then the endpoint and the due ones again: none left.
+    assert statements == ["DELETE", "SELECT", "SELECT", "WITH", "SELECT", "SELECT"]
+    assert len(receiver.received("/hook")) == count
+    delivery = deliveries[0]
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
     assert delivery.attempt_count == 1
@@ -151,13 +192,12 @@ def test_a_retry_sends_the_same_webhook_id_and_body_newly_signed(receiver, endpo
     delivery = WebhookDeliveryFactory(endpoint=endpoint)
     receiver.script("/hook", Answer(500, body=b"oops"))
 
-    with pytest.raises(DeliveryRetry) as retry:
-        attempt(delivery)
+    retry = attempt_retried(delivery)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.attempt_count == 1
-    assert delivery.next_attempt_at == retry.value.retry_at
-    wait = (retry.value.retry_at - timezone.now()).total_seconds()
+    assert delivery.next_attempt_at == retry
+    wait = (retry - timezone.now()).total_seconds()
     assert 5 * 0.9 - 1 <= wait <= 5 * 1.1
 
     attempt(delivery, number=2)
@@ -180,10 +220,9 @@ def test_retry_after_in_seconds_is_honoured(receiver, endpoint, status):
     delivery = WebhookDeliveryFactory(endpoint=endpoint)
     receiver.script("/hook", Answer(status, headers={"Retry-After": "120"}))
 
-    with pytest.raises(DeliveryRetry) as retry:
-        attempt(delivery)
+    retry = attempt_retried(delivery)
 
-    wait = (retry.value.retry_at - timezone.now()).total_seconds()
+    wait = (retry - timezone.now()).total_seconds()
     assert 119 <= wait <= 132  # 120 s, plus at most 10% so held-back deliveries spread out
 
 
@@ -192,10 +231,9 @@ def test_retry_after_as_an_http_date_is_honoured(receiver, endpoint):
     when = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
     receiver.script("/hook", Answer(503, headers={"Retry-After": format_datetime(when, True)}))
 
-    with pytest.raises(DeliveryRetry) as retry:
-        attempt(delivery)
+    retry = attempt_retried(delivery)
 
-    assert when - timedelta(seconds=2) <= retry.value.retry_at <= when + timedelta(seconds=61)
+    assert when - timedelta(seconds=2) <= retry <= when + timedelta(seconds=61)
 
 
 def test_retry_after_is_bounded_and_ignored_on_other_statuses(receiver, endpoint):
@@ -204,14 +242,12 @@ def test_retry_after_is_bounded_and_ignored_on_other_statuses(receiver, endpoint
         Answer(429, headers={"Retry-After": "99999999"}),
         Answer(500, headers={"Retry-After": "3000"}),
     )
-    with pytest.raises(DeliveryRetry) as capped:
-        attempt(WebhookDeliveryFactory(endpoint=endpoint))
-    with pytest.raises(DeliveryRetry) as ignored:
-        attempt(WebhookDeliveryFactory(endpoint=endpoint))
+    capped = attempt_retried(WebhookDeliveryFactory(endpoint=endpoint))
+    ignored = attempt_retried(WebhookDeliveryFactory(endpoint=endpoint))
 
-    capped_wait = (capped.value.retry_at - timezone.now()).total_seconds()
+    capped_wait = (capped - timezone.now()).total_seconds()
     assert 10 * 3600 - 5 <= capped_wait <= 11 * 3600
-    assert (ignored.value.retry_at - timezone.now()).total_seconds() <= 6  # the schedule's 5 s
+    assert (ignored - timezone.now()).total_seconds() <= 6  # the schedule's 5 s
 
 
 def test_retry_after_parsing():
@@ -228,8 +264,7 @@ def test_a_redirect_is_not_followed_but_recorded_as_a_failure(receiver, endpoint
     delivery = WebhookDeliveryFactory(endpoint=endpoint)
     receiver.script("/hook", Answer(302, headers={"Location": receiver.url("/elsewhere")}))
 
-    with pytest.raises(DeliveryRetry):
-        attempt(delivery)
+    attempt_retried(delivery)
 
     assert [r.path for r in receiver.received()] == ["/hook"]
     (recorded,) = attempts_of(delivery)
@@ -243,8 +278,7 @@ def test_a_receiver_slower_than_the_timeout_is_a_failure(receiver, endpoint):
     delivery = WebhookDeliveryFactory(endpoint=endpoint)
     receiver.script("/hook", Answer(200, delay=3))
 
-    with pytest.raises(DeliveryRetry):
-        attempt(delivery)
+    attempt_retried(delivery)
 
     (recorded,) = attempts_of(delivery)
     assert (recorded.status_code, recorded.succeeded, recorded.error) == (None, False, "timed out")
@@ -257,8 +291,7 @@ def test_a_refused_connection_is_a_failure():
         port = sock.getsockname()[1]
     delivery = WebhookDeliveryFactory(endpoint__url=f"http://127.0.0.1:{port}/hook")
 
-    with pytest.raises(DeliveryRetry):
-        attempt(delivery)
+    attempt_retried(delivery)
 
     (recorded,) = attempts_of(delivery)
     assert recorded.status_code is None
@@ -283,8 +316,7 @@ def test_the_first_two_kilobytes_of_the_answer_are_kept(receiver, endpoint):
     first = WebhookDeliveryFactory(endpoint=endpoint)
     second = WebhookDeliveryFactory(endpoint=endpoint)
 
-    with pytest.raises(DeliveryRetry):
-        attempt(first)
+    attempt_retried(first)
     attempt(second)
 
     kept = attempts_of(first)[0].response_body
@@ -324,14 +356,12 @@ def test_410_gone_disables_the_endpoint_and_later_deliveries_are_cancelled(recei
 
 def test_failing_since_is_set_by_the_first_failure_and_cleared_by_a_success(receiver, endpoint):
     receiver.script("/hook", Answer(500), Answer(500))
-    with pytest.raises(DeliveryRetry):
-        attempt(WebhookDeliveryFactory(endpoint=endpoint))
+    attempt_retried(WebhookDeliveryFactory(endpoint=endpoint))
     endpoint.refresh_from_db()
     first_failure = endpoint.failing_since
     assert first_failure is not None
 
-    with pytest.raises(DeliveryRetry):
-        attempt(WebhookDeliveryFactory(endpoint=endpoint))
+    attempt_retried(WebhookDeliveryFactory(endpoint=endpoint))
     endpoint.refresh_from_db()
     assert endpoint.failing_since == first_failure  # the run's start, kept
 
@@ -345,8 +375,7 @@ def test_an_endpoint_failing_for_five_days_is_disabled(receiver, endpoint):
         failing_since=timezone.now() - timedelta(days=4, hours=23)
     )
     receiver.script("/hook", Answer(503), Answer(500))
-    with pytest.raises(DeliveryRetry):
-        attempt(WebhookDeliveryFactory(endpoint=endpoint))  # 4 days 23 hours: not yet
+    attempt_retried(WebhookDeliveryFactory(endpoint=endpoint))  # 4 days 23 hours: not yet
     endpoint.refresh_from_db()
     assert endpoint.is_enabled
 
@@ -400,8 +429,7 @@ def test_a_delivery_whose_event_is_of_another_tenant_is_not_sent(receiver, endpo
 def test_an_address_refused_before_the_attempt_is_a_failed_attempt(receiver, endpoint):
     delivery = WebhookDeliveryFactory(endpoint=endpoint)  # 127.0.0.1, no longer allowed
 
-    with pytest.raises(DeliveryRetry):
-        attempt(delivery)
+    attempt_retried(delivery)
 
     assert receiver.received() == []
     (recorded,) = attempts_of(delivery)
@@ -422,8 +450,7 @@ def test_a_name_that_now_resolves_to_a_private_address_is_not_called(receiver, m
     )
     delivery = WebhookDeliveryFactory(endpoint__url="http://hooks.example.com/hook")
 
-    with pytest.raises(DeliveryRetry):
-        attempt(delivery)
+    attempt_retried(delivery)
 
     assert "hooks.example.com resolves to 10.1.1.1, a private address" in (
         attempts_of(delivery)[0].error
@@ -490,8 +517,7 @@ def test_a_certificate_of_another_name_is_a_failure(tls_receiver, monkeypatch):
     resolving_to_loopback(monkeypatch, "other.test")
     delivery = WebhookDeliveryFactory(endpoint__url=f"https://other.test:{tls_receiver.port}/in")
 
-    with pytest.raises(DeliveryRetry):
-        attempt(delivery)
+    attempt_retried(delivery)
 
     assert tls_receiver.received() == []
     (recorded,) = attempts_of(delivery)
@@ -506,8 +532,8 @@ def test_a_certificate_of_another_name_is_a_failure(tls_receiver, monkeypatch):
 def test_neither_secrets_nor_bodies_are_logged(receiver, endpoint, caplog):
     delivery = WebhookDeliveryFactory(endpoint=endpoint, event__payload={"name": "Geheim GmbH"})
     receiver.script("/hook", Answer(500, body=b"receiver-private-answer"))
-    with caplog.at_level(logging.DEBUG), pytest.raises(DeliveryRetry):
-        attempt(delivery)
+    with caplog.at_level(logging.DEBUG):
+        attempt_retried(delivery)
     assert caplog.text  # the attempt is logged...
     for secret in (
         endpoint.secret,
@@ -527,7 +553,7 @@ def job(attempts: int) -> Job:
         queue="webhooks",
         lock=None,
         queueing_lock=None,
-        task_name="webhooks.deliver",
+        task_name="webhooks.send",
         task_kwargs={},
         attempts=attempts,
     )
@@ -544,43 +570,35 @@ def test_retry_delays_follow_the_schedule_with_ten_percent_jitter():
 
 @override_settings(WEBHOOK_RETRY_SCHEDULE=[0.1, 0.2])
 def test_the_schedule_is_read_when_deciding():
-    strategy = DeliveryRetryStrategy()
+    assert 0.09 <= retry_delay(retries_done=0) <= 0.11
     assert 0.18 <= retry_delay(retries_done=1) <= 0.22
     assert retry_delay(retries_done=2) is None
 
+
+def test_a_run_that_lost_its_database_runs_again_and_a_bug_does_not():
+    strategy = SendRetryStrategy()
     lost_database = OperationalError("server closed the connection")
+
     decision = strategy.get_retry_decision(exception=lost_database, job=job(1))
+
     assert decision is not None
-    assert decision.retry_at - timezone.now() <= timedelta(seconds=0.25)
-    assert strategy.get_retry_decision(exception=lost_database, job=job(2)) is None
-
-
-def test_the_strategy_retries_failed_attempts_at_their_time_and_nothing_else():
-    strategy = DeliveryRetryStrategy()
-    at = timezone.now() + timedelta(seconds=42)
-
-    decision = strategy.get_retry_decision(
-        exception=DeliveryRetry("HTTP 500", retry_at=at), job=job(3)
-    )
-
-    assert decision.retry_at == at
+    assert timezone.now() < decision.retry_at <= timezone.now() + timedelta(seconds=6)
+    assert strategy.get_retry_decision(exception=lost_database, job=job(10)) is None
     assert strategy.get_retry_decision(exception=ValueError("a bug"), job=job(0)) is None
     assert strategy.get_retry_decision(exception=KeyError("a bug"), job=job(0)) is None
 
 
 @override_settings(WEBHOOK_RETRY_SCHEDULE=[1, 2])
-def test_the_task_gives_up_after_the_last_retry(receiver, endpoint):
+def test_a_delivery_is_given_up_after_the_last_retry(receiver, endpoint):
     receiver.script("/hook", Answer(500), Answer(500), Answer(500))
     delivery = WebhookDeliveryFactory(endpoint=endpoint)
-    context = type("Context", (), {})()
-    for runs_before in (0, 1):
-        context.job = job(runs_before)
-        with pytest.raises(DeliveryRetry):
-            deliver(context, delivery_id=delivery.pk)
-    context.job = job(2)
-
-    deliver(context, delivery_id=delivery.pk)  # the third run: no retry left
+    for _ in range(3):
+        # Its retry due (as retries_due finds it), the lane's run sends it again.
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+        lane_send(tenant_id=endpoint.tenant_id, endpoint_id=endpoint.pk, lane=delivery.lane)
 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.FAILED, 3)
+    assert delivery.next_attempt_at is None
+    assert len(receiver.received("/hook")) == 3
     assert json.loads(receiver.received()[0].body)["type"] == delivery.event.type

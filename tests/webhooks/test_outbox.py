@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from procrastinate.contrib.django.models import ProcrastinateJob
@@ -31,13 +32,22 @@ from tests.factories import (
     UserFactory,
 )
 from tests.webhooks.factories import WebhookEndpointFactory
-from webhooks.models import TargetEventSequence, WebhookDelivery, WebhookEvent
+from tests.webhooks.records import queued_delivery_ids, send_jobs
+from webhooks.choices import DeliveryStatus
+from webhooks.models import (
+    TargetEventSequence,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSendRequest,
+    delivery_lane,
+)
 from webhooks.outbox import (
-    DELIVERY_QUEUE,
-    DELIVERY_TASK,
-    deliveries_defer,
-    delivery_lock,
+    SEND_QUEUE,
+    SEND_TASK,
+    deliveries_queue,
     events_record,
+    lane_lock,
+    lanes_request,
     webhook_test_record,
 )
 
@@ -87,6 +97,25 @@ def _item(n: int, *, prefix: str = "JOB", customer: str = "CUST", title: str = "
 def _batch(caller, items: list[dict]) -> None:
     response = caller.post("inbound/targets/batch", {"items": items})
     assert response.status_code == 200, response.content
+
+
+def _lanes(jobs) -> list[tuple[int, int]]:
+    """(endpoint id, lane) of send jobs, in the order they were deferred."""
+    return [(job.args["endpoint_id"], job.args["lane"]) for job in jobs]
+
+
+def _send_job(endpoint, lane: int) -> tuple:
+    """A send run's job as `_job` shows it: the run of one lane of `endpoint`, under its lock."""
+    return (
+        SEND_TASK,
+        SEND_QUEUE,
+        {"tenant_id": endpoint.tenant_id, "endpoint_id": endpoint.pk, "lane": lane},
+        lane_lock(endpoint_id=endpoint.pk, lane=lane),
+    )
+
+
+def _job(job) -> tuple:
+    return (job.task_name, job.queue_name, job.args, job.lock)
 
 
 def _recorded() -> list[tuple[str, str, int | None]]:
@@ -155,6 +184,7 @@ def test_a_client_without_endpoints_records_nothing_in_one_query(make_caller, pu
     assert len(published) == 1  # published, but nobody of this client listens
     assert WebhookEvent.objects.count() == 0
     assert len(jobs()) == 0
+    assert not WebhookSendRequest.objects.exists()
     assert TargetEventSequence.objects.count() == 0
     target = Target.objects.get()
     with CaptureQueriesContext(connection) as captured:
@@ -169,7 +199,7 @@ def test_a_client_without_endpoints_records_nothing_in_one_query(make_caller, pu
 
 
 def test_a_rolled_back_import_records_no_event_and_defers_no_job(caller, jobs):
-    WebhookEndpointFactory(client=caller.client)
+    endpoint = WebhookEndpointFactory(client=caller.client)
 
     class Abort(Exception):
         pass
@@ -179,15 +209,26 @@ def test_a_rolled_back_import_records_no_event_and_defers_no_job(caller, jobs):
     def import_then_fail():
         with transaction.atomic():
             _batch(caller, [_item(1), _item(2)])
-            inside.update(events=WebhookEvent.objects.count(), jobs=len(jobs()))
+            inside.update(
+                events=WebhookEvent.objects.count(),
+                deliveries=WebhookDelivery.objects.count(),
+                lanes=set(WebhookDelivery.objects.values_list("endpoint_id", "lane")),
+                requested=set(WebhookSendRequest.objects.values_list("endpoint_id", "lane")),
+                jobs=_lanes(jobs()),
+            )
             raise Abort
 
     with pytest.raises(Abort):
         import_then_fail()
 
-    assert inside == {"events": 2, "jobs": 2}  # recorded in the import's transaction ...
-    assert WebhookEvent.objects.count() == 0  # ... and gone with it
+    # Recorded in the import's transaction, their lanes' runs asked for ...
+    assert (inside["events"], inside["deliveries"]) == (2, 2)
+    assert {endpoint_id for endpoint_id, _ in inside["lanes"]} == {endpoint.pk}
+    assert inside["requested"] == inside["lanes"]
+    assert sorted(inside["jobs"]) == sorted(inside["lanes"])
+    assert WebhookEvent.objects.count() == 0  # ... and all of it gone with it
     assert WebhookDelivery.objects.count() == 0
+    assert not WebhookSendRequest.objects.exists()
     assert len(jobs()) == 0
     assert TargetEventSequence.objects.count() == 0
 
@@ -220,6 +261,45 @@ def test_the_query_count_of_an_import_with_an_endpoint_does_not_grow_with_its_it
     assert WebhookDelivery.objects.count() == WebhookEvent.objects.count()  # enabled one only
     assert new_tiny <= new_small == new_large
     assert changed_small == changed_large
+    # No run started meanwhile: a job per lane of the enabled endpoint, none per delivery.
+    assert len(send_jobs()) <= settings.WEBHOOK_LANES_PER_ENDPOINT
+
+
+def test_an_import_defers_a_job_per_lane_and_none_for_a_lane_whose_run_is_asked_for(
+    caller, jobs
+):
+    endpoint = WebhookEndpointFactory(client=caller.client)
+    WebhookEndpointFactory(client=IntegrationClientFactory(tenant=caller.client.tenant))
+
+    _batch(caller, [_item(n) for n in range(10)])
+
+    deliveries = list(WebhookDelivery.objects.order_by("event_id"))
+    lanes = sorted({d.lane for d in deliveries})
+    assert len(deliveries) == 10
+    assert len(lanes) <= settings.WEBHOOK_LANES_PER_ENDPOINT < len(deliveries)
+    assert [_job(j) for j in jobs()] == [_send_job(endpoint, lane) for lane in lanes]
+    assert queued_delivery_ids() == [d.pk for d in deliveries]
+
+    # The lanes' runs have not started: a second import only adds to what they send.
+    _batch(caller, [_item(n, prefix="MORE") for n in range(10)])
+
+    assert len(jobs()) == len(lanes)
+    assert queued_delivery_ids() == list(
+        WebhookDelivery.objects.order_by("event_id").values_list("pk", flat=True)
+    )
+    assert len(queued_delivery_ids()) == 20
+
+    # A run that starts deletes its lane's request: the lane's next delivery (the same targets
+    # changed, so the same lanes) asks for a new run; the others' runs are still asked for.
+    started = lanes[0]
+    WebhookSendRequest.objects.filter(endpoint=endpoint, lane=started).delete()
+    _batch(caller, [_item(n, title="Repair") for n in range(10)])
+
+    assert WebhookDelivery.objects.count() == 30
+    assert [_job(j) for j in jobs()[len(lanes) :]] == [_send_job(endpoint, started)]
+    assert sorted(WebhookSendRequest.objects.values_list("endpoint_id", "lane")) == [
+        (endpoint.pk, lane) for lane in lanes
+    ]
 
 
 # --- which endpoints ----------------------------------------------------------------------------
@@ -246,15 +326,14 @@ def test_deliveries_go_to_the_enabled_endpoints_of_the_events_client_only(caller
     ]
     for endpoint in (disabled, same_tenant, other_tenant):
         assert not endpoint.deliveries.exists()
-    assert [(j.task_name, j.queue_name, j.args, j.lock) for j in jobs()] == [
-        (
-            DELIVERY_TASK,
-            DELIVERY_QUEUE,
-            {"delivery_id": d.pk},
-            delivery_lock(endpoint_id=mine.pk, target_id=d.event.target_id),
-        )
-        for d in deliveries
+    # Each delivery in the lane of its event's target; a send job per lane of `mine` alone.
+    assert [(d.target_id, d.lane) for d in deliveries] == [
+        (e.target_id, delivery_lane(target_id=e.target_id, event_id=e.pk)) for e in events
     ]
+    lanes = sorted({d.lane for d in deliveries})
+    assert [_job(j) for j in jobs()] == [_send_job(mine, lane) for lane in lanes]
+    assert set(WebhookSendRequest.objects.values_list("endpoint_id", flat=True)) == {mine.pk}
+    assert queued_delivery_ids() == [d.pk for d in deliveries]
 
 
 def test_a_disabled_endpoint_alone_gets_events_recorded_for_a_later_replay_but_no_delivery(
@@ -267,6 +346,7 @@ def test_a_disabled_endpoint_alone_gets_events_recorded_for_a_later_replay_but_n
     assert WebhookEvent.objects.count() == 1
     assert WebhookDelivery.objects.count() == 0
     assert len(jobs()) == 0
+    assert not WebhookSendRequest.objects.exists()
 
 
 def test_only_subscribed_types_are_recorded_and_each_endpoint_gets_its_own(make_caller):
@@ -476,6 +556,11 @@ def test_concurrent_imports_of_the_same_targets_number_their_events_without_gaps
     endpoint = WebhookEndpointFactory(client=caller.client)
     ids = range(20)
     _batch(caller, [_item(n) for n in ids])
+    # The lanes' runs started (and sent everything): the rounds below ask for runs afresh, all
+    # at once.
+    WebhookDelivery.objects.update(status=DeliveryStatus.DELIVERED)
+    WebhookSendRequest.objects.all().delete()
+    before = len(jobs())
     rounds = 6
     barrier = threading.Barrier(rounds)
 
@@ -493,19 +578,29 @@ def test_concurrent_imports_of_the_same_targets_number_their_events_without_gaps
         responses = list(pool.map(send, range(rounds)))
 
     assert [r.status_code for r in responses] == [200] * rounds
+    queued = queued_delivery_ids()
     for target in Target.objects.all():
         events = list(WebhookEvent.objects.filter(target_id=target.pk).order_by("id"))
         # Imported, then updated by every round (each sends a title of its own).
         assert [e.sequence for e in events] == list(range(1, rounds + 2))
         assert [e.type for e in events] == [IMPORTED] + [UPDATED] * rounds
-        # The deliveries' jobs are deferred in the same order: the lock keeps that order.
-        lock = delivery_lock(endpoint_id=endpoint.pk, target_id=target.pk)
-        deferred = [j.args["delivery_id"] for j in jobs() if j.lock == lock]
-        assert deferred == list(
-            WebhookDelivery.objects.filter(event__in=events)
+        # A run sends a target's deliveries in event order, all through the target's lane.
+        deliveries = WebhookDelivery.objects.filter(event__in=events)
+        assert set(deliveries.values_list("target_id", "lane")) == {
+            (target.pk, delivery_lane(target_id=target.pk, event_id=events[0].pk))
+        }
+        pending = list(
+            deliveries.filter(status=DeliveryStatus.PENDING)
             .order_by("event__sequence")
             .values_list("pk", flat=True)
         )
+        assert len(pending) == rounds
+        assert [pk for pk in queued if pk in pending] == pending
+    # Six transactions asked for the same lanes at once: one job per lane, none twice.
+    lanes = sorted(set(WebhookDelivery.objects.values_list("endpoint_id", "lane")))
+    deferred = sorted(jobs()[before:], key=lambda j: j.args["lane"])
+    assert [_job(j) for j in deferred] == [_send_job(endpoint, lane) for _, lane in lanes]
+    assert sorted(WebhookSendRequest.objects.values_list("endpoint_id", "lane")) == lanes
 
 
 # --- the test event and the fast path ------------------------------------------------------------
@@ -524,8 +619,11 @@ def test_a_test_event_goes_to_its_endpoint_whatever_it_subscribes_to(jobs):
         None,
     )
     assert event.payload["endpointId"] == endpoint.pk
-    (job,) = jobs()
-    assert (job.args, job.lock) == ({"delivery_id": delivery.pk}, None)
+    # About no target: its lane is its event's.
+    lane = delivery_lane(target_id=None, event_id=event.pk)
+    assert (delivery.target_id, delivery.lane) == (None, lane)
+    assert [_job(j) for j in jobs()] == [_send_job(endpoint, lane)]
+    assert queued_delivery_ids() == [delivery.pk]
 
 
 @pytest.mark.parametrize("count", [1, 8])  # one INSERT; COPY
@@ -596,23 +694,41 @@ def test_a_delivery_row_of_the_outbox_holds_what_the_orm_would_write(caller):
     assert written["status"] == "Pending"
 
 
-def test_deliveries_defer_defers_their_jobs_in_order_with_their_locks(jobs):
+def test_deliveries_queue_defers_a_job_per_lane_until_the_lanes_run_starts(jobs):
     endpoint = WebhookEndpointFactory()
+    other = WebhookEndpointFactory(client=endpoint.client)
+    lanes = settings.WEBHOOK_LANES_PER_ENDPOINT
     events = [
         WebhookEvent.objects.create(
             tenant=endpoint.tenant, client=endpoint.client, type=IMPORTED, target_id=t, payload={}
         )
-        for t in (7, 7, None)
+        for t in (7, 7 + lanes, 7, None, 7)
     ]
     deliveries = [
         WebhookDelivery.objects.create(tenant=endpoint.tenant, event=event, endpoint=endpoint)
-        for event in events
-    ]
+        for event in events[:4]
+    ] + [WebhookDelivery.objects.create(tenant=other.tenant, event=events[4], endpoint=other)]
+    # Targets 7 and 7 + lanes share a lane; an event about no target takes its own id's.
+    assert [d.lane for d in deliveries] == [7 % lanes] * 3 + [events[3].pk % lanes, 7 % lanes]
+    wanted = sorted({(d.endpoint_id, d.lane) for d in deliveries})
 
-    deliveries_defer(deliveries=deliveries)
+    deliveries_queue(deliveries=deliveries)
 
-    assert [(j.args, j.lock, j.status, j.priority) for j in jobs()] == [
-        ({"delivery_id": deliveries[0].pk}, f"webhook:{endpoint.pk}:target:7", "todo", 0),
-        ({"delivery_id": deliveries[1].pk}, f"webhook:{endpoint.pk}:target:7", "todo", 0),
-        ({"delivery_id": deliveries[2].pk}, None, "todo", 0),
+    assert [(*_job(j), j.status, j.priority) for j in jobs()] == [
+        (*_send_job(other if endpoint_id == other.pk else endpoint, lane), "todo", 0)
+        for endpoint_id, lane in wanted
     ]
+    assert len(wanted) < len(deliveries)  # a job per lane, not per delivery
+    assert sorted(WebhookSendRequest.objects.values_list("endpoint_id", "lane")) == wanted
+    assert queued_delivery_ids() == [d.pk for d in deliveries]
+
+    # Asked for again before the runs start (the same lanes twice in one call too): no new job.
+    deliveries_queue(deliveries=deliveries)
+    lanes_request(lanes=[(endpoint.tenant_id, endpoint.pk, 7 % lanes)] * 2)
+    assert len(jobs()) == len(wanted)
+
+    # The run of target 7's lane starts (deleting its request): the next call asks for a new one.
+    WebhookSendRequest.objects.filter(endpoint=endpoint, lane=7 % lanes).delete()
+    deliveries_queue(deliveries=deliveries)
+    assert [_job(j) for j in jobs()[len(wanted) :]] == [_send_job(endpoint, 7 % lanes)]
+    assert sorted(WebhookSendRequest.objects.values_list("endpoint_id", "lane")) == wanted

@@ -15,16 +15,23 @@ from tests.factories import IntegrationClientFactory, TenantFactory
 from tests.webhooks.records import (
     URL,
     attempt_make,
-    delivery_jobs,
     delivery_make,
     endpoint_make,
     event_make,
     queued_delivery_ids,
+    send_jobs,
 )
 from webhooks import services
 from webhooks.choices import DeliveryStatus, DisabledReason
-from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from webhooks.outbox import delivery_lock
+from webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookSendRequest,
+    delivery_lane,
+)
+from webhooks.outbox import lane_lock
 from webhooks.services import (
     WebhookDeliveryQueued,
     WebhookEndpointDisabled,
@@ -62,6 +69,15 @@ def refuse_private(monkeypatch):
             raise WebhookUrlRefused("10.0.0.1 is a private address.")
 
     monkeypatch.setattr(services, "url_check", url_check)
+
+
+def _sent_lanes() -> list[tuple[int, int, str]]:
+    """(endpoint id, lane, lock) of the send jobs deferred so far, oldest first."""
+    return [(j.args["endpoint_id"], j.args["lane"], j.lock) for j in send_jobs()]
+
+
+def _lane(endpoint: WebhookEndpoint, lane: int) -> tuple[int, int, str]:
+    return (endpoint.pk, lane, lane_lock(endpoint_id=endpoint.pk, lane=lane))
 
 
 def _signed_and_verified(secret_signing: str, secret_verifying: str) -> dict:
@@ -240,9 +256,12 @@ def test_a_test_event_goes_to_this_endpoint_only(client):
         (delivery.pk, endpoint.pk, DeliveryStatus.PENDING)
     ]
     assert not sibling.deliveries.exists()
-    (job,) = delivery_jobs()
-    assert job.args == {"delivery_id": delivery.pk}
-    assert job.lock is None
+    # About no target: the lane of its event's id; the run of that lane asked for.
+    assert delivery.lane == delivery_lane(target_id=None, event_id=event.pk)
+    (job,) = send_jobs()
+    assert job.args == {"tenant_id": client.tenant_id, "endpoint_id": endpoint.pk, "lane": delivery.lane}
+    assert job.lock == lane_lock(endpoint_id=endpoint.pk, lane=delivery.lane)
+    assert queued_delivery_ids() == [delivery.pk]
 
 
 def test_no_test_event_to_a_disabled_endpoint(client):
@@ -252,7 +271,7 @@ def test_no_test_event_to_a_disabled_endpoint(client):
         webhook_test_send(endpoint=endpoint)
 
     assert not WebhookEvent.objects.exists()
-    assert delivery_jobs() == []
+    assert send_jobs() == []
 
 
 # --- redeliver --------------------------------------------------------------------------------
@@ -276,9 +295,8 @@ def test_a_finished_delivery_is_redelivered_with_the_same_event(client, status):
     )
     assert delivery.event.webhook_id == event.webhook_id  # the same webhook-id
     assert delivery.attempts.count() == 1  # the log keeps what happened before
-    (job,) = delivery_jobs()
-    assert job.args == {"delivery_id": delivery.pk}
-    assert job.lock == delivery_lock(endpoint_id=endpoint.pk, target_id=7)
+    assert queued_delivery_ids() == [delivery.pk]
+    assert _sent_lanes() == [_lane(endpoint, delivery_lane(target_id=7, event_id=event.pk))]
 
 
 def test_a_pending_delivery_is_not_queued_twice(client):
@@ -289,7 +307,8 @@ def test_a_pending_delivery_is_not_queued_twice(client):
     with pytest.raises(WebhookDeliveryQueued):
         webhook_redeliver(delivery=delivery)
 
-    assert delivery_jobs() == []
+    assert send_jobs() == []
+    assert not WebhookSendRequest.objects.exists()
 
 
 def test_nothing_is_redelivered_to_a_disabled_endpoint(client):
@@ -303,7 +322,7 @@ def test_nothing_is_redelivered_to_a_disabled_endpoint(client):
 
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
-    assert delivery_jobs() == []
+    assert send_jobs() == []
 
 
 def _deliveries(client, endpoint, count: int) -> list[WebhookDelivery]:
@@ -325,18 +344,28 @@ def test_bulk_redelivery_skips_pending_and_disabled_and_keeps_the_events_order(c
     queued = webhook_deliveries_redeliver(deliveries=WebhookDelivery.objects.all())
 
     assert queued == 3
-    assert queued_delivery_ids() == [d.pk for d in finished]  # oldest event first
-    statuses = dict(WebhookDelivery.objects.values_list("pk", "status"))
-    assert statuses[pending.pk] == DeliveryStatus.PENDING
-    assert statuses[to_off.pk] == DeliveryStatus.DELIVERED
+    state = {pk: (status, count) for pk, status, count in WebhookDelivery.objects.values_list(
+        "pk", "status", "attempt_count"
+    )}
+    assert [state[d.pk] for d in finished] == [(DeliveryStatus.PENDING, 0)] * 3
+    assert state[pending.pk] == (DeliveryStatus.PENDING, 1)  # left as it is, not reset
+    assert state[to_off.pk] == (DeliveryStatus.DELIVERED, 1)
+    # A run asked for per lane of the finished ones (targets 0 to 2), none for the disabled
+    # endpoint. The pending delivery (target 1) goes with its lane's run, as it would anyway.
+    assert _sent_lanes() == [_lane(endpoint, d.lane) for d in finished]
+    assert queued_delivery_ids() == [*(d.pk for d in finished), pending.pk]  # oldest event first
 
 
-def test_bulk_redelivery_takes_the_same_queries_for_3_and_30_deliveries(client):
+def test_bulk_redelivery_takes_the_same_queries_for_3_and_30_deliveries(client, settings):
     def queries(count: int) -> int:
         endpoint = endpoint_make(client, url=f"{URL}/{count}")
         _deliveries(client, endpoint, count)
         with CaptureQueriesContext(connection) as captured:
             assert webhook_deliveries_redeliver(deliveries=endpoint.deliveries.all()) == count
+        # A job per lane of the endpoint's deliveries (targets 0 to count - 1), not per delivery.
+        lanes = [lane for endpoint_id, lane, _ in _sent_lanes() if endpoint_id == endpoint.pk]
+        assert lanes == list(range(min(count, settings.WEBHOOK_LANES_PER_ENDPOINT)))
+        assert endpoint.deliveries.filter(pk__in=queued_delivery_ids()).count() == count
         return len(captured)
 
     assert queries(3) == queries(30)
@@ -370,12 +399,16 @@ def test_replay_resets_sent_deliveries_creates_missing_ones_and_leaves_pending_o
     assert set(by_event) == {e.pk for e in events[1:5]}
     assert {d.status for d in by_event.values()} == {DeliveryStatus.PENDING}
     assert by_event[events[1].pk].pk == deliveries["delivered"].pk  # the same delivery again
-    assert queued_delivery_ids() == [by_event[e.pk].pk for e in (events[1], events[2], events[4])]
-    jobs = delivery_jobs()
-    assert [j.lock for j in jobs] == [
-        delivery_lock(endpoint_id=endpoint.pk, target_id=e.target_id)
-        for e in (events[1], events[2], events[4])
+    assert [by_event[e.pk].attempt_count for e in events[1:5]] == [0, 0, 1, 0]  # 3 left as is
+    created = by_event[events[4].pk]
+    assert (created.target_id, created.lane) == (0, delivery_lane(target_id=0, event_id=0))
+    # The runs of the lanes of targets 0 and 1 asked for, once each; they send the pending
+    # delivery too, in its target's order.
+    assert _sent_lanes() == [
+        _lane(endpoint, lane)
+        for lane in sorted({delivery_lane(target_id=t, event_id=0) for t in (0, 1)})
     ]
+    assert queued_delivery_ids() == [by_event[e.pk].pk for e in events[1:5]]
 
 
 def test_replay_sends_only_what_the_endpoint_subscribes_to(client, history):
@@ -418,7 +451,8 @@ def test_a_replay_of_too_many_events_is_refused_and_changes_nothing(history, mon
     deliveries["delivered"].refresh_from_db()
     assert deliveries["delivered"].status == DeliveryStatus.DELIVERED
     assert WebhookDelivery.objects.count() == 3
-    assert delivery_jobs() == []
+    assert send_jobs() == []
+    assert not WebhookSendRequest.objects.exists()
 
 
 def test_replay_refuses_an_empty_range_and_a_disabled_endpoint(history):

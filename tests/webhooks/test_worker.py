@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from procrastinate.contrib.django import app
@@ -13,7 +14,9 @@ from procrastinate.jobs import Status
 from standardwebhooks import Webhook
 
 from webhooks.choices import DeliveryStatus
-from webhooks.models import WebhookAttempt
+from webhooks.delivery import deliveries_due
+from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSendRequest
+from webhooks.outbox import lane_lock
 
 from .conftest import Answer, deliveries_wait, delivery_queue, event_of, procrastinate_reset
 from .factories import WebhookEndpointFactory
@@ -21,11 +24,11 @@ from .factories import WebhookEndpointFactory
 worker_test = pytest.mark.django_db(transaction=True)
 
 
-def delivery_of(job) -> int:
+def args_of(job) -> dict:
     # Django's connector hands the job's arguments back as JSON text (the worker's own
     # connector decodes them).
     kwargs = job.task_kwargs
-    return (json.loads(kwargs) if isinstance(kwargs, str) else kwargs)["delivery_id"]
+    return json.loads(kwargs) if isinstance(kwargs, str) else kwargs
 
 
 def sequence_of(request) -> int:
@@ -36,10 +39,10 @@ def sequence_of(request) -> int:
 
 
 @pytest.mark.django_db
-def test_a_job_waiting_for_its_retry_holds_back_the_later_jobs_of_its_lock():
-    """What the order per endpoint and target rests on (procrastinate_fetch_job_v2): a job with
-    a lock is not fetched while an earlier job of that lock is running *or still to do*, even
-    when that one is scheduled for later (a retry); jobs of other locks go on meanwhile."""
+def test_one_run_per_lane_at_a_time_and_other_lanes_go_on():
+    """What a lane's order rests on (procrastinate_fetch_job_v2): a job with a lock is not
+    fetched while an earlier job of that lock is running or still to do, even when that one is
+    scheduled for later; jobs of other locks go on meanwhile."""
     procrastinate_reset()  # (inside this test's transaction)
     manager = app.job_manager
     worker_id = async_to_sync(manager.register_worker)()
@@ -47,22 +50,33 @@ def test_a_job_waiting_for_its_retry_holds_back_the_later_jobs_of_its_lock():
     def fetch():
         return async_to_sync(manager.fetch_job)(queues=["webhooks"], worker_id=worker_id)
 
+    def request_row_clear(job):  # what a run does first
+        WebhookSendRequest.objects.filter(
+            endpoint_id=args_of(job)["endpoint_id"], lane=args_of(job)["lane"]
+        ).delete()
+
     endpoint = WebhookEndpointFactory()
-    first = delivery_queue(endpoint, target_id=1)
-    second = delivery_queue(endpoint, target_id=1)
-    other_target = delivery_queue(endpoint, target_id=2)
+    lane_of_1 = delivery_queue(endpoint, target_id=1).lane
+    lane_of_2 = delivery_queue(endpoint, target_id=2).lane
+    assert lane_of_1 != lane_of_2
 
     job = fetch()
-    assert delivery_of(job) == first.pk
-    assert job.lock == f"webhook:{endpoint.pk}:target:1"
-    assert delivery_of(fetch()) == other_target.pk  # not held back
-    assert fetch() is None  # `second` waits while `first` runs
+    assert args_of(job) == {
+        "tenant_id": endpoint.tenant_id,
+        "endpoint_id": endpoint.pk,
+        "lane": lane_of_1,
+    }
+    assert job.lock == lane_lock(endpoint_id=endpoint.pk, lane=lane_of_1)
+    request_row_clear(job)
+    # A delivery committed while the run goes on asks for the next run of the lane...
+    delivery_queue(endpoint, target_id=1)
+    other = fetch()
+    assert args_of(other)["lane"] == lane_of_2  # ...another lane's run is not held back...
+    assert fetch() is None  # ...but the next run of the busy lane waits for the running one.
 
-    # `first` failed: its retry is an hour away. `second` still waits.
+    # Even when the running one is put back for later (a retry), the later one still waits.
     async_to_sync(manager.retry_job)(job, retry_at=timezone.now() + timedelta(hours=1))
     assert fetch() is None
-
-    # The retry comes due: `first` again (not `second`), then `second` once `first` is done.
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE procrastinate_jobs SET scheduled_at = now() - interval '1 second' "
@@ -73,23 +87,32 @@ def test_a_job_waiting_for_its_retry_holds_back_the_later_jobs_of_its_lock():
     assert (retried.id, retried.attempts) == (job.id, 1)
     assert fetch() is None
     async_to_sync(manager.finish_job)(retried, status=Status.SUCCEEDED, delete_job=False)
-    assert delivery_of(fetch()) == second.pk
+    assert args_of(fetch())["lane"] == lane_of_1
 
 
 @pytest.mark.django_db
-def test_a_job_given_up_releases_the_later_jobs_of_its_lock():
-    procrastinate_reset()
-    manager = app.job_manager
-    worker_id = async_to_sync(manager.register_worker)()
+def test_a_delivery_waiting_for_its_retry_holds_back_the_later_events_of_its_target_only():
     endpoint = WebhookEndpointFactory()
-    delivery_queue(endpoint, target_id=1)
+    first = delivery_queue(endpoint, target_id=1)
     second = delivery_queue(endpoint, target_id=1)
+    # Another target of the same lane (targets spread over the lanes by their id).
+    neighbour = delivery_queue(endpoint, target_id=1 + settings.WEBHOOK_LANES_PER_ENDPOINT)
 
-    job = async_to_sync(manager.fetch_job)(queues=["webhooks"], worker_id=worker_id)
-    async_to_sync(manager.finish_job)(job, status=Status.FAILED, delete_job=False)
+    def due() -> list[int]:
+        return [
+            d.id
+            for d in deliveries_due(
+                tenant_id=endpoint.tenant_id, endpoint_id=endpoint.pk, lane=first.lane, limit=100
+            )
+        ]
 
-    later = async_to_sync(manager.fetch_job)(queues=["webhooks"], worker_id=worker_id)
-    assert delivery_of(later) == second.pk
+    assert due() == [first.pk, neighbour.pk]  # one event per target at a time, oldest first
+    WebhookDelivery.objects.filter(pk=first.pk).update(
+        attempt_count=1, next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+    assert due() == [neighbour.pk]  # `second` waits for `first`'s retry
+    WebhookDelivery.objects.filter(pk=first.pk).update(status=DeliveryStatus.FAILED)
+    assert due() == [second.pk, neighbour.pk]  # given up: the target's next one goes
 
 
 # --- worker processes ----------------------------------------------------------------------------
@@ -139,8 +162,8 @@ def test_a_failed_delivery_is_retried_with_its_webhook_id_and_its_target_waits(
     other = next(r for r in requests if r.webhook_id == event_of(elsewhere).message_id)
     assert other.at < of_target_1[1].at
     assert WebhookAttempt.objects.filter(delivery=first).count() == 2
-    # The failed attempt is logged once by procrastinate, without a traceback.
-    assert "ended with status: Error, to retry" in worker.log()
+    # The failed attempt is logged (by the run), without a traceback.
+    assert f"webhook delivery {first.pk} attempt 1 to endpoint {endpoint.pk}: 500" in worker.log()
     assert "Traceback" not in worker.log()
 
 
