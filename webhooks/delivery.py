@@ -374,7 +374,8 @@ def _due_condition(alias: str) -> str:
     )}  # fmt: skip
     return (
         f"{alias}.{c['status']} = {_PENDING} "  # noqa: S608 (quoted identifiers)
-        f"AND ({alias}.{c['next_attempt_at']} IS NULL OR {alias}.{c['next_attempt_at']} <= statement_timestamp()) "
+        f"AND ({alias}.{c['next_attempt_at']} IS NULL "
+        f"OR {alias}.{c['next_attempt_at']} <= statement_timestamp()) "
         f"AND ({alias}.{c['target_id']} IS NULL OR NOT EXISTS (SELECT 1 FROM {_table(d)} p "
         f"WHERE p.{c['endpoint']} = {alias}.{c['endpoint']} "
         f"AND p.{c['target_id']} = {alias}.{c['target_id']} "

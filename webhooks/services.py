@@ -261,7 +261,7 @@ def webhook_deliveries_redeliver(*, deliveries: QuerySet[WebhookDelivery]) -> in
     for start in range(0, len(rows), BULK_BATCH_SIZE):
         ids = [row[0] for row in rows[start : start + BULK_BATCH_SIZE]]
         WebhookDelivery.objects.filter(pk__in=ids).update(**_pending_reset_values())
-    lanes_request(lanes={lane for _, *lane in rows})
+    lanes_request(lanes={(tenant, endpoint, lane) for _, tenant, endpoint, lane in rows})
     return len(rows)
 
 

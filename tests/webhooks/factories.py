@@ -1,5 +1,6 @@
 """Factories of the webhooks app's records, for the delivery tests (events are created directly,
-without the outbox's recording, and their jobs deferred with webhooks.outbox.deliveries_defer)."""
+without the outbox's recording, and the send runs of their deliveries' lanes asked for with
+webhooks.outbox.deliveries_queue)."""
 
 import base64
 import secrets

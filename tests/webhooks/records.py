@@ -8,8 +8,13 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from inbound.models import IntegrationClient
 from webhooks.choices import DeliveryStatus
-from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from webhooks.models import WebhookSendRequest
+from webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookSendRequest,
+)
 from webhooks.outbox import SEND_TASK
 from webhooks.services import webhook_endpoint_create
 

@@ -520,6 +520,7 @@ def test_a_viewer_of_the_log_cannot_redeliver(client, log):
     assert 'value="redeliver"' not in page.content.decode()
     log["failed"].refresh_from_db()
     assert log["failed"].status == DeliveryStatus.FAILED
+    assert send_jobs() == []
 
 
 def test_send_test_event_skips_a_disabled_endpoint(superuser_client):
@@ -529,6 +530,7 @@ def test_send_test_event_skips_a_disabled_endpoint(superuser_client):
 
     assert any("skipped" in m for m in _messages(response))
     assert not WebhookEvent.objects.exists()
+    assert send_jobs() == []
 
 
 # --- the tenant's billing settings ------------------------------------------------------------

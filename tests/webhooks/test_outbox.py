@@ -265,9 +265,7 @@ def test_the_query_count_of_an_import_with_an_endpoint_does_not_grow_with_its_it
     assert len(send_jobs()) <= settings.WEBHOOK_LANES_PER_ENDPOINT
 
 
-def test_an_import_defers_a_job_per_lane_and_none_for_a_lane_whose_run_is_asked_for(
-    caller, jobs
-):
+def test_an_import_defers_a_job_per_lane_and_none_for_a_lane_whose_run_is_asked_for(caller, jobs):
     endpoint = WebhookEndpointFactory(client=caller.client)
     WebhookEndpointFactory(client=IntegrationClientFactory(tenant=caller.client.tenant))
 

@@ -259,7 +259,11 @@ def test_a_test_event_goes_to_this_endpoint_only(client):
     # About no target: the lane of its event's id; the run of that lane asked for.
     assert delivery.lane == delivery_lane(target_id=None, event_id=event.pk)
     (job,) = send_jobs()
-    assert job.args == {"tenant_id": client.tenant_id, "endpoint_id": endpoint.pk, "lane": delivery.lane}
+    assert job.args == {
+        "tenant_id": client.tenant_id,
+        "endpoint_id": endpoint.pk,
+        "lane": delivery.lane,
+    }
     assert job.lock == lane_lock(endpoint_id=endpoint.pk, lane=delivery.lane)
     assert queued_delivery_ids() == [delivery.pk]
 
@@ -344,9 +348,12 @@ def test_bulk_redelivery_skips_pending_and_disabled_and_keeps_the_events_order(c
     queued = webhook_deliveries_redeliver(deliveries=WebhookDelivery.objects.all())
 
     assert queued == 3
-    state = {pk: (status, count) for pk, status, count in WebhookDelivery.objects.values_list(
-        "pk", "status", "attempt_count"
-    )}
+    state = {
+        pk: (status, count)
+        for pk, status, count in WebhookDelivery.objects.values_list(
+            "pk", "status", "attempt_count"
+        )
+    }
     assert [state[d.pk] for d in finished] == [(DeliveryStatus.PENDING, 0)] * 3
     assert state[pending.pk] == (DeliveryStatus.PENDING, 1)  # left as it is, not reset
     assert state[to_off.pk] == (DeliveryStatus.DELIVERED, 1)
