@@ -88,9 +88,26 @@ class WebhookEvent(TenantScopedModel):
     details; an endpoint's payload options are applied when it is sent). `webhook_id` is the
     `webhook-id` header: the same on every attempt, redelivery and replay."""
 
+    # The outbox writes events (and deliveries) in every import's transaction: their references
+    # to the tenant, the client and the endpoint are not checked by foreign-key constraints,
+    # whose check of each new row locks the one row they all point to (FOR KEY SHARE, at
+    # commit) and made concurrent imports of a client share it row by row. The outbox takes
+    # them from rows it read in the same transaction; deleting a tenant, client or endpoint
+    # deletes its events and deliveries with it (on_delete, Django's collector).
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     webhook_id = models.UUIDField(default=uuid.uuid4, editable=False)
     client = models.ForeignKey(
-        IntegrationClient, on_delete=models.CASCADE, related_name="webhook_events"
+        IntegrationClient,
+        on_delete=models.CASCADE,
+        related_name="webhook_events",
+        db_index=False,  # webhooks_event_client_created serves it (with the tenant)
+        db_constraint=False,
     )
     type = models.CharField(max_length=64, choices=EventType.choices)
     # Plain ids, not foreign keys: the event log outlives and does not lock what it reports on.
@@ -128,7 +145,11 @@ class TargetEventSequence(models.Model):
 
     target_id = models.BigIntegerField(primary_key=True)
     tenant = models.ForeignKey(
-        "tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False
+        "tenants.Tenant",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,  # as WebhookEvent's
     )
     last = models.PositiveIntegerField(default=0)
 
@@ -153,9 +174,24 @@ class WebhookDelivery(TenantScopedModel):
     finds its lane's due deliveries, oldest first per target, through the partial indexes of
     pending deliveries alone."""
 
-    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,  # as WebhookEvent's
+    )
+    event = models.ForeignKey(
+        WebhookEvent,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,  # webhooks_delivery_unique_event_endpoint serves it
+    )
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_constraint=False,  # as WebhookEvent's
     )
     target_id = models.BigIntegerField(null=True, blank=True, editable=False)
     lane = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -174,7 +210,7 @@ class WebhookDelivery(TenantScopedModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "event", "endpoint"],
+                fields=["event", "endpoint", "tenant"],
                 name="webhooks_delivery_unique_event_endpoint",
             ),
         ]

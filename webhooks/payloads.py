@@ -1,5 +1,7 @@
 """Event payloads (`data`, SPEC §7): built in bulk when the events are recorded, with every
-detail, and shaped per endpoint (its payload options) when sent (`endpoint_view`).
+detail (a target and its customer context by PostgreSQL, in the statement that records them:
+`target_json_sql`, `customer_context_json_sql`), and shaped per endpoint (its payload options)
+when sent (`endpoint_view`).
 
 Keys are camelCase and values JSON-safe (date-times in ISO 8601, amounts as decimal strings), so
 the stored payload is what is sent. A part of the customer context that is not linked is null;
@@ -17,13 +19,7 @@ from inbound.selectors import import_job_summaries
 from ordinavo.events import DomainEvent, EventType
 
 from .models import WebhookEndpoint
-from .selectors import (
-    TargetContext,
-    billing_documents_by_id,
-    import_jobs_by_id,
-    target_contexts,
-    visit_reports_by_id,
-)
+from .selectors import billing_documents_by_id, import_jobs_by_id, visit_reports_by_id
 
 _NO_OFFSET = timedelta(0)
 # Characters of a visit report's summary sent as `summaryPreview` (where the endpoint enables
@@ -54,60 +50,62 @@ def _text(value: str | None) -> str | None:
 # --- parts ---------------------------------------------------------------------------------------
 
 
-def target_data(context: TargetContext) -> dict[str, Any]:
-    return {
-        "id": context.target_id,
-        "externalId": context.external_id,
-        "title": context.title,
-        "description": _text(context.description),
-        "planning": {
-            "priority": _text(context.priority),
-            "estimatedWorkMinutes": context.estimated_work_minutes,
-            "dueDate": iso(context.due_date),
-            "preferredTimeWindowStart": iso(context.preferred_time_window_start),
-            "preferredTimeWindowEnd": iso(context.preferred_time_window_end),
-        },
-    }
+def _iso_sql(value: str) -> str:
+    """`iso` in SQL, for a timestamptz: UTC, microseconds only when there are any, `Z`."""
+    return (
+        f"to_char({value} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+        f"extract(microseconds FROM {value})::bigint %% 1000000 <> 0 "
+        f"THEN to_char({value} AT TIME ZONE 'UTC', '.US') ELSE '' END || 'Z'"
+    )
 
 
-def customer_context_data(context: TargetContext) -> dict[str, Any]:
-    """`customerContext`: customer, location and contact, each null when not linked."""
-    c = context
-    customer = location = contact = None
-    if c.customer_id is not None:
-        customer = {
-            "id": c.customer_id,
-            "externalId": c.customer_external_id,
-            "customerNumber": c.customer_number,
-            "name": c.customer_name,
-            "type": _text(c.customer_type),
-        }
-    if c.location_id is not None:
-        location = {
-            "id": c.location_id,
-            "externalId": c.location_external_id,
-            "name": _text(c.location_name),
-            "street": _text(c.street),
-            "postalCode": _text(c.postal_code),
-            "city": _text(c.city),
-            "region": _text(c.region),
-            "country": _text(c.country),
-            "latitude": c.latitude,
-            "longitude": c.longitude,
-        }
-    if c.contact_id is not None:
-        full_name = " ".join(part for part in (c.first_name, c.last_name) if part)
-        contact = {
-            "id": c.contact_id,
-            "externalId": c.contact_external_id,
-            "displayName": c.display_name or full_name or None,
-            "role": _text(c.role),
-            "email": _text(c.email),
-            "phone": _text(c.phone),
-            "mobile": _text(c.mobile),
-            "preferredContactMethod": _text(c.preferred_contact_method),
-        }
-    return {"customer": customer, "location": location, "contact": contact}
+def _text_sql(value: str) -> str:
+    return f"NULLIF({value}, '')"
+
+
+def target_json_sql(x: str) -> str:
+    """`target` of a target event, from a row `x` of selectors.target_contexts_sql."""
+    return (
+        f"jsonb_build_object('id', {x}.target_id, 'externalId', {x}.external_id, "
+        f"'title', {x}.title, 'description', {_text_sql(f'{x}.description')}, "
+        f"'planning', jsonb_build_object('priority', {_text_sql(f'{x}.priority')}, "
+        f"'estimatedWorkMinutes', {x}.estimated_work_minutes, 'dueDate', {x}.due_date, "
+        f"'preferredTimeWindowStart', {_iso_sql(f'{x}.preferred_time_window_start')}, "
+        f"'preferredTimeWindowEnd', {_iso_sql(f'{x}.preferred_time_window_end')}))"
+    )
+
+
+def customer_context_json_sql(x: str) -> str:
+    """`customerContext`: customer, location and contact, each null when not linked; from a row
+    `x` of selectors.target_contexts_sql."""
+    customer = (
+        f"jsonb_build_object('id', {x}.customer_id, 'externalId', {x}.customer_external_id, "
+        f"'customerNumber', {x}.customer_number, 'name', {x}.customer_name, "
+        f"'type', {_text_sql(f'{x}.customer_type')})"
+    )
+    location = (
+        f"jsonb_build_object('id', {x}.location_id, 'externalId', {x}.location_external_id, "
+        f"'name', {_text_sql(f'{x}.location_name')}, 'street', {_text_sql(f'{x}.street')}, "
+        f"'postalCode', {_text_sql(f'{x}.postal_code')}, 'city', {_text_sql(f'{x}.city')}, "
+        f"'region', {_text_sql(f'{x}.region')}, 'country', {_text_sql(f'{x}.country')}, "
+        f"'latitude', {x}.latitude, 'longitude', {x}.longitude)"
+    )
+    full_name = (
+        f"NULLIF(concat_ws(' ', {_text_sql(f'{x}.first_name')}, {_text_sql(f'{x}.last_name')}), '')"
+    )
+    contact = (
+        f"jsonb_build_object('id', {x}.contact_id, 'externalId', {x}.contact_external_id, "
+        f"'displayName', COALESCE({_text_sql(f'{x}.display_name')}, {full_name}), "
+        f"'role', {_text_sql(f'{x}.role')}, 'email', {_text_sql(f'{x}.email')}, "
+        f"'phone', {_text_sql(f'{x}.phone')}, 'mobile', {_text_sql(f'{x}.mobile')}, "
+        f"'preferredContactMethod', {_text_sql(f'{x}.preferred_contact_method')})"
+    )
+    return (
+        f"jsonb_build_object("
+        f"'customer', CASE WHEN {x}.customer_id IS NULL THEN NULL ELSE {customer} END, "
+        f"'location', CASE WHEN {x}.location_id IS NULL THEN NULL ELSE {location} END, "
+        f"'contact', CASE WHEN {x}.contact_id IS NULL THEN NULL ELSE {contact} END)"
+    )
 
 
 def summary_preview(summary: str) -> str | None:
@@ -160,22 +158,12 @@ def webhook_test_data(*, endpoint: WebhookEndpoint) -> dict[str, Any]:
 # --- in bulk -------------------------------------------------------------------------------------
 
 
-def payloads_build(
-    *,
-    events: Sequence[DomainEvent],
-    sequences: Sequence[int | None],
-    source_systems: dict[int, str],
-) -> list[dict[str, Any] | None]:
-    """The `data` of each event (in order): `sequences` per event (None for events not about a
-    target), `source_systems` by client id (whose external IDs the payload names). A fixed
-    number of queries for any number of events: one per kind of record reported on. An event
-    whose record no longer exists (deleted in the same transaction) gets None."""
-    wanted_targets = {
-        event.target_id: (event.tenant_id, event.target_id, source_systems[event.client_id])
-        for event in events
-        if event.target_id is not None
-    }
-    contexts = target_contexts(wanted=wanted_targets.values())
+def payload_extras(*, events: Sequence[DomainEvent]) -> list[dict[str, Any] | None]:
+    """What each event's `data` holds besides its target, customer context and sequence (those
+    are added where it is recorded, webhooks.outbox.record_sql): a visit report, a billing
+    document or an import job; {} for the other events about a target. None for an event whose
+    record no longer exists (deleted in the same transaction) or that is about nothing. A fixed
+    number of queries for any number of events: one per kind of record reported on."""
 
     def subjects(event_type: str) -> set[tuple[int, int]]:
         return {
@@ -189,26 +177,22 @@ def payloads_build(
     jobs = import_jobs_by_id(wanted=subjects(EventType.IMPORT_JOB_COMPLETED))
     summaries = _summaries(jobs.values())
 
-    payloads: list[dict[str, Any] | None] = []
-    for event, sequence in zip(events, sequences, strict=True):
-        data: dict[str, Any] | None = None
+    extras: list[dict[str, Any] | None] = []
+    for event in events:
+        extra: dict[str, Any] | None = None
         if event.type == EventType.IMPORT_JOB_COMPLETED:
             job = jobs.get(event.subject_id)
-            data = job and import_job_data(job, summary=summaries[job.pk])
-        elif (context := contexts.get(event.target_id)) is not None:
-            data = {}
+            extra = job and import_job_data(job, summary=summaries[job.pk])
+        elif event.target_id is not None:
+            extra = {}
             if event.type == EventType.VISIT_REPORT_SUBMITTED:
                 report = reports.get(event.subject_id)
-                data = report and {"visitReport": visit_report_data(report)}
+                extra = report and {"visitReport": visit_report_data(report)}
             elif event.type == EventType.BILLING_CREATED:
                 document = documents.get(event.subject_id)
-                data = document and {"billingDocument": billing_document_data(document)}
-            if data is not None:
-                data["target"] = target_data(context)
-                data["customerContext"] = customer_context_data(context)
-                data["sequence"] = sequence
-        payloads.append(data)
-    return payloads
+                extra = document and {"billingDocument": billing_document_data(document)}
+        extras.append(extra)
+    return extras
 
 
 def _summaries(jobs) -> dict[int, dict[str, Any]]:

@@ -2,8 +2,7 @@
 for a whole batch of events at once."""
 
 import functools
-from collections.abc import Collection, Iterable
-from typing import NamedTuple
+from collections.abc import Collection
 
 from django.db import connection
 
@@ -65,45 +64,18 @@ def endpoints_of_clients(*, clients: Collection[tuple[int, int]]) -> list[Webhoo
     return endpoints
 
 
-class TargetContext(NamedTuple):
-    """A target and its customer context as an event reports them: one row of
-    `target_contexts_sql`, in its column order. `*_external_id`: the ID the client's source
-    system knows the record by (None when it has none)."""
-
-    target_id: int
-    external_id: str
-    title: str
-    description: str
-    priority: str
-    estimated_work_minutes: int | None
-    due_date: object
-    preferred_time_window_start: object
-    preferred_time_window_end: object
-    customer_id: int | None
-    customer_external_id: str | None
-    customer_number: str | None
-    customer_name: str | None
-    customer_type: str | None
-    location_id: int | None
-    location_external_id: str | None
-    location_name: str | None
-    street: str | None
-    postal_code: str | None
-    city: str | None
-    region: str | None
-    country: str | None
-    latitude: float | None
-    longitude: float | None
-    contact_id: int | None
-    contact_external_id: str | None
-    display_name: str | None
-    first_name: str | None
-    last_name: str | None
-    role: str | None
-    email: str | None
-    phone: str | None
-    mobile: str | None
-    preferred_contact_method: str | None
+# The columns of `target_contexts_sql`, in order: a target and its customer context as an event
+# reports them. `*_external_id`: the ID the client's source system knows the record by (NULL
+# when it has none).
+CONTEXT_COLUMNS = (
+    "target_id", "external_id", "title", "description", "priority", "estimated_work_minutes",
+    "due_date", "preferred_time_window_start", "preferred_time_window_end",
+    "customer_id", "customer_external_id", "customer_number", "customer_name", "customer_type",
+    "location_id", "location_external_id", "location_name", "street", "postal_code", "city",
+    "region", "country", "latitude", "longitude",
+    "contact_id", "contact_external_id", "display_name", "first_name", "last_name", "role",
+    "email", "phone", "mobile", "preferred_contact_method",
+)  # fmt: skip
 
 
 def _quote(name: str) -> str:
@@ -114,8 +86,8 @@ def _table(model) -> str:
     return _quote(model._meta.db_table)
 
 
-def _columns(model, alias: str, *names: str) -> str:
-    return ", ".join(f"{alias}.{_quote(model._meta.get_field(name).column)}" for name in names)
+def _columns(model, alias: str, *names: str) -> list[str]:
+    return [f"{alias}.{_quote(model._meta.get_field(name).column)}" for name in names]
 
 
 def _external_id(external_type: ExternalType, record_alias: str) -> str:
@@ -163,15 +135,21 @@ _CONTACT_COLUMNS = (
 
 
 # What the statement reads from: many targets of a tenant (an array), or one.
-_MANY = "unnest(%s::bigint[]) AS w(target_id), (VALUES (%s::bigint, %s::text))"
-_ONE = "(VALUES (%s::bigint)) AS w(target_id), (VALUES (%s::bigint, %s::text))"
+_MANY = (
+    "unnest(%(target_ids)s::bigint[]) AS w(target_id), "
+    "(VALUES (%(tenant)s::bigint, %(source_system)s::text))"
+)
+_ONE = (
+    "(VALUES (%(target_id)s::bigint)) AS w(target_id), "
+    "(VALUES (%(tenant)s::bigint, %(source_system)s::text))"
+)
 
 
 @functools.cache
 def target_contexts_sql(*, one: bool = False) -> str:
     """Targets of a tenant with their customer, location and contact and the external IDs of
-    those in a source system, as `TargetContext` rows. Parameters: the target ids (an array, or
-    with `one` an id), the tenant id, the source system whose external IDs are wanted.
+    those in a source system, as rows of CONTEXT_COLUMNS. Parameters: %(target_ids)s (or with
+    `one` %(target_id)s), %(tenant)s, %(source_system)s (whose external IDs are wanted).
 
     A single target has a statement of its own: with an array, PostgreSQL planned every
     execution anew (the generic plan of an array of unknown length looked dearer than a plan
@@ -182,16 +160,21 @@ def target_contexts_sql(*, one: bool = False) -> str:
     written) walked the tenant's every target through the (tenant, client, external ID) index.
     """
     target = Target._meta
+    expressions = [
+        *_columns(Target, "t", *_TARGET_COLUMNS),
+        "c.id",
+        _external_id(ExternalType.CUSTOMER, "c"),
+        *_columns(Customer, "c", *_CUSTOMER_COLUMNS),
+        "l.id",
+        _external_id(ExternalType.LOCATION, "l"),
+        *_columns(Location, "l", *_LOCATION_COLUMNS),
+        "k.id",
+        _external_id(ExternalType.CONTACT, "k"),
+        *_columns(Contact, "k", *_CONTACT_COLUMNS),
+    ]
     select = ", ".join(
-        [
-            _columns(Target, "t", *_TARGET_COLUMNS),
-            f"c.id, {_external_id(ExternalType.CUSTOMER, 'c')}",
-            _columns(Customer, "c", *_CUSTOMER_COLUMNS),
-            f"l.id, {_external_id(ExternalType.LOCATION, 'l')}",
-            _columns(Location, "l", *_LOCATION_COLUMNS),
-            f"k.id, {_external_id(ExternalType.CONTACT, 'k')}",
-            _columns(Contact, "k", *_CONTACT_COLUMNS),
-        ]
+        f"{expression} AS {name}"
+        for expression, name in zip(expressions, CONTEXT_COLUMNS, strict=True)
     )
     joins = " ".join(
         [
@@ -207,25 +190,6 @@ def target_contexts_sql(*, one: bool = False) -> str:
         f"SELECT {select} FROM (SELECT * FROM {_table(Target)} WHERE {key} = w.target_id "
         f"OFFSET 0) t {joins} WHERE t.{tenant} = q.tenant_id OFFSET 0) x"
     )
-
-
-def target_contexts(*, wanted: Iterable[tuple[int, int, str]]) -> dict[int, TargetContext]:
-    """Per target id, the target and its customer context, with external IDs as the given source
-    system knows them; `wanted`: (tenant id, target id, source system), each target once. One
-    prepared statement per tenant and source system (one client's events: one), for any number
-    of targets (see `target_contexts_sql`)."""
-    groups: dict[tuple[int, str], list[int]] = {}
-    for tenant_id, target_id, source_system in wanted:
-        groups.setdefault((tenant_id, source_system), []).append(target_id)
-    contexts = {}
-    for (tenant_id, source_system), target_ids in groups.items():
-        one = len(target_ids) == 1
-        rows = fetch(
-            target_contexts_sql(one=one),
-            [target_ids[0] if one else target_ids, tenant_id, source_system],
-        )
-        contexts.update((row[0], TargetContext._make(row)) for row in rows)
-    return contexts
 
 
 def visit_reports_by_id(*, wanted: Collection[tuple[int, int]]) -> dict[int, VisitReport]:

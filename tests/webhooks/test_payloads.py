@@ -113,7 +113,7 @@ def linked():
 
 
 def _recorded_data(event_type: str, target, *, subject_id=None) -> dict:
-    (event,) = events_record(
+    (event_id,) = events_record(
         events=[
             DomainEvent(
                 event_type,
@@ -124,8 +124,7 @@ def _recorded_data(event_type: str, target, *, subject_id=None) -> dict:
             )
         ]
     )
-    stored = WebhookEvent.objects.get(pk=event.pk).payload
-    assert stored == event.payload
+    stored = WebhookEvent.objects.get(pk=event_id).payload
     assert json.loads(json.dumps(stored)) == stored  # JSON as it is
     return stored
 
@@ -300,7 +299,7 @@ def test_import_job_completed_and_webhook_test_data():
             "summary": summary,
         }
     }
-    (event,) = events_record(
+    (event_id,) = events_record(
         events=[
             DomainEvent(
                 EventType.IMPORT_JOB_COMPLETED,
@@ -310,12 +309,49 @@ def test_import_job_completed_and_webhook_test_data():
             )
         ]
     )
+    event = WebhookEvent.objects.get(pk=event_id)
     assert event.sequence is None
     assert event.payload["importJob"]["summary"]["total"] == 0  # from its items: none here
     assert webhook_test_data(endpoint=endpoint) == {
         "message": "A test event from Ordinavo Connect: this endpoint receives its events.",
         "endpointId": endpoint.pk,
     }
+
+
+@pytest.mark.parametrize("count", [1, 2])  # one target and many: two statements (outbox)
+def test_recorded_times_are_written_as_iso_writes_them(count):
+    client = IntegrationClientFactory()
+    WebhookEndpointFactory(client=client)
+    berlin = dt.timezone(dt.timedelta(hours=2))
+    starts = [
+        dt.datetime(2026, 7, 1, 10, 0, 0, 120000, tzinfo=berlin),
+        dt.datetime(2026, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
+    ][:count]
+    targets = [
+        TargetFactory(
+            client=client,
+            preferred_time_window_start=start,
+            preferred_time_window_end=start + dt.timedelta(hours=1, microseconds=5),
+            description="",
+        )
+        for start in starts
+    ]
+
+    event_ids = events_record(
+        events=[
+            DomainEvent(EventType.TARGET_UPDATED, t.tenant_id, t.client_id, target_id=t.pk)
+            for t in targets
+        ]
+    )
+
+    for event_id, target in zip(event_ids, targets, strict=True):
+        data = WebhookEvent.objects.get(pk=event_id).payload
+        planning = data["target"]["planning"]
+        assert planning["preferredTimeWindowStart"] == iso(target.preferred_time_window_start)
+        assert planning["preferredTimeWindowEnd"] == iso(target.preferred_time_window_end)
+        assert data["target"]["description"] is None  # blank: null, as everywhere
+        assert data["customerContext"] == {"customer": None, "location": None, "contact": None}
+    assert iso(starts[0]) == "2026-07-01T08:00:00.120000Z"
 
 
 def test_iso_writes_utc_with_z_and_dates_plainly():
