@@ -408,7 +408,7 @@ class WebhookEndpointAdmin(_UserTenantsAdmin):
                 self.message_user(
                     request,
                     f"Queued {_plural(queued, 'delivery')} to {obj.url} (an event whose "
-                    "delivery was pending already is sent by its job).",
+                    "delivery was pending already is sent anyway).",
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(

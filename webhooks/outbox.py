@@ -56,7 +56,8 @@ def _lanes_request_sql(lanes: str) -> str:
     """The CTEs (after a WITH and a comma) and the select that ask for the send runs of the
     lanes in the relation `lanes` (columns tenant_id, endpoint_id, lane; each lane once). Its
     parameters: %(queue)s, %(task)s, %(priority)s. The select's first column counts the lanes
-    not covered (see `lanes_request`), the second holds the ids of the jobs deferred.
+    not covered (see `lanes_request`), the second holds the ids of the jobs deferred (NULL when
+    none was: procrastinate's function is then not called at all).
 
     A lane whose request row exists needs nothing but a KEY SHARE lock on it, held to the end of
     this transaction: the run, which deletes the row before it reads what is due, waits for this
@@ -83,7 +84,7 @@ def _lanes_request_sql(lanes: str) -> str:
         "'webhooks:endpoint:' || n.endpoint_id || ':lane:' || n.lane, NULL, "
         "jsonb_build_object('tenant_id', n.tenant_id, 'endpoint_id', n.endpoint_id, "
         "'lane', n.lane), NULL)::procrastinate_job_to_defer_v1 ORDER BY n.endpoint_id, n.lane)) "
-        "AS ids FROM new n) "
+        "AS ids FROM new n HAVING count(*) > 0) "
         f"SELECT (SELECT count(*) FROM {lanes}) - (SELECT count(*) FROM held) "
         "- (SELECT count(*) FROM new), (SELECT ids FROM jobs)"
     )

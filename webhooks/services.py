@@ -36,7 +36,7 @@ from .ssrf import WebhookUrlRefused, url_check
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 SECRET_BYTES = 32
-# A replay is one admin request (or command) that writes one delivery and one job per event.
+# A replay is one admin request (or command) that writes up to one delivery per event.
 REPLAY_MAX_EVENTS = 100_000
 # Rows per statement when deliveries are reset, created or queued in bulk.
 BULK_BATCH_SIZE = 1000
@@ -52,7 +52,7 @@ class WebhookEndpointDisabled(Exception):
 
 
 class WebhookDeliveryQueued(Exception):
-    """The delivery is pending already: its job sends it (or retries it) anyway."""
+    """The delivery is pending already: its lane's send run sends it (or retries it) anyway."""
 
 
 class WebhookReplayTooLarge(Exception):
@@ -267,7 +267,7 @@ def webhook_deliveries_redeliver(*, deliveries: QuerySet[WebhookDelivery]) -> in
 
 def webhook_redeliver(*, delivery: WebhookDelivery) -> None:
     """Send one delivery again. Raises WebhookEndpointDisabled or WebhookDeliveryQueued
-    (pending already) rather than queue a second job for it."""
+    (pending already) rather than queue it twice."""
     tenant_consistency_check(instance=delivery)
     _enabled_check(delivery.endpoint)
     queued = webhook_deliveries_redeliver(
@@ -296,7 +296,7 @@ def webhook_endpoint_replay(*, endpoint: WebhookEndpoint, since: datetime, until
     """Send again the events of the endpoint's client created in [since, until) that the
     endpoint subscribes to, oldest first (so each target's order holds): a delivery sent,
     failed or cancelled before goes back to Pending, an event the endpoint never had gets its
-    delivery; a pending one is left to its job. Returns how many deliveries were queued.
+    delivery; a pending one is left to its lane's run. Returns how many deliveries were queued.
     At most REPLAY_MAX_EVENTS events (WebhookReplayTooLarge names a shorter range).
 
     A fixed number of statements per 1,000 events."""
@@ -328,7 +328,7 @@ def webhook_endpoint_replay(*, endpoint: WebhookEndpoint, since: datetime, until
     # The endpoint's deliveries of these events, 1,000 events at a time (each statement probes
     # the event index, or at worst reads this endpoint's deliveries once, whatever the
     # statistics say). Locked, so that no worker finishes one of them meanwhile: a pending
-    # delivery (its job sends it) must not turn into a finished one left unqueued here.
+    # delivery (a run sends it) must not turn into a finished one left unqueued here.
     delivery_of, pending_events, reset = {}, set(), []
     for start in range(0, len(events), BULK_BATCH_SIZE):
         chunk = [event_id for event_id, _target_id in events[start : start + BULK_BATCH_SIZE]]
