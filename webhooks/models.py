@@ -186,6 +186,7 @@ class WebhookDelivery(TenantScopedModel):
         on_delete=models.CASCADE,
         related_name="deliveries",
         db_index=False,  # webhooks_delivery_unique_event_endpoint serves it
+        db_constraint=False,  # as WebhookEvent's: written with its event, in one statement
     )
     endpoint = models.ForeignKey(
         WebhookEndpoint,
