@@ -24,9 +24,10 @@ c. at-least-once under failures: --faulty-targets targets x --events-per-target 
    events x 0.3^8, about 0.66 of 10,000: the retry schedule's length is the product's), and no
    attempt of an event may reach the receiver before the target's earlier events were delivered
    or given up. The worker runs with a SHORTENED retry schedule (--retry-schedule, 0.5, 1, 2, 4,
-   8, 8, 8 s: the product's 7 retries, in seconds instead of up to 10 hours) and, in proportion,
-   polls for due retries every 0.5 s instead of procrastinate's 5 s (phases a and b do not
-   depend on either: nothing fails there, and new jobs wake the worker by LISTEN/NOTIFY).
+   8, 8, 8 s: the product's 7 retries, in seconds instead of up to 10 hours); retries come due
+   through webhooks.retries_due, every second, which asks for their lanes' send runs (phases a
+   and b do not depend on either: nothing fails there, and new jobs wake the worker by
+   LISTEN/NOTIFY).
 
 After committing the events of a and c, it runs ANALYZE procrastinate_jobs, as autovacuum does
 within a minute in production (--no-analyze: not; see jobs_analyze for why it matters).
