@@ -130,7 +130,7 @@ def lane_send(
     # Later deliveries of the lane ask for a run of their own from now on (webhooks.outbox).
     fetch(_request_clear_sql(), [endpoint_id, lane])
     while True:
-        endpoint = WebhookEndpoint.objects.for_tenant(tenant_id).filter(pk=endpoint_id).first()
+        endpoint = endpoint_get(tenant_id=tenant_id, endpoint_id=endpoint_id)
         if endpoint is None:
             return True  # deleted, and its deliveries with it
         if not endpoint.is_enabled:
@@ -168,8 +168,12 @@ def batch_send(
         return False
     attempted = []
     go_on = True
+    try:  # its URL, parsed once a batch; the address is checked before every attempt
+        target: ssrf.UrlTarget | ssrf.WebhookUrlRefused = ssrf.url_target(endpoint.url)
+    except ssrf.WebhookUrlRefused as exc:
+        target = exc
     for delivery in due:
-        done = _attempt(delivery, endpoint)
+        done = _attempt(delivery, endpoint, target)
         attempted.append(done)
         health = _health(endpoint, done)
         if health is not None:
@@ -201,7 +205,18 @@ def lanes_with_due_deliveries() -> list[tuple[int, int, int]]:
     return [tuple(row) for row in fetch(_lanes_due_sql())]
 
 
-def _attempt(delivery: DueDelivery, endpoint: WebhookEndpoint) -> Attempted:
+def endpoint_get(*, tenant_id: int, endpoint_id: int) -> WebhookEndpoint | None:
+    """The endpoint, read afresh for each batch (a disabling or a rotation shows at once);
+    prepared (ordinavo.db.fetch): the ORM's compiling cost more than the query."""
+    rows = fetch(_endpoint_sql(), [tenant_id, endpoint_id])
+    return instance_from_row(WebhookEndpoint, rows[0]) if rows else None
+
+
+def _attempt(
+    delivery: DueDelivery,
+    endpoint: WebhookEndpoint,
+    target: ssrf.UrlTarget | ssrf.WebhookUrlRefused,
+) -> Attempted:
     event = delivery.event
     body = signing.envelope_body(
         event=event, data=endpoint_view(event.payload, event_type=event.type, endpoint=endpoint)
@@ -209,7 +224,8 @@ def _attempt(delivery: DueDelivery, endpoint: WebhookEndpoint) -> Attempted:
     sent_at = timezone.now()
     headers = signing.signature_headers(event=event, endpoint=endpoint, body=body, sent_at=sent_at)
     try:
-        target = ssrf.url_target(endpoint.url)
+        if isinstance(target, ssrf.WebhookUrlRefused):
+            raise target
         addresses = ssrf.addresses_checked(target.host, target.port)
     except ssrf.WebhookUrlRefused as exc:
         outcome = Outcome(
@@ -305,19 +321,19 @@ def attempts_record(*, tenant_id: int, attempted: Sequence[Attempted]) -> None:
         return
     fetch(
         _record_sql(),
-        [
-            [a.delivery_id for a in attempted],
-            [a.attempted_at for a in attempted],
-            [a.outcome.status_code for a in attempted],
-            [a.outcome.duration_ms for a in attempted],
-            [a.outcome.succeeded for a in attempted],
-            [a.outcome.error for a in attempted],
-            [a.outcome.body for a in attempted],
-            [a.status for a in attempted],
-            [a.next_attempt_at for a in attempted],
-            [a.attempted_at if a.outcome.succeeded else None for a in attempted],
-            tenant_id,
-        ],
+        {
+            "ids": [a.delivery_id for a in attempted],
+            "attempted_at": [a.attempted_at for a in attempted],
+            "status_code": [a.outcome.status_code for a in attempted],
+            "duration_ms": [a.outcome.duration_ms for a in attempted],
+            "succeeded": [a.outcome.succeeded for a in attempted],
+            "error": [a.outcome.error for a in attempted],
+            "body": [a.outcome.body for a in attempted],
+            "status": [a.status for a in attempted],
+            "next_attempt_at": [a.next_attempt_at for a in attempted],
+            "delivered_at": [a.attempted_at if a.outcome.succeeded else None for a in attempted],
+            "tenant": tenant_id,
+        },
     )
 
 
@@ -334,6 +350,15 @@ def _table(model) -> str:
 
 def _column(model, name: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+@functools.cache
+def _endpoint_sql() -> str:
+    e = WebhookEndpoint
+    return (
+        f"SELECT {select_columns(e, 'e')} FROM {_table(e)} e "  # noqa: S608 (quoted identifiers)
+        f"WHERE e.{_column(e, 'tenant')} = %s AND e.{_column(e, 'id')} = %s"
+    )
 
 
 @functools.cache
@@ -392,8 +417,10 @@ def _lanes_due_sql() -> str:
 
 @functools.cache
 def _record_sql() -> str:
-    """Parameters: ten arrays in step (delivery id, attempted at, status code, duration, succeeded,
-    error, answer, new status, next attempt, delivered at), then the tenant id."""
+    """Parameters: %(ids)s and nine more arrays in step (attempted at, status code, duration,
+    succeeded, error, answer, new status, next attempt, delivered at), %(tenant)s. The
+    deliveries are found by their keys (an index scan of the primary key for the array: joined
+    with the values alone, PostgreSQL hashed every delivery of the tenant)."""
     a, d = WebhookAttempt, WebhookDelivery
     inserted = ", ".join(
         _column(a, name)
@@ -403,20 +430,22 @@ def _record_sql() -> str:
         )
     )  # fmt: skip
     count = _column(d, "attempt_count")
+    key = _column(d, "id")
     return (
-        "WITH o AS MATERIALIZED (SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], "  # noqa: S608 (quoted identifiers)
-        "%s::integer[], %s::integer[], %s::boolean[], %s::text[], %s::text[], %s::text[], "
-        "%s::timestamptz[], %s::timestamptz[]) AS o(delivery_id, attempted_at, status_code, "
-        "duration_ms, succeeded, error, body, status, next_attempt_at, delivered_at)), "
-        "t AS (SELECT %s::bigint AS tenant_id), "
-        f"a AS (INSERT INTO {_table(a)} ({inserted}) SELECT t.tenant_id, o.delivery_id, "
-        "o.attempted_at, o.status_code, o.duration_ms, o.succeeded, o.error, o.body FROM o, t) "
+        "WITH o AS MATERIALIZED (SELECT * FROM unnest(%(ids)s::bigint[], "  # noqa: S608 (quoted identifiers)
+        "%(attempted_at)s::timestamptz[], %(status_code)s::integer[], %(duration_ms)s::integer[], "
+        "%(succeeded)s::boolean[], %(error)s::text[], %(body)s::text[], %(status)s::text[], "
+        "%(next_attempt_at)s::timestamptz[], %(delivered_at)s::timestamptz[]) "
+        "AS o(delivery_id, attempted_at, status_code, duration_ms, succeeded, error, body, "
+        "status, next_attempt_at, delivered_at)), "
+        f"a AS (INSERT INTO {_table(a)} ({inserted}) SELECT %(tenant)s::bigint, o.delivery_id, "
+        "o.attempted_at, o.status_code, o.duration_ms, o.succeeded, o.error, o.body FROM o) "
         f"UPDATE {_table(d)} d SET {_column(d, 'status')} = o.status, {count} = d.{count} + 1, "
         f"{_column(d, 'last_attempt_at')} = o.attempted_at, "
         f"{_column(d, 'next_attempt_at')} = o.next_attempt_at, "
         f"{_column(d, 'delivered_at')} = o.delivered_at "
-        f"FROM o, t WHERE d.{_column(d, 'tenant')} = t.tenant_id "
-        f"AND d.{_column(d, 'id')} = o.delivery_id RETURNING d.{_column(d, 'id')}"
+        f"FROM o WHERE d.{key} = ANY(%(ids)s::bigint[]) AND d.{key} = o.delivery_id "
+        f"AND d.{_column(d, 'tenant')} = %(tenant)s::bigint RETURNING d.{key}"
     )
 
 
