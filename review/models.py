@@ -43,3 +43,36 @@ class ReviewAuditEntry(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.action} on item {self.item_id} by {self.user}"
+
+
+class CustomerMerge(TenantScopedModel):
+    """A merge of duplicate customers into one survivor, with what it moved and the records as
+    they were, so that it can be undone."""
+
+    survivor = models.ForeignKey(
+        "customers.Customer", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    undone = models.BooleanField(default=False)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "customer merge"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="review_merge_tenant_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"merge into customer {self.survivor_id} by {self.user}"
