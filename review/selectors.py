@@ -5,7 +5,7 @@ from django.db.models import Count, Q, QuerySet
 from customers.models import Contact, Customer, Location
 from customers.normalization import normalize_name
 from inbound.choices import ReviewState
-from inbound.models import ImportItem, Target, item_search_text
+from inbound.models import ImportItem, IntegrationClient, Target, item_search_text
 from mapping.choices import ExternalType, MappingWarning
 from mapping.models import ExternalReference
 from tenants.selectors import tenant_ids_of_user, tenants_of_user
@@ -39,6 +39,10 @@ QUEUE_ROW_FIELDS = (
 def tenant_names_of_user(*, user) -> dict[int, str]:
     """The dispatcher's tenants by id: a queue row names its tenant without a join."""
     return dict(tenants_of_user(user=user).values_list("id", "name"))
+
+
+def clients_of_tenant(*, tenant_id: int) -> list[IntegrationClient]:
+    return list(IntegrationClient.objects.for_tenant(tenant_id).order_by("name"))
 
 
 def review_queue(*, user) -> QuerySet[ImportItem]:

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,9 +15,10 @@ from customers.models import Contact, Customer, Location
 from inbound.choices import ReviewState
 from mapping.fields import CONTACT_FIELDS, CUSTOMER_FIELDS, LOCATION_FIELDS
 
-from . import merging, selectors, services
+from . import charts, merging, selectors, services
+from . import health as review_health
 from .filters import ReviewItemFilter
-from .labels import FIELD_LABELS, RECORD_LABELS
+from .labels import FIELD_LABELS, RECORD_LABELS, VALUE_LABELS
 
 PAGE_SIZE = 50
 PERMISSION = "review.work_queue"
@@ -358,5 +360,57 @@ def merge_done(request: HttpRequest, merge_id: int) -> HttpResponse:
             title=_("Merge of duplicate customers"),
             merge=entry,
             item_id=int(item_id) if str(item_id or "").isdigit() else None,
+        ),
+    )
+
+
+@require_GET
+def health(request: HttpRequest) -> HttpResponse:
+    """Mapping health of one tenant of the dispatcher, or of one of its integration clients."""
+    _dispatcher(request)
+    tenants = selectors.tenant_names_of_user(user=request.user)
+    if not tenants:
+        raise PermissionDenied("No tenant to show.")
+    chosen = request.GET.get("tenant", "")
+    tenant_id = int(chosen) if chosen.isdigit() and int(chosen) in tenants else min(tenants)
+    clients = selectors.clients_of_tenant(tenant_id=tenant_id)
+    chosen = request.GET.get("client", "")
+    client = next((c for c in clients if chosen.isdigit() and c.pk == int(chosen)), None)
+    figures = review_health.mapping_health(
+        tenant_id=tenant_id, client_id=client.pk if client else None
+    )
+    statuses = {
+        str(VALUE_LABELS.get(code, code)): counts
+        for code, counts in sorted(figures.statuses.items(), key=lambda kv: -sum(kv[1]))
+    }
+    warnings = dict(sorted(figures.warnings.items(), key=lambda kv: -sum(kv[1])))
+    scope = client.name if client else tenants[tenant_id]
+    share = figures.needed_person_share
+    return render(
+        request,
+        "review/health.html",
+        _context(
+            request,
+            title=_("Mapping health: %(scope)s") % {"scope": scope},
+            health=figures,
+            tenants=tenants,
+            tenant_id=tenant_id,
+            clients=clients,
+            client=client,
+            status_chart=charts.stacked_bars(
+                days=figures.days,
+                series=statuses,
+                title=_("Items per day by mapping status, last 30 days"),
+            ),
+            status_colours=charts.colours(list(statuses)),
+            warning_chart=charts.stacked_bars(
+                days=figures.days,
+                series=warnings,
+                title=_("Warnings per day by code, last 30 days"),
+            ),
+            warning_colours=charts.colours(list(warnings)),
+            share_percent=None if share is None else round(share * 100, 1),
+            open_age=(timezone.now() - figures.oldest_open) if figures.oldest_open else None,
+            rows=list(zip(figures.days, figures.per_day, figures.needed_person, strict=True)),
         ),
     )

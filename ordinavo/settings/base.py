@@ -260,7 +260,7 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "fetch_job_polling_interval": env.float("WORKER_POLL_SECONDS", default=1.0),
 }
 # Periodic tasks (the purges): a module of their own, imported by every worker.
-PROCRASTINATE_IMPORT_PATHS = ["webhooks.maintenance"]
+PROCRASTINATE_IMPORT_PATHS = ["webhooks.maintenance", "review.tasks"]
 # Finished jobs are only the queue's entries (the delivery log keeps every attempt): those that
 # ended well are deleted after a day, failed ones after a month (webhooks.maintenance).
 JOBS_RETENTION_HOURS = env.int("JOBS_RETENTION_HOURS", default=24)

@@ -210,3 +210,21 @@ def test_keyboard_from_queue_to_resolved_item_without_the_mouse(page, queue):
     assert dismissed.review_state == "Open"
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "record-search"
+
+
+def test_health_page_with_its_chart(page, queue):
+    sign_in(page, "dana", "dana-pw-123")
+    page.get_by_role("link", name="Mapping health").click()
+
+    chart = page.get_by_role("img", name="Items per day by mapping status, last 30 days")
+    assert chart.is_visible()
+    assert chart.locator("rect").count() >= 1
+    assert page.locator("#health-open strong").inner_text() == "3"
+    assert page.locator("#health-share strong").inner_text() == "100.0 %"
+    if SCREENSHOTS:
+        page.screenshot(path="docs/review-health.png", full_page=True)
+    page.get_by_label("Integration client").select_option(
+        label=f"{queue.client.name} ({queue.client.source_system})"
+    )
+    page.get_by_role("button", name="Show").click()
+    assert page.get_by_role("heading", name=f"Mapping health: {queue.client.name}").is_visible()
