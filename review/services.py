@@ -142,7 +142,7 @@ def _locked_open_item(item: ImportItem) -> ImportItem:
         .get(pk=item.pk)
     )
     if locked.review_state != ReviewState.OPEN:
-        raise ReviewError("This item was already resolved; reload to see who did what.")
+        raise ReviewError(_("This item was already resolved; reload to see who did what."))
     return locked
 
 
@@ -302,13 +302,17 @@ def _resolve(
 def _check_same_tenant(item: ImportItem, records: dict[str, Any]) -> None:
     customer = records.get("customer")
     if customer is None:
-        raise ReviewError("Choose a customer to link.")
+        raise ReviewError(_("Choose a customer to link."))
     for record in records.values():
         if record is not None and record.tenant_id != item.tenant_id:
-            raise ReviewError("That record belongs to another tenant.")
+            raise ReviewError(_("That record belongs to another tenant."))
     for record in ("location", "contact"):
         if records.get(record) is not None and records[record].customer_id != customer.pk:
-            raise ReviewError(f"The {record} belongs to another customer than the one chosen.")
+            raise ReviewError(
+                _("The location belongs to another customer than the one chosen.")
+                if record == "location"
+                else _("The contact belongs to another customer than the one chosen.")
+            )
 
 
 def import_item_link(
@@ -332,7 +336,9 @@ def import_item_create(*, item: ImportItem, user) -> ReviewAuditEntry:
     payload = item.payload or {}
     incoming = payload.get("customer") or {}
     if not incoming.get("name"):
-        raise ReviewError("The incoming customer has no name to create it with; link it instead.")
+        raise ReviewError(
+            _("The incoming customer has no name to create it with; link it instead.")
+        )
     try:
         with transaction.atomic():
             item = _locked_open_item(item)
@@ -367,7 +373,7 @@ def import_item_create(*, item: ImportItem, user) -> ReviewAuditEntry:
             )
     except IntegrityError as exc:
         raise ReviewError(
-            "Another customer of this tenant has this customer number; link to it instead."
+            _("Another customer of this tenant has this customer number; link to it instead.")
         ) from exc
 
 
@@ -402,7 +408,7 @@ def import_item_undo(*, item: ImportItem, user) -> ReviewAuditEntry:
             .first()
         )
         if entry is None:
-            raise ReviewError("There is no decision on this item to undo.")
+            raise ReviewError(_("There is no decision on this item to undo."))
         item = (
             ImportItem.objects.for_tenant(item.tenant_id)
             .select_for_update(of=("self",))
@@ -410,7 +416,7 @@ def import_item_undo(*, item: ImportItem, user) -> ReviewAuditEntry:
             .get(pk=item.pk)
         )
         if item.review_state == ReviewState.OPEN:
-            raise ReviewError("This item is open already.")
+            raise ReviewError(_("This item is open already."))
         current = _snapshot(item)
         contexts = _ContextChanges()
         for change in entry.after.get("references", []):

@@ -9,8 +9,9 @@ from inbound.models import ImportItem
 from mapping.models import ExternalReference
 from review.models import CustomerMerge, ReviewAuditEntry
 from tenants.services import dispatcher_create_or_add_tenant
+from tests.conftest import BROWSER_PATH
 from tests.factories import CustomerFactory
-from tests.review.conftest import SCREENSHOTS, sign_in
+from tests.review.conftest import CHROMIUM_ARGS, SCREENSHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -228,3 +229,47 @@ def test_health_page_with_its_chart(page, queue):
     )
     page.get_by_role("button", name="Show").click()
     assert page.get_by_role("heading", name=f"Mapping health: {queue.client.name}").is_visible()
+
+
+@pytest.fixture
+def german_page(live_server, monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=BROWSER_PATH, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport={"width": 1400, "height": 1000},
+            locale="de-DE",
+        )
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_item_page_in_german_with_a_switch_to_english(german_page, queue):
+    page = german_page
+    page.goto("/review/")
+    page.get_by_label("Benutzername").fill("dana")
+    page.get_by_label("Passwort").fill("dana-pw-123")
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/admin/review/")
+    assert page.get_by_role("link", name="Zuordnungsqualität").is_visible()
+
+    item = ImportItem.objects.get(external_id="JOB-AMB")
+    page.goto(f"/admin/review/{item.pk}/")
+    assert page.get_by_role("heading", name="Kandidaten").is_visible()
+    card = page.get_by_role("article", name="Kandidat Rhein-Ruhr Medical Supply GmbH")
+    assert "Gleiche Adresse" in card.locator(".reasons-for li").all_inner_texts()
+    assert card.get_by_role(
+        "button", name="Mit Rhein-Ruhr Medical Supply GmbH verknüpfen"
+    ).is_visible()
+    assert page.locator("#review-state").inner_text() == "Offen"
+    if SCREENSHOTS:
+        page.screenshot(path="docs/review-item-de.png", full_page=True)
+
+    page.get_by_label("Sprache").select_option("en")
+    page.get_by_role("button", name="Wechseln", exact=True).click()
+    page.wait_for_selector("text=Candidates")
+    assert page.get_by_role("heading", name="Candidates").is_visible()
