@@ -14,7 +14,7 @@ DEVDB := $(PY) -m ordinavo.devdb
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help python install install-browser run worker test lint check-migrations bench bench-matching bench-review bench-webhooks clean
+.PHONY: help python install install-browser run worker test lint check-migrations bench bench-matching bench-review bench-webhooks bench-health messages clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT) with one worker (embedded PostgreSQL unless DATABASE_URL)"
@@ -23,6 +23,8 @@ help:
 	@echo "make bench  - import throughput benchmark on PostgreSQL under gunicorn"
 	@echo "make bench-matching - matching quality on generated data; candidate lookup at 1M customers"
 	@echo "make bench-review - review queue list latency with 100,000 open items"
+	@echo "make bench-health - mapping health page latency over 30 days x 100,000 items a day"
+	@echo "make messages - refresh the German catalogue of the dispatcher pages (needs gettext's msgfmt)"
 	@echo "make bench-webhooks - webhook delivery rate, latency, 10,000 events to a failing receiver"
 
 python:
@@ -73,6 +75,19 @@ bench: install
 
 bench-review: install
 	$(PY) -m bench.review_queue
+
+bench-health: install
+	$(PY) -m bench.mapping_health
+
+# The German .po is filled from locale/de_translations.py; the compiled .mo is committed, so a
+# fresh clone needs no gettext. Run after changing a translatable text (apt-get install gettext).
+MESSAGE_IGNORES := --ignore='.venv*' --ignore=var --ignore=tests --ignore=bench --ignore=customers \
+	--ignore=mapping --ignore=inbound --ignore=webhooks --ignore=fieldwork --ignore=demo \
+	--ignore=tenants --ignore=ordinavo --ignore=templates/admin --ignore=templates/demo --ignore=docs
+messages: install
+	DJANGO_SETTINGS_MODULE=ordinavo.settings.test $(PY) manage.py makemessages -l de --no-location --no-wrap $(MESSAGE_IGNORES)
+	$(PY) locale/de_translations.py
+	DJANGO_SETTINGS_MODULE=ordinavo.settings.test $(PY) manage.py compilemessages -l de --ignore='.venv*'
 
 bench-webhooks: install
 	$(PY) -m bench.webhooks

@@ -38,6 +38,9 @@ _HOME = {
     "ImportJob": "inbound.models",
     "IntegrationClient": "inbound.models",
     "Target": "inbound.models",
+    # review
+    "mapping_health": "review.health",
+    "mapping_health_rollup": "review.health",
 }
 
 __all__ = sorted(_HOME)

@@ -180,10 +180,12 @@ def load(data: Data, setup: Setup) -> None:
             targets.append(
                 (
                     len(targets) + 1, tenant_ids[it[0]], client_ids[job.tenant][job.client],
-                    f"Wartung {it[3]}", it[13], it[13],
+                    f"Wartung {it[3]}", it[13], it[13], f"{it[3]}#{len(targets) + 1}",
                 )
             )  # fmt: skip
+        # Target.external_id is unique per client: the item's ID plus the row number.
         columns = ["id", "tenant_id", "client_id", "title", "created_at", "updated_at"]
+        columns += ["external_id"]
         copy_rows(conn, app.Target, columns, targets)
 
         def item_rows():

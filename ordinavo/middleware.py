@@ -8,6 +8,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import BadRequest, ValidationError
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 from .views import api_bad_request, payload_too_large
 
@@ -76,3 +78,21 @@ class RequestSanityMiddleware:
         request.META["CONTENT_LENGTH"] = str(len(body))
         request._stream = LimitedStream(BytesIO(bytes(body)), len(body))
         return None
+
+
+class PagesLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware (the browser's language, or the one chosen with the switch) for
+    the pages; the API answers in English whatever the caller's Accept-Language (its titles,
+    messages and codes are a contract)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path_info.startswith("/api/"):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+            return
+        super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.path_info.startswith("/api/"):
+            return response
+        return super().process_response(request, response)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("review/", RedirectView.as_view(pattern_name="review:queue", permanent=False)),
     path("admin/review/", include("review.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/connect/v1/", include("inbound.api.urls")),
     # Development pages: each answers 404 unless DEBUG is on.

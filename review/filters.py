@@ -3,10 +3,12 @@ from datetime import date, datetime, time, timedelta
 import django_filters
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from inbound.models import ImportItem, IntegrationClient
 from mapping.choices import MappingStatus, MappingWarning
+from tenants.models import Tenant
 from tenants.selectors import tenant_ids_of_user, tenants_of_user
 
 from .selectors import items_matching_text
@@ -22,6 +24,12 @@ def _clients(request):
     return IntegrationClient.objects.for_tenants(tenants_of_user(user=request.user))
 
 
+def _tenants(request):
+    if request is None:
+        return Tenant.objects.none()
+    return tenants_of_user(user=request.user)
+
+
 def _day_start(day: date) -> datetime:
     """Midnight at the start of `day` in the current time zone: `created_at__date` compared with
     a day, written as a range the open-queue index can use."""
@@ -31,26 +39,29 @@ def _day_start(day: date) -> datetime:
 class ReviewItemFilter(django_filters.FilterSet):
     """The queue's filters; also used by the ImportItem changelist link."""
 
+    tenant = django_filters.ModelChoiceFilter(
+        field_name="tenant", queryset=_tenants, label=_("Tenant")
+    )
     status = django_filters.ChoiceFilter(
-        field_name="mapping_status", choices=QUEUE_STATUSES, label="Mapping status"
+        field_name="mapping_status", choices=QUEUE_STATUSES, label=_("Mapping status")
     )
     warning = django_filters.ChoiceFilter(
-        choices=MappingWarning.choices, method="filter_warning", label="Warning code"
+        choices=MappingWarning.choices, method="filter_warning", label=_("Warning code")
     )
     client = django_filters.ModelChoiceFilter(
-        field_name="job__client", queryset=_clients, label="Integration client"
+        field_name="job__client", queryset=_clients, label=_("Integration client")
     )
     created_after = django_filters.DateFilter(
         method="filter_created_after",
-        label="Imported from",
+        label=_("Imported from"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     created_before = django_filters.DateFilter(
         method="filter_created_before",
-        label="Imported until",
+        label=_("Imported until"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    q = django_filters.CharFilter(method="filter_text", label="Search")
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
 
     class Meta:
         model = ImportItem

@@ -5,11 +5,13 @@ from django.db.models import Count, Q, QuerySet
 from customers.models import Contact, Customer, Location
 from customers.normalization import normalize_name
 from inbound.choices import ReviewState
-from inbound.models import ImportItem, item_search_text
+from inbound.models import ImportItem, IntegrationClient, Target, item_search_text
+from mapping.choices import ExternalType, MappingWarning
 from mapping.models import ExternalReference
-from tenants.selectors import tenant_ids_of_user
+from tenants.selectors import tenant_ids_of_user, tenants_of_user
 
-from .models import ReviewAuditEntry
+from .models import CustomerMerge, ReviewAuditEntry
+from .reasons import candidate_reasons
 
 SEARCH_LIMIT = 20
 # Customers whose name matches a queue search are looked up first, at most this many.
@@ -32,6 +34,15 @@ QUEUE_ROW_FIELDS = (
     "created_at",
     "job__client__name",
 )
+
+
+def tenant_names_of_user(*, user) -> dict[int, str]:
+    """The dispatcher's tenants by id: a queue row names its tenant without a join."""
+    return dict(tenants_of_user(user=user).values_list("id", "name"))
+
+
+def clients_of_tenant(*, tenant_id: int) -> list[IntegrationClient]:
+    return list(IntegrationClient.objects.for_tenant(tenant_id).order_by("name"))
 
 
 def review_queue(*, user) -> QuerySet[ImportItem]:
@@ -91,6 +102,71 @@ def review_next_item(*, user, item: ImportItem) -> ImportItem | None:
     ) or review_queue(user=user).exclude(pk=item.pk).first()
 
 
+def review_previous_item(*, user, item: ImportItem) -> ImportItem | None:
+    return (
+        review_queue(user=user)
+        .exclude(pk=item.pk)
+        .filter(Q(created_at__lt=item.created_at) | Q(created_at=item.created_at, id__lt=item.pk))
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def review_items_by_ids(*, user, ids: list[int]) -> list[ImportItem]:
+    """Open items of the dispatcher's tenants among `ids`, oldest first."""
+    return list(
+        review_items_of_user(user=user)
+        .filter(pk__in=ids, review_state=ReviewState.OPEN)
+        .select_related("job__client", "tenant", "target")
+        .order_by("created_at", "id")
+    )
+
+
+def customers_of_user(*, user, ids: list[int]) -> list[Customer]:
+    """Customers among `ids` in the dispatcher's tenants, with the facts of a merge page."""
+    return list(
+        Customer.objects.for_tenants(tenant_ids_of_user(user=user))
+        .filter(pk__in=ids)
+        .order_by("created_at", "id")
+    )
+
+
+def merge_counts(*, tenant_id: int, customer_ids: list[int]) -> dict[int, dict[str, int]]:
+    """What a merge would move, per customer: locations, contacts, targets, external IDs."""
+    counts = {
+        pk: {"locations": 0, "contacts": 0, "targets": 0, "references": 0} for pk in customer_ids
+    }
+    for key, model in (
+        ("locations", Location),
+        ("contacts", Contact),
+        ("targets", Target),
+        ("references", ExternalReference),
+    ):
+        for customer_id, n in _count_per_customer(model, tenant_id, customer_ids).items():
+            counts[customer_id][key] = n
+    return counts
+
+
+def _count_per_customer(model, tenant_id: int, customer_ids: list[int]) -> dict[int, int]:
+    rows = (
+        model.objects.for_tenant(tenant_id)
+        .filter(customer__in=customer_ids)
+        .order_by()
+        .values_list("customer_id")
+        .annotate(n=Count("*"))
+    )
+    return dict(rows)
+
+
+def merge_get(*, user, merge_id: int) -> CustomerMerge | None:
+    return (
+        CustomerMerge.objects.for_tenants(tenant_ids_of_user(user=user))
+        .select_related("survivor", "user")
+        .filter(pk=merge_id)
+        .first()
+    )
+
+
 def records_search(*, tenant_id: int, text: str) -> dict[str, list]:
     """Customers, locations and contacts of one tenant matching free text."""
     text = text.strip()
@@ -130,22 +206,121 @@ def records_search(*, tenant_id: int, text: str) -> dict[str, list]:
     return {"customers": list(customers), "locations": list(locations), "contacts": list(contacts)}
 
 
+def customer_facts(*, tenant_id: int, customer_ids: list[int]) -> dict[int, dict]:
+    """What tells look-alike customers apart, for each of `customer_ids`: external IDs per
+    source system, number of targets and the most recent one; three queries for any number."""
+    facts: dict[int, dict] = {
+        pk: {"references": {}, "target_count": 0, "latest_target": None} for pk in customer_ids
+    }
+    if not customer_ids:
+        return facts
+    references = (
+        ExternalReference.objects.for_tenant(tenant_id)
+        .filter(customer__in=customer_ids)
+        .order_by("source_system", "external_id")
+        .values_list("customer_id", "source_system", "external_id")
+    )
+    for customer_id, source_system, external_id in references:
+        facts[customer_id]["references"].setdefault(source_system, []).append(external_id)
+    for customer_id, n in _count_per_customer(Target, tenant_id, customer_ids).items():
+        facts[customer_id]["target_count"] = n
+    latest = (
+        Target.objects.for_tenant(tenant_id)
+        .filter(customer__in=customer_ids)
+        .order_by("customer_id", "-created_at", "-id")
+        .distinct("customer_id")
+        .only("customer_id", "title", "external_id", "created_at")
+    )
+    for target in latest:
+        facts[target.customer_id]["latest_target"] = target
+    return facts
+
+
+def _conflicts(item: ImportItem) -> list[dict]:
+    """Records a Failed or Warning reason names, each with the link that resolves it:
+    the holder of a conflicting customer number; a location or contact known by its external ID
+    that belongs to another customer than the item's, with that customer."""
+    payload = item.payload or {}
+    decisions = item.decisions or {}
+    warnings = set(item.warnings or [])
+    found: list[dict] = []
+    if MappingWarning.CUSTOMER_NUMBER_CONFLICT in warnings:
+        number = (payload.get("customer") or {}).get("customer_number")
+        holder_id = (decisions.get("customer") or {}).get("otherCustomerId")
+        holders = Customer.objects.for_tenant(item.tenant_id)
+        holder = (
+            holders.filter(pk=holder_id).first()
+            if holder_id
+            else holders.filter(customer_number=number).first()
+            if number
+            else None
+        )
+        if holder is not None:
+            found.append(
+                {
+                    "customer": holder,
+                    "conflict": MappingWarning.CUSTOMER_NUMBER_CONFLICT,
+                    "number": holder.customer_number,
+                }
+            )
+    source_system = item.job.client.source_system
+    for record, external_type, warning in (
+        ("location", ExternalType.LOCATION, MappingWarning.LOCATION_CUSTOMER_MISMATCH),
+        ("contact", ExternalType.CONTACT, MappingWarning.CONTACT_CUSTOMER_MISMATCH),
+    ):
+        external_id = (payload.get(record) or {}).get("external_id")
+        if warning not in warnings or not external_id:
+            continue
+        reference = (
+            ExternalReference.objects.of_source(item.tenant_id, source_system, external_type)
+            .filter(external_id=external_id)
+            .select_related(f"{record}__customer")
+            .first()
+        )
+        if reference is None:
+            continue
+        instance = getattr(reference, record)
+        found.append(
+            {
+                "customer": instance.customer,
+                "conflict": warning,
+                record: instance,
+                "current_customer": item.customer,
+            }
+        )
+    return found
+
+
 def candidate_customers(*, item: ImportItem) -> list[dict]:
-    """The item's kept candidates with their customer and locations, best first."""
+    """The item's kept candidates and the records its warnings name, best first, each with its
+    customer, locations, reasons in words and the facts that tell look-alikes apart."""
     ids = [c["recordId"] for c in item.candidates or [] if c.get("recordId")]
     customers = Customer.objects.for_tenant(item.tenant_id).in_bulk(ids)
-    locations: dict[int, list[Location]] = {}
-    for location in Location.objects.for_tenant(item.tenant_id).filter(customer__in=ids):
-        locations.setdefault(location.customer_id, []).append(location)
-    return [
+    incoming = (item.payload or {}).get("customer") or {}
+    listed = [
         {
             **candidate,
             "customer": customers[candidate["recordId"]],
-            "locations": locations.get(candidate["recordId"], [])[:5],
+            "reasons": candidate_reasons(
+                signals=candidate.get("signals") or {},
+                incoming=incoming,
+                existing_email=customers[candidate["recordId"]].email,
+            ),
         }
         for candidate in item.candidates or []
         if candidate.get("recordId") in customers
     ]
+    listed = _conflicts(item) + listed
+    all_ids = list({c["customer"].pk for c in listed})
+    locations: dict[int, list[Location]] = {}
+    for location in Location.objects.for_tenant(item.tenant_id).filter(customer__in=all_ids):
+        locations.setdefault(location.customer_id, []).append(location)
+    facts = customer_facts(tenant_id=item.tenant_id, customer_ids=all_ids)
+    for candidate in listed:
+        pk = candidate["customer"].pk
+        candidate["locations"] = locations.get(pk, [])[:5]
+        candidate["facts"] = facts[pk]
+    return listed
 
 
 def customer_history(*, customer: Customer) -> dict[str, list]:

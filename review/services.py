@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Contact, Customer, Location
 from customers.services import contact_create, customer_create, location_create
@@ -141,7 +142,7 @@ def _locked_open_item(item: ImportItem) -> ImportItem:
         .get(pk=item.pk)
     )
     if locked.review_state != ReviewState.OPEN:
-        raise ReviewError("This item was already resolved; reload to see who did what.")
+        raise ReviewError(_("This item was already resolved; reload to see who did what."))
     return locked
 
 
@@ -213,7 +214,7 @@ def _attach(
     item.mapping_status = MappingStatus.MAPPED
     item.warnings = []
     decisions = dict(item.decisions or {})
-    for record, _ in RECORDS:
+    for record, _type in RECORDS:
         if records.get(record) is not None:
             decisions[record] = {
                 "method": method,
@@ -243,7 +244,7 @@ def _waiting_on_the_same_record(item: ImportItem) -> list[ImportItem]:
         .filter(review_state=ReviewState.OPEN, job__client__source_system=source_system)
         .exclude(pk=item.pk)
     )
-    for record, _ in RECORDS:
+    for record, _type in RECORDS:
         external_id = _external_id(item, record)
         if external_id:
             return list(
@@ -301,13 +302,17 @@ def _resolve(
 def _check_same_tenant(item: ImportItem, records: dict[str, Any]) -> None:
     customer = records.get("customer")
     if customer is None:
-        raise ReviewError("Choose a customer to link.")
+        raise ReviewError(_("Choose a customer to link."))
     for record in records.values():
         if record is not None and record.tenant_id != item.tenant_id:
-            raise ReviewError("That record belongs to another tenant.")
+            raise ReviewError(_("That record belongs to another tenant."))
     for record in ("location", "contact"):
         if records.get(record) is not None and records[record].customer_id != customer.pk:
-            raise ReviewError(f"The {record} belongs to another customer than the one chosen.")
+            raise ReviewError(
+                _("The location belongs to another customer than the one chosen.")
+                if record == "location"
+                else _("The contact belongs to another customer than the one chosen.")
+            )
 
 
 def import_item_link(
@@ -331,7 +336,9 @@ def import_item_create(*, item: ImportItem, user) -> ReviewAuditEntry:
     payload = item.payload or {}
     incoming = payload.get("customer") or {}
     if not incoming.get("name"):
-        raise ReviewError("The incoming customer has no name to create it with; link it instead.")
+        raise ReviewError(
+            _("The incoming customer has no name to create it with; link it instead.")
+        )
     try:
         with transaction.atomic():
             item = _locked_open_item(item)
@@ -366,7 +373,7 @@ def import_item_create(*, item: ImportItem, user) -> ReviewAuditEntry:
             )
     except IntegrityError as exc:
         raise ReviewError(
-            "Another customer of this tenant has this customer number; link to it instead."
+            _("Another customer of this tenant has this customer number; link to it instead.")
         ) from exc
 
 
@@ -401,7 +408,7 @@ def import_item_undo(*, item: ImportItem, user) -> ReviewAuditEntry:
             .first()
         )
         if entry is None:
-            raise ReviewError("There is no decision on this item to undo.")
+            raise ReviewError(_("There is no decision on this item to undo."))
         item = (
             ImportItem.objects.for_tenant(item.tenant_id)
             .select_for_update(of=("self",))
@@ -409,7 +416,7 @@ def import_item_undo(*, item: ImportItem, user) -> ReviewAuditEntry:
             .get(pk=item.pk)
         )
         if item.review_state == ReviewState.OPEN:
-            raise ReviewError("This item is open already.")
+            raise ReviewError(_("This item is open already."))
         current = _snapshot(item)
         contexts = _ContextChanges()
         for change in entry.after.get("references", []):
@@ -459,3 +466,41 @@ def _delete_if_unused(created: dict[str, int], *, tenant_id: int) -> None:
     )
     if not in_use:
         customer.delete()
+
+
+def _incoming_customer_key(item: ImportItem) -> tuple:
+    """The incoming customer data items must share to be decided together (their external IDs
+    may differ: each keeps its own reference)."""
+    block = (item.payload or {}).get("customer") or {}
+    return tuple(sorted((k, str(v)) for k, v in block.items() if k != "external_id"))
+
+
+def import_items_decide_together(
+    *, items: list[ImportItem], user, action: str, customer: Customer | None = None
+) -> int:
+    """Link, create or dismiss several open items that share the same incoming customer data, in
+    one transaction, one audit entry each (a create creates one customer, from the first item,
+    and links the others to it). Returns how many items this decided; items an earlier one
+    resolved along (the same external record) count there."""
+    if not items:
+        raise ReviewError(_("Choose the items to decide together."))
+    if len({_incoming_customer_key(item) for item in items}) > 1:
+        raise ReviewError(
+            _("Only items with the same incoming customer data can be decided together.")
+        )
+    decided = 0
+    with transaction.atomic():
+        for item in items:
+            item.refresh_from_db(fields=["review_state"])
+            if item.review_state != ReviewState.OPEN:
+                continue  # resolved along with an earlier one of this batch
+            if action == ReviewAction.CREATE and customer is None:
+                customer = import_item_create(item=item, user=user).item.customer
+            elif action == ReviewAction.DISMISS:
+                import_item_dismiss(item=item, user=user)
+            elif customer is not None:
+                import_item_link(item=item, user=user, customer=customer)
+            else:
+                raise ReviewError(_("Choose a customer to link."))
+            decided += 1
+    return decided

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "ordinavo.middleware.RequestSanityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The pages follow the browser's language (or the switch); the API stays English.
+    "ordinavo.middleware.PagesLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -109,7 +111,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The dispatcher pages speak German and English (review/locale); API and codes stay English.
+LANGUAGES = [("de", "Deutsch"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -255,7 +260,7 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "fetch_job_polling_interval": env.float("WORKER_POLL_SECONDS", default=1.0),
 }
 # Periodic tasks (the purges): a module of their own, imported by every worker.
-PROCRASTINATE_IMPORT_PATHS = ["webhooks.maintenance"]
+PROCRASTINATE_IMPORT_PATHS = ["webhooks.maintenance", "review.tasks"]
 # Finished jobs are only the queue's entries (the delivery log keeps every attempt): those that
 # ended well are deleted after a day, failed ones after a month (webhooks.maintenance).
 JOBS_RETENTION_HOURS = env.int("JOBS_RETENTION_HOURS", default=24)

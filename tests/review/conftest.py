@@ -1,6 +1,10 @@
+import os
+
 import pytest
 
 from inbound.models import ImportItem
+from tenants.services import dispatcher_create_or_add_tenant
+from tests.conftest import BROWSER_PATH
 from tests.factories import CustomerFactory, LocationFactory
 
 REVIEW_SCOPES = [
@@ -48,3 +52,67 @@ def ambiguous(make_caller):
     item = ImportItem.objects.get(external_id="JOB-AMB")
     assert item.warnings == ["AmbiguousCustomerMatch"]
     return caller, item
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = os.environ.get("SAVE_SCREENSHOTS") == "1"
+
+
+@pytest.fixture
+def page(live_server, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
+    # itself are still synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=BROWSER_PATH, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1400, "height": 1000}
+        )
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def queue(ambiguous, make_caller):
+    """The ambiguous item and two failed ones in tenant A; a dispatcher for A and one for B."""
+    caller, _ = ambiguous
+    reader = make_caller(
+        client=caller.client,
+        scopes=["inbound.targets.write", "customers.map", "customers.read"],
+    )
+    for n, name in ((1, "Nordsee Feinkost GmbH"), (2, "Kältetechnik Lindner KG")):
+        reader.post(
+            "inbound/targets",
+            {
+                "externalId": f"JOB-FAIL-{n}",
+                "title": "Repair",
+                "customer": {"externalId": f"NEW-{n}", "customerNumber": f"NEW-{n}", "name": name},
+            },
+        )
+    dispatcher_create_or_add_tenant(
+        username="dana", password="dana-pw-123", tenant=caller.client.tenant
+    )
+    other = make_caller()
+    dispatcher_create_or_add_tenant(
+        username="eve", password="eve-pw-123", tenant=other.client.tenant
+    )
+    return caller
+
+
+def sign_in(page, username: str, password: str) -> None:
+    page.goto("/review/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/review/")

@@ -1,82 +1,16 @@
 """The review queue in a real browser: Playwright driving Debian's Chromium."""
 
-import os
-
 import pytest
 
 from customers.models import Customer
 from inbound.models import ImportItem
-from tenants.services import dispatcher_create_or_add_tenant
-from tests.conftest import BROWSER_PATH
+from tests.review.conftest import SCREENSHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = os.environ.get("SAVE_SCREENSHOTS") == "1"
-
-
-@pytest.fixture
-def page(live_server, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
-    # itself are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=BROWSER_PATH, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1400, "height": 1000}
-        )
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
-@pytest.fixture
-def queue(ambiguous, make_caller):
-    """The ambiguous item and two failed ones in tenant A; a dispatcher for A and one for B."""
-    caller, _ = ambiguous
-    reader = make_caller(
-        client=caller.client,
-        scopes=["inbound.targets.write", "customers.map", "customers.read"],
-    )
-    for n, name in ((1, "Nordsee Feinkost GmbH"), (2, "Kältetechnik Lindner KG")):
-        reader.post(
-            "inbound/targets",
-            {
-                "externalId": f"JOB-FAIL-{n}",
-                "title": "Repair",
-                "customer": {"externalId": f"NEW-{n}", "customerNumber": f"NEW-{n}", "name": name},
-            },
-        )
-    dispatcher_create_or_add_tenant(
-        username="dana", password="dana-pw-123", tenant=caller.client.tenant
-    )
-    other = make_caller()
-    dispatcher_create_or_add_tenant(
-        username="eve", password="eve-pw-123", tenant=other.client.tenant
-    )
-    return caller
-
-
-def _sign_in(page, username: str, password: str) -> None:
-    page.goto("/review/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/admin/review/")
-
 
 def test_dispatcher_links_an_ambiguous_item_and_the_api_shows_it(page, queue):
-    _sign_in(page, "dana", "dana-pw-123")
+    sign_in(page, "dana", "dana-pw-123")
     if SCREENSHOTS:
         page.screenshot(path="docs/review-queue.png", full_page=True)
 
@@ -98,7 +32,7 @@ def test_dispatcher_links_an_ambiguous_item_and_the_api_shows_it(page, queue):
 
 
 def test_create_new_dismiss_and_undo(page, queue):
-    _sign_in(page, "dana", "dana-pw-123")
+    sign_in(page, "dana", "dana-pw-123")
 
     page.get_by_role("link", name="JOB-FAIL-1").click()
     page.get_by_role("button", name="Create new from incoming data").click()
@@ -119,7 +53,7 @@ def test_create_new_dismiss_and_undo(page, queue):
 
 
 def test_search_and_link_to_a_record_found_by_search(page, queue):
-    _sign_in(page, "dana", "dana-pw-123")
+    sign_in(page, "dana", "dana-pw-123")
     item = ImportItem.objects.get(external_id="JOB-FAIL-1")
     page.goto(f"/admin/review/{item.pk}/")
 
@@ -134,7 +68,7 @@ def test_search_and_link_to_a_record_found_by_search(page, queue):
 
 def test_another_tenants_dispatcher_gets_404(page, queue):
     item = ImportItem.objects.get(external_id="JOB-AMB")
-    _sign_in(page, "eve", "eve-pw-123")
+    sign_in(page, "eve", "eve-pw-123")
 
     response = page.goto(f"/admin/review/{item.pk}/")
 
