@@ -32,7 +32,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.webhooks.factories import WebhookEndpointFactory
-from tests.webhooks.records import queued_delivery_ids, send_jobs
+from tests.webhooks.records import queued_delivery_ids
 from webhooks.choices import DeliveryStatus
 from webhooks.models import (
     TargetEventSequence,
