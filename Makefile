@@ -14,7 +14,7 @@ DEVDB := $(PY) -m ordinavo.devdb
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help python install install-browser run worker test lint check-migrations bench bench-matching bench-review bench-webhooks clean
+.PHONY: help python install install-browser run worker test lint check-migrations bench bench-matching bench-persons bench-review bench-webhooks clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT) with one worker (embedded PostgreSQL unless DATABASE_URL)"
@@ -22,6 +22,7 @@ help:
 	@echo "make test   - install and run every check and test (embedded PostgreSQL unless DATABASE_URL)"
 	@echo "make bench  - import throughput benchmark on PostgreSQL under gunicorn"
 	@echo "make bench-matching - matching quality on generated data; candidate lookup at 1M customers"
+	@echo "make bench-persons - person (household) matching quality on generated data"
 	@echo "make bench-review - review queue list latency with 100,000 open items"
 	@echo "make bench-webhooks - webhook delivery rate, latency, 10,000 events to a failing receiver"
 
@@ -70,6 +71,9 @@ test: lint check-migrations
 
 bench: install
 	$(PY) -m bench.import_throughput
+
+bench-persons: install
+	$(PY) -m bench.person_matching
 
 bench-review: install
 	$(PY) -m bench.review_queue
