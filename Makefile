@@ -22,7 +22,7 @@ help:
 	@echo "make test   - install and run every check and test (embedded PostgreSQL unless DATABASE_URL)"
 	@echo "make bench  - import throughput benchmark on PostgreSQL under gunicorn"
 	@echo "make bench-matching - matching quality on generated data; candidate lookup at 1M customers"
-	@echo "make bench-persons - person (household) matching quality on generated data"
+	@echo "make bench-persons - person (household) matching quality; name-and-address vs external-ID speed at 100,000 customers"
 	@echo "make bench-review - review queue list latency with 100,000 open items"
 	@echo "make bench-webhooks - webhook delivery rate, latency, 10,000 events to a failing receiver"
 
@@ -74,6 +74,7 @@ bench: install
 
 bench-persons: install
 	$(PY) -m bench.person_matching
+	$(PY) -m bench.matching_speed
 
 bench-review: install
 	$(PY) -m bench.review_queue

@@ -475,14 +475,17 @@ def main() -> int:
         help="leave the trigram index's pending list alone between batches (slow: shows the plan "
         "change after inserts; results are the same)",
     )
-    args = parser.parse_args()
+    return run_locked(run, parser.parse_args())
 
+
+def run_locked(run_benchmark, args: argparse.Namespace) -> int:
+    """Run a matching benchmark under the server-wide lock its fixed database name needs."""
     lock = run_lock(RUN_LOCK)
     if lock is None:
         print(f"another matching benchmark is running on {PG_HOST}:{PG_PORT} ({DB_NAME})")
         return 1
     try:
-        return run(args)
+        return run_benchmark(args)
     finally:
         lock.close()
 

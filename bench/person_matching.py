@@ -38,7 +38,7 @@ from collections import Counter
 from bench import app
 from bench import matching_quality as mq
 from bench.data.persons import EXISTING_PERSONS, INCOMING, SEED, PersonGenerator, PersonIncoming
-from bench.db import PG_HOST, PG_PORT, database_create, database_drop, django_setup, run_lock
+from bench.db import database_create, database_drop, django_setup
 
 TARGET_RECALL = 0.85
 TARGET_REVIEW = 0.25
@@ -93,15 +93,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=mq.EXAMPLES_PER_GROUP)
     parser.add_argument("--seed", type=int, default=SEED)
-    args = parser.parse_args()
-    lock = run_lock(mq.RUN_LOCK)
-    if lock is None:
-        print(f"another matching benchmark is running on {PG_HOST}:{PG_PORT} ({mq.DB_NAME})")
-        return 1
-    try:
-        return run(args)
-    finally:
-        lock.close()
+    return mq.run_locked(run, parser.parse_args())
 
 
 if __name__ == "__main__":
