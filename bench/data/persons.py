@@ -163,16 +163,18 @@ class PersonGenerator:
         return self.rng.choices(names, weights=w)[0]
 
     def building(self, english: bool, city=None, postal_code: str | None = None) -> Address:
-        for _ in range(100):
+        for attempt in range(300):
+            # A large population fills the streets: then longer ones (higher house numbers).
+            longer = 0 if attempt < 100 else 3000
             if english:
                 name, codes, lat, lon, _, country, streets = city or self.pick(CITIES_EN)
-                street = f"{self.rng.randint(1, 240)} {self.pick(streets)}"
+                street = f"{self.rng.randint(1, 240 + longer)} {self.pick(streets)}"
             else:
                 name, codes, lat, lon, _, _, _ = (
                     city or self.rng.choices(CITIES_DE, weights=[c[5] for c in CITIES_DE])[0]
                 )
                 country = "DE"
-                number = self.rng.randint(1, 180)
+                number = self.rng.randint(1, 180 + longer)
                 suffix = self.pick("abc") if self.rng.random() < 0.08 else ""
                 street = f"{self.pick(STREETS_DE)} {number}{suffix}"
             address = Address(
