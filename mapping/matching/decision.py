@@ -140,11 +140,15 @@ def _ranked(
     )
     if max(shared) <= 1:
         return ranked
+    # Only a candidate that shares one of them scores differently with the counts (they only
+    # lower its bits; another of its addresses cannot overtake the best).
     return [
         Ranked(
             r.record_id,
             _best(incoming, candidates[r.record_id], frequencies=frequencies, shared=shared),
         )
+        if (r.score.signals.same_address or r.score.signals.email or r.score.signals.phone)
+        else r
         for r in ranked
     ]
 
