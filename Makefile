@@ -14,7 +14,7 @@ DEVDB := $(PY) -m ordinavo.devdb
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help python install install-browser run worker test lint check-migrations bench bench-matching bench-review bench-webhooks bench-health messages clean
+.PHONY: help python install install-browser run worker test lint check-migrations bench bench-matching bench-persons bench-review bench-webhooks bench-health messages clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT) with one worker (embedded PostgreSQL unless DATABASE_URL)"
@@ -22,6 +22,7 @@ help:
 	@echo "make test   - install and run every check and test (embedded PostgreSQL unless DATABASE_URL)"
 	@echo "make bench  - import throughput benchmark on PostgreSQL under gunicorn"
 	@echo "make bench-matching - matching quality on generated data; candidate lookup at 1M customers"
+	@echo "make bench-persons - person (household) matching quality; name-and-address vs external-ID speed at 100,000 customers"
 	@echo "make bench-review - review queue list latency with 100,000 open items"
 	@echo "make bench-health - mapping health page latency over 30 days x 100,000 items a day"
 	@echo "make messages - refresh the German catalogue of the dispatcher pages (needs gettext's msgfmt)"
@@ -72,6 +73,10 @@ test: lint check-migrations
 
 bench: install
 	$(PY) -m bench.import_throughput
+
+bench-persons: install
+	$(PY) -m bench.person_matching
+	$(PY) -m bench.matching_speed
 
 bench-review: install
 	$(PY) -m bench.review_queue

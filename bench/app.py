@@ -30,6 +30,7 @@ _HOME = {
     "customer_candidates": "mapping.selectors",
     "IncomingContext": "mapping.engine",
     "customer_contexts_map": "mapping.services",
+    "name_frequencies_refresh": "mapping.services",
     # inbound
     "MatchingStrategy": "mapping.choices",
     "Scope": "inbound.choices",

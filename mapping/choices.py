@@ -73,3 +73,12 @@ class RecordAction(models.TextChoices):
     CREATED = "Created"
     UPDATED = "Updated"
     NOT_LINKED = "NotLinked"
+
+
+class FrequencyKind(models.TextChoices):
+    """What a NameFrequency row counts among a tenant's private customers."""
+
+    PERSONS = "persons"  # all of them (one row, value "")
+    WORD = "word"  # bearers of a name word (given or family name)
+    KEY = "key"  # bearers of a name word with this Kölner Phonetik key
+    POSTAL_CODE = "postal"  # customers with a location in this postal code (normalized)

@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from tenants.models import TenantScopedModel, TenantScopedQuerySet
 
-from .choices import ExternalType, ReferenceOrigin
+from .choices import ExternalType, FrequencyKind, ReferenceOrigin
 
 # The one foreign key each external type uses; the check constraint below keeps them consistent.
 RECORD_FIELD_BY_TYPE = {
@@ -124,3 +124,25 @@ class ExternalReference(TenantScopedModel):
     @property
     def record(self):
         return getattr(self, RECORD_FIELD_BY_TYPE[ExternalType(self.external_type)])
+
+
+class NameFrequency(TenantScopedModel):
+    """How many of a tenant's private customers bear a name word, a phonetic key, or live in a
+    postal code: the rarity the person matcher weighs evidence by (mapping.matching.evidence).
+    Recounted by `services.name_frequencies_refresh` (a periodic task, mapping.tasks); between
+    runs the counts lag behind the customers, which changes weights only a little."""
+
+    kind = models.CharField(max_length=8, choices=FrequencyKind.choices)
+    value = models.CharField(max_length=100, blank=True)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "name frequency"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "kind", "value"], name="mapping_namefreq_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}={self.count}"

@@ -8,15 +8,18 @@ from dataclasses import dataclass, field
 from itertools import permutations
 
 from django.db import connection, models
+from django.db.models import Q
 
 from customers.choices import CustomerType
 from customers.models import Customer, Location
 from ordinavo.db import column_count, fetch, in_values, instance_from_row, select_columns
 from tenants.models import Tenant
 
-from .choices import ExternalType
+from .choices import ExternalType, FrequencyKind
 from .matching import Party
-from .models import RECORD_FIELD_BY_TYPE, ExternalReference
+from .matching.evidence import NameFrequencies, person_words
+from .matching.phonetics import koelner
+from .models import RECORD_FIELD_BY_TYPE, ExternalReference, NameFrequency
 from .sql import (
     ADVISORY_LOCKS_SQL,
     CANDIDATES_SQL,
@@ -216,3 +219,27 @@ def name_locks_take(*, tenant: Tenant, names: list[str]) -> None:
     keys = sorted({zlib.crc32(f"{tenant.pk}:{name}".encode()) - 2**31 for name in names if name})
     with connection.cursor() as cursor:
         cursor.execute(ADVISORY_LOCKS_SQL, [ADVISORY_LOCK_NAMESPACE, keys])
+
+
+def name_frequencies(*, tenant: Tenant | int, parties: Collection[Party]) -> NameFrequencies:
+    """The rarity of these parties' name words, their phonetic keys and postal codes among the
+    tenant's private customers (NameFrequency), in one query; empty when never counted."""
+    words = {w for p in parties for w in person_words(p)}
+    keys = {koelner(w) for w in words} - {""}
+    codes = {p.postal_code for p in parties if p.postal_code}
+    wanted = (
+        Q(kind=FrequencyKind.PERSONS)
+        | Q(kind=FrequencyKind.WORD, value__in=words)
+        | Q(kind=FrequencyKind.KEY, value__in=keys)
+        | Q(kind=FrequencyKind.POSTAL_CODE, value__in=codes)
+    )
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    rows = NameFrequency.objects.for_tenant(tenant).filter(wanted)
+    for kind, value, count in rows.values_list("kind", "value", "count"):
+        found[kind][value] = count
+    return NameFrequencies(
+        persons=found[FrequencyKind.PERSONS].get("", 0),
+        words=found[FrequencyKind.WORD],
+        keys=found[FrequencyKind.KEY],
+        postal_codes=found[FrequencyKind.POSTAL_CODE],
+    )

@@ -1,17 +1,24 @@
 """Writes of the mapping app: mapping a batch's customer contexts (the engine, `mapping.engine`),
 storing external references, and a reference a person set."""
 
+from collections import Counter
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
+from customers.choices import CustomerType
+from customers.models import Customer, Location
+from customers.normalization import fold, normalize_postal_code
 from tenants.models import Tenant
 from tenants.services import tenant_consistency_check
 
+from .choices import FrequencyKind
 from .engine import IncomingContext, MappingOutcome, batch_map
 from .engine.load import external_ids_of
 from .engine.write import references_write
-from .models import ExternalReference
+from .matching.evidence import name_words
+from .matching.phonetics import koelner
+from .models import ExternalReference, NameFrequency
 from .policy import MappingPolicy
 
 
@@ -68,3 +75,46 @@ def external_reference_save(*, reference: ExternalReference) -> ExternalReferenc
     tenant_consistency_check(instance=reference)
     reference.save()
     return reference
+
+
+def name_frequencies_refresh(*, tenant: Tenant | int) -> int:
+    """Count anew how many of the tenant's private customers bear each name word and phonetic
+    key and live in each postal code (`NameFrequency`, the person matcher's rarity); returns the
+    number of private customers. Streams the customers: seconds at a million."""
+    tenant_id = getattr(tenant, "pk", tenant)
+    words: Counter[str] = Counter()
+    keys: Counter[str] = Counter()
+    persons = 0
+    private = Customer.objects.for_tenant(tenant_id).filter(type=CustomerType.PRIVATE)
+    for name in private.values_list("name", flat=True).iterator(chunk_size=5000):
+        persons += 1
+        own = set(name_words(fold(name).split()))
+        words.update(own)
+        keys.update({koelner(w) for w in own if len(w) > 1} - {""})
+    postal_codes: Counter[str] = Counter()
+    located = (
+        Location.objects.for_tenant(tenant_id)
+        .filter(customer__type=CustomerType.PRIVATE)
+        .values_list("customer_id", "postal_code", "country")
+        .distinct()
+    )
+    seen = set()
+    for customer_id, code, country in located.iterator(chunk_size=5000):
+        normalized = normalize_postal_code(code, country)
+        if normalized and (customer_id, normalized) not in seen:
+            seen.add((customer_id, normalized))
+            postal_codes[normalized] += 1
+    rows = [NameFrequency(tenant_id=tenant_id, kind=FrequencyKind.PERSONS, value="", count=persons)]
+    for kind, counter in (
+        (FrequencyKind.WORD, words),
+        (FrequencyKind.KEY, keys),
+        (FrequencyKind.POSTAL_CODE, postal_codes),
+    ):
+        rows += [
+            NameFrequency(tenant_id=tenant_id, kind=kind, value=value[:100], count=count)
+            for value, count in counter.items()
+        ]
+    with transaction.atomic():
+        NameFrequency.objects.for_tenant(tenant_id).delete()
+        NameFrequency.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    return persons

@@ -106,14 +106,16 @@ def _link_by_name_and_address(
     incoming = incoming_party(block, ctx.location)
     parties = dict(batch.candidates.get(index, {}))
     # Customers planned earlier in this batch are candidates too (negative keys).
-    planned = {-(n + 1): c for n, (c, _) in enumerate(batch.new_customer_parties)}
-    for key, (_, party) in zip(planned, batch.new_customer_parties, strict=True):
+    planned = {}
+    for key, (customer, party) in batch.planned_candidates(incoming).items():
+        planned[key] = customer
         parties[key] = [party]
     decision = decide(
         incoming,
         parties,
         threshold=batch.policy.name_match_threshold,
         margin=batch.policy.name_match_margin,
+        frequencies=batch.name_frequencies,
     )
     details = decision.as_json()
     for candidate in details["candidates"]:
@@ -250,7 +252,7 @@ def _customer_create(batch: Batch, block: dict, ctx: IncomingContext, out: Mappi
     if external_id:
         plan.reference(ExternalType.CUSTOMER, external_id, customer)
     if policy.match_by_name_and_address:
-        batch.new_customer_parties.append((customer, incoming_party(block, ctx.location)))
+        batch.customer_planned(customer, incoming_party(block, ctx.location))
     out.customer = customer
     out.decide(
         "customer",

@@ -9,7 +9,12 @@ from customers.models import Customer
 from ..choices import ExternalType
 from ..models import ExternalReference
 from ..policy import CONFIRMED_ORIGINS
-from ..selectors import customer_candidates, name_locks_take, referenced_records
+from ..selectors import (
+    customer_candidates,
+    name_frequencies,
+    name_locks_take,
+    referenced_records,
+)
 from .children import CHILD_KINDS
 from .customer import incoming_party
 from .outcome import IncomingContext, MappingOutcome
@@ -109,6 +114,14 @@ def _candidates_load(batch: Batch) -> None:
     found = customer_candidates(tenant=batch.tenant, parties=wanted)
     batch.candidate_customers = found.customers
     batch.candidates = found.parties_by_index
+    parties = list(wanted.values()) + [
+        p
+        for by_customer in found.parties_by_index.values()
+        for ps in by_customer.values()
+        for p in ps
+    ]
+    if any(p.person for p in parties):  # only private persons are weighed by rarity
+        batch.name_frequencies = name_frequencies(tenant=batch.tenant, parties=parties)
 
 
 def children_load(batch: Batch, outcomes: list[MappingOutcome]) -> None:

@@ -12,6 +12,8 @@ from ordinavo.db import new_instance
 from tenants.models import Tenant
 
 from ..matching import Party
+from ..matching.evidence import NO_FREQUENCIES, NameFrequencies
+from ..matching.phonetics import koelner
 from ..policy import MappingPolicy
 from .outcome import IncomingContext
 
@@ -62,13 +64,33 @@ class Batch:
         self.numbers_taken_by_reference: set[int] = set()
         self.candidates: dict[int, dict[int, list[Party]]] = {}
         self.candidate_customers: dict[int, Customer] = {}
+        # The rarity of the persons' names among the tenant's customers (the person matcher).
+        self.name_frequencies: NameFrequencies = NO_FREQUENCIES
         self.new_customer_parties: list[tuple[Customer, Party]] = []
+        # What each customer planned in this batch could be found by (`planned_candidates`).
+        self._planned_by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
         # Per child kind ("location", "contact"): customer id -> its records, where a fallback
         # needs them (see `load.children_load`).
         self.children: dict[str, dict[int, list[models.Model]]] = {
             "location": defaultdict(list),
             "contact": defaultdict(list),
         }
+
+    def customer_planned(self, customer: Customer, party: Party) -> None:
+        """A customer this batch creates: a candidate for the later items that share something
+        with it (`planned_candidates`)."""
+        position = len(self.new_customer_parties)
+        self.new_customer_parties.append((customer, party))
+        for key in _lookup_keys(party):
+            self._planned_by_key[key].append(position)
+
+    def planned_candidates(self, party: Party) -> dict[int, tuple[Customer, Party]]:
+        """The customers planned earlier in this batch that share a postal code, e-mail (or
+        company mail domain), phone, or a name word (or its sound) with `party`, by negative key:
+        the others could not be plausible (`matching.plausible`), and scoring all of them made
+        a batch of new customers quadratic."""
+        positions = sorted({n for key in _lookup_keys(party) for n in self._planned_by_key[key]})
+        return {-(n + 1): self.new_customer_parties[n] for n in positions}
 
     def referenced_record(self, external_type: str, block: dict | None):
         """The record the block's external ID is known to be, or None."""
@@ -89,3 +111,20 @@ class Batch:
 
 def changed_fields(instance, data: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
     return {f: data[f] for f in fields if f in data and getattr(instance, f) != data[f]}
+
+
+def _lookup_keys(party: Party) -> set[tuple[str, str]]:
+    keys = {
+        (kind, value)
+        for kind, value in (
+            ("postal", party.postal_code),
+            ("email", party.email),
+            ("domain", party.email_domain),
+            ("phone", party.phone),
+        )
+        if value
+    }
+    for word in party.name_key.split():
+        keys.add(("word", word))
+        keys.add(("sound", koelner(word)))
+    return keys

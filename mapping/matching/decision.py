@@ -5,10 +5,11 @@ a decision is presented (API `details`, review queue): the one place signals bec
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .evidence import NO_FREQUENCIES, NameFrequencies, Shared
 from .party import Party
 from .scoring import Score, Signals, plausible, score
 
-MATCHER_VERSION = "name-address/4"
+MATCHER_VERSION = "name-address/5"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +35,20 @@ class MatchDecision:
             "matcherVersion": MATCHER_VERSION,
             "threshold": self.threshold,
             "margin": self.margin,
-            "candidates": [
-                {
-                    "recordId": c.record_id,
-                    "score": c.score.total,
-                    "corroborated": c.score.corroborated,
-                    "signals": signals_as_json(c.score.signals),
-                }
-                for c in self.candidates
-            ],
+            "candidates": [_candidate_json(c) for c in self.candidates],
         }
+
+
+def _candidate_json(c: Ranked) -> dict[str, Any]:
+    result = {
+        "recordId": c.record_id,
+        "score": c.score.total,
+        "corroborated": c.score.corroborated,
+        "signals": signals_as_json(c.score.signals),
+    }
+    if c.score.signals.evidence is not None:  # a person: the bits behind the score
+        result["evidence"] = c.score.signals.evidence.as_json()
+    return result
 
 
 def signals_as_json(s: Signals) -> dict[str, float]:
@@ -108,6 +113,46 @@ def _chain_branches(
     return [Ranked(r.record_id, branch) if r is chain else r for r in ranked]
 
 
+def _best(incoming: Party, parties: list[Party], **kwargs) -> Score:
+    """A candidate's best address counts."""
+    return max(
+        (score(incoming, p, **kwargs) for p in parties), key=lambda s: (s.corroborated, s.total)
+    )
+
+
+def _ranked(
+    incoming: Party, candidates: dict[int, list[Party]], frequencies: NameFrequencies
+) -> list[Ranked]:
+    """Every candidate scored. A private person's address, e-mail and phone say less the more
+    candidates share them (a block of flats, a household's landline): counted among the
+    candidates, which hold every customer at the address and with the e-mail, and scored again
+    with the counts."""
+    ranked = [
+        Ranked(record_id, _best(incoming, parties, frequencies=frequencies))
+        for record_id, parties in candidates.items()
+    ]
+    if not (incoming.person or any(r.score.signals.evidence for r in ranked)):
+        return ranked
+    shared = Shared(
+        address=sum(r.score.signals.same_address for r in ranked),
+        email=sum(r.score.signals.email for r in ranked),
+        phone=sum(r.score.signals.phone for r in ranked),
+    )
+    if max(shared) <= 1:
+        return ranked
+    # Only a candidate that shares one of them scores differently with the counts (they only
+    # lower its bits; another of its addresses cannot overtake the best).
+    return [
+        Ranked(
+            r.record_id,
+            _best(incoming, candidates[r.record_id], frequencies=frequencies, shared=shared),
+        )
+        if (r.score.signals.same_address or r.score.signals.email or r.score.signals.phone)
+        else r
+        for r in ranked
+    ]
+
+
 def decide(
     incoming: Party,
     candidates: dict[int, list[Party]],
@@ -115,12 +160,10 @@ def decide(
     threshold: float,
     margin: float,
     keep: int = 5,
+    frequencies: NameFrequencies = NO_FREQUENCIES,
 ) -> MatchDecision:
     """Rank candidates (each with one or more addresses; the best address counts) and decide."""
-    ranked = []
-    for record_id, parties in candidates.items():
-        best = max((score(incoming, p) for p in parties), key=lambda s: (s.corroborated, s.total))
-        ranked.append(Ranked(record_id, best))
+    ranked = _ranked(incoming, candidates, frequencies)
     ranked = _chain_branches(incoming, candidates, ranked)
     ranked.sort(key=lambda r: (r.score.total, r.score.corroborated), reverse=True)
     found = [r for r in ranked if plausible(r.score)][:keep]

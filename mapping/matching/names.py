@@ -99,6 +99,11 @@ def _slip(written: str, meant: str) -> str:
     return "drop"
 
 
+def slip_of(written: str, meant: str) -> str:
+    """How one word differs from another by a slip of the fingers ("" when not): see `_slip`."""
+    return _slip(written, meant)
+
+
 def person_slip(incoming: Party, candidate: Party) -> str:
     """The slip by which two person names differ in one word, all other words the same."""
     a, b = incoming.name_key.split(), candidate.name_key.split()

@@ -44,6 +44,18 @@ FREEMAIL_DOMAINS = frozenset(
 )
 
 
+# Mobile numbers (in normalize_phone's form) belong to one person; a landline to a household.
+# Germany 015x-017x, Austria 06xx, Switzerland 075-079, Netherlands 06, UK 07, France 06/07.
+_MOBILE_PREFIXES = (
+    "4915", "4916", "4917", "436", "4175", "4176", "4177", "4178", "4179", "316", "447", "336",
+    "337",
+)  # fmt: skip
+
+
+def mobile(phone: str) -> bool:
+    return phone.startswith(_MOBILE_PREFIXES)
+
+
 @dataclass(frozen=True)
 class Party:
     """What is compared: a customer's identity and one of its addresses, normalized."""

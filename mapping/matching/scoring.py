@@ -4,20 +4,18 @@
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .evidence import (
+    NO_FREQUENCIES,
+    REVIEW_BITS,
+    Evidence,
+    NameFrequencies,
+    Shared,
+    person_evidence,
+    score_of,
+)
 from .names import person_slip, similarity, site_of, without_mistyped_form, words_align
-from .party import Party
+from .party import Party, mobile
 from .places import same_city, same_house_number, same_street
-
-# Mobile numbers (in normalize_phone's form) belong to one person; a landline to a household.
-# Germany 015x-017x, Austria 06xx, Switzerland 075-079, Netherlands 06, UK 07, France 06/07.
-_MOBILE_PREFIXES = (
-    "4915", "4916", "4917", "436", "4175", "4176", "4177", "4178", "4179", "316", "447", "336",
-    "337",
-)  # fmt: skip
-
-
-def _mobile(phone: str) -> bool:
-    return phone.startswith(_MOBILE_PREFIXES)
 
 
 class Signals(NamedTuple):
@@ -48,6 +46,8 @@ class Signals(NamedTuple):
     # A new site of a chain (see `decision`), and how many sites the chain has.
     chain_branch: bool = False
     chain_locations: int = 0
+    # Private persons: the evidence in bits (`evidence`), which decides for them.
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,13 @@ class Score:
     signals: Signals
 
 
-def score(incoming: Party, candidate: Party) -> Score:
+def score(
+    incoming: Party,
+    candidate: Party,
+    *,
+    frequencies: NameFrequencies = NO_FREQUENCIES,
+    shared: Shared = Shared(),  # noqa: B008 (an immutable NamedTuple)
+) -> Score:
     """How likely `candidate` is the record `incoming` describes, 0..1, with its parts.
 
     `corroborated` needs the name to agree and an independent signal: the same address,
@@ -123,7 +129,7 @@ def score(incoming: Party, candidate: Party) -> Score:
             # letter less or another letter can be another member of the household (Anna /
             # Anja, Timo / Tino, Laura / Lara): only with the same e-mail or mobile number as
             # well (a household shares its landline, rarely an e-mail address or a mobile).
-            personal = same_email or (same_phone and _mobile(incoming.phone))
+            personal = same_email or (same_phone and mobile(incoming.phone))
             name_agrees = slip in ("swap", "double") or (
                 slip in ("key", "drop", "other") and personal
             )
@@ -193,8 +199,44 @@ def score(incoming: Party, candidate: Party) -> Score:
         exact_name=exact_name or site,
         name_agrees=name_agrees,
     )
+    if person:
+        return _person_score(
+            incoming, candidate, signals, name, address, contact, frequencies, shared
+        )
     return Score(
         total=round(total, 4),
+        name=round(name, 4),
+        address=round(address, 4),
+        contact=contact,
+        corroborated=corroborated,
+        signals=signals,
+    )
+
+
+def _person_score(
+    incoming: Party,
+    candidate: Party,
+    signals: Signals,
+    name: float,
+    address: float,
+    contact: float,
+    frequencies: NameFrequencies,
+    shared: Shared,
+) -> Score:
+    """A private person is decided by the evidence in bits (`evidence`): the name must agree and
+    the same address, e-mail, phone, or the postal code where one side has no street, back it;
+    the score is the odds (`evidence.score_of`)."""
+    ev = person_evidence(incoming, candidate, signals, frequencies=frequencies, shared=shared)
+    s = signals
+    corroborated = ev.name_agrees and (
+        s.same_address
+        or s.email
+        or s.phone
+        or (s.postal_code and not s.street_compared and ev.address.bits > 0)
+    )
+    signals = s._replace(name_agrees=ev.name_agrees, evidence=ev)
+    return Score(
+        total=round(score_of(ev.log_odds), 4),
         name=round(name, 4),
         address=round(address, 4),
         contact=contact,
@@ -217,6 +259,15 @@ def plausible(s: Score) -> bool:
     street to compare); or another name at the very same address. Below this the incoming
     record is taken to be new."""
     signals = s.signals
+    ev = signals.evidence
+    if ev is not None:  # a private person: by the evidence
+        if s.corroborated:
+            return True
+        if ev.other_given_name:  # another member of the household, or a slip in the name
+            return ev.personal_contact or (signals.same_address and ev.given.level == "near")
+        # The given name at the very address, the family name not: a new family name?
+        renamed = signals.same_address and ev.given.level in ("exact", "variant")
+        return ev.log_odds >= REVIEW_BITS and (ev.name_agrees or ev.personal_contact or renamed)
     uncontradicted = not signals.address_compared or bool(
         signals.same_place and (not signals.street_compared or signals.same_street)
     )

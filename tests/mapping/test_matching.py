@@ -2,6 +2,7 @@ import pytest
 
 from customers.normalization import normalize_name
 from mapping.matching import Party, decide, score
+from mapping.matching.evidence import NameFrequencies
 
 ORIGINAL = Party.of(
     name="Rhein-Ruhr Medical Supply GmbH",
@@ -198,14 +199,33 @@ def test_a_site_after_the_name_is_the_same_customer():
     assert Party.of(name="Frischemarkt Nord GmbH, Filiale Essen").name == "frischemarkt nord"
 
 
-def test_a_similar_name_elsewhere_is_not_worth_a_review_but_the_same_name_is():
-    jonas = _at("Jonas Schmidt", "Kantstraße 3", "04157", "Leipzig", person=True)
+# A tenant of 2,000 households: Schmidt and Thomas common, Eichhorst and Jonas rare.
+TENANT = NameFrequencies(
+    persons=2000,
+    words={"schmidt": 60, "thomas": 50, "anna": 40, "mueller": 70, "jonas": 4, "eichhorst": 1,
+           "monika": 20, "sauer": 3, "birgit": 15, "richter": 12, "sophie": 10, "krause": 8,
+           "dieter": 12, "schwarz": 15},
+    postal_codes={"44799": 40},
+)  # fmt: skip
 
-    assert decide(jonas, {1: [_at("Jens Schmidt", person=True)]}, threshold=0.92, margin=0.08) == (
-        decide(jonas, {}, threshold=0.92, margin=0.08)
-    )
-    same = decide(jonas, {1: [_at("Jonas Schmidt", person=True)]}, threshold=0.92, margin=0.08)
-    assert same.ambiguous
+
+def test_a_similar_name_elsewhere_is_not_worth_a_review_but_the_same_rare_name_is():
+    """The same name at another address is as often a namesake as the customer who moved: a
+    reviewer looks only where the name is rare enough (Jonas Eichhorst), not at every Thomas
+    Schmidt of the tenant (rarity, mapping.matching.evidence)."""
+    rare = _at("Jonas Eichhorst", "Kantstraße 3", "04157", "Leipzig", person=True)
+    common = _at("Thomas Schmidt", "Kantstraße 3", "04157", "Leipzig", person=True)
+
+    def decided(incoming, existing):
+        return decide(
+            incoming, {1: [_at(existing, person=True)]}, threshold=0.92, margin=0.08,
+            frequencies=TENANT,
+        )  # fmt: skip
+
+    assert decided(rare, "Jens Eichhorst") == decide(rare, {}, threshold=0.92, margin=0.08)
+    assert decided(rare, "Jonas Eichhorst").ambiguous
+    assert not decided(common, "Thomas Schmidt").ambiguous
+    assert decided(common, "Thomas Schmidt").link is None
 
 
 def test_a_candidate_known_elsewhere_does_not_tie_with_the_real_match():
@@ -282,8 +302,6 @@ def test_a_company_without_street_is_its_exact_name_in_the_same_postal_code():
 @pytest.mark.parametrize(
     ("incoming", "existing"),
     [
-        # a person: namesakes live in one postal code
-        (Party.of(name="Dieter Schwarz", postal_code="44799", person=True), "Dieter Schwarz"),
         # only a similar name: a typo, or the Kellner next to the Keller
         (
             Party.of(name="Hausverwaltung Kellner GmbH", postal_code="44799"),
@@ -302,6 +320,21 @@ def test_without_street_a_person_a_similar_name_or_another_postal_code_is_not_li
     assert _decide(incoming, {1: [original]}).link is None
 
 
+def test_without_street_a_common_person_name_in_the_postal_code_is_not_linked_a_rare_one_is():
+    """Namesakes live in one postal code: Dieter Schwarz may be either of two; a name borne by
+    one customer of the tenant in the postal code where it lives is that customer."""
+    common = Party.of(name="Dieter Schwarz", postal_code="44799", person=True)
+    rare = Party.of(name="Jonas Eichhorst", postal_code="44799", person=True)
+
+    def decided(incoming, existing):
+        original = _at(existing, "Ringstraße 3", "44799", "Bochum", person=True)
+        return decide(incoming, {1: [original]}, threshold=0.92, margin=0.08, frequencies=TENANT)
+
+    assert decided(common, "Dieter Schwarz").link is None
+    assert decided(common, "Dieter Schwarz").ambiguous
+    assert decided(rare, "Jonas Eichhorst").link == 1
+
+
 # --- private persons: a slip of the fingers at the same address ------------------------------
 
 
@@ -315,7 +348,10 @@ def test_without_street_a_person_a_similar_name_or_another_postal_code_is_not_li
     ],
 )
 def test_a_slip_in_a_persons_name_at_the_same_address_is_the_same_person(incoming, existing):
-    decision = _decide(_at(incoming, person=True), {1: [_at(existing, person=True)]})
+    candidates = {1: [_at(existing, person=True)]}
+    decision = decide(
+        _at(incoming, person=True), candidates, threshold=0.92, margin=0.08, frequencies=TENANT
+    )
 
     assert decision.link == 1
 

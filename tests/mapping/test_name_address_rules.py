@@ -169,7 +169,9 @@ def test_a_number_inside_or_beside_a_range_is_not_the_same_address(street):
 WAGNER = ("Kirchstraße 4", "47051", "Duisburg", "DE")
 
 
-@pytest.mark.parametrize("incoming", ["Lrna Wagner", "Lena Wagmer", "Lena Wager"])
+# A typo in the family name with the same mobile number: relatives share a family name, so
+# only the given name tells them apart ("Wagnre" is no other family at Lena Wagner's address).
+@pytest.mark.parametrize("incoming", ["Lrna Wagner", "Lena Wagmer", "Lena Wager", "Lena Wagnre"])
 def test_a_slip_with_the_same_mobile_number_is_the_same_person(incoming):
     tenant = TenantFactory()
     lena = _customer(tenant, "Lena Wagner", WAGNER, person=True, phone="+49 171 3664294")
@@ -187,7 +189,6 @@ def test_a_slip_with_the_same_mobile_number_is_the_same_person(incoming):
         # Names a family has, one letter apart, stay another person with the same mobile too.
         ("Jana Wagner", "0171 3664294", "Jan Wagner", "+49 171 3664294"),
         ("Hanna Wagner", "0171 3664294", "Anna Wagner", "+49 171 3664294"),
-        ("Lena Wagnre", "0171 3664294", "Lena Wagner", "+49 171 3664294"),  # the last two
     ],
 )
 def test_a_slip_with_the_same_landline_or_a_family_name_stays_in_review(

@@ -1,0 +1,114 @@
+"""Matching speed: a batch of 500 new parties under ExternalIdThenNameAndAddress against the same
+batch under ExternalIdFirst, in the same run, against 100,000 customers.
+
+    .venv/bin/python -m bench.matching_speed                 # what `make bench-persons` runs too
+    .venv/bin/python -m bench.matching_speed --customers 20000 --rounds 5
+
+Creates its own database (`ordinavo_matching_bench`, the matching benchmarks' name and run lock;
+dropped at the end), seeds one tenant with private customers (bench.data.persons: households,
+flats, namesakes), counts its name frequencies as the periodic task would, and maps one batch of
+500 incoming records with new external IDs (half describe existing customers, half are new) in
+process through `customer_contexts_map`, alternately under each strategy (ExternalIdFirst,
+NameAndAddress, NameAndAddress, ExternalIdFirst, ...: a trend weighs on both alike), each run in a
+transaction that is rolled back, so every run sees the same tables. Prints items/s per strategy
+(median of the rounds) and their ratio (issue #16's target: name-and-address >= 50%), and where
+the name-and-address time goes (cProfile of one run, top functions).
+"""
+
+import argparse
+import cProfile
+import pstats
+import statistics
+import sys
+import time
+
+from bench import app
+from bench import matching_quality as mq
+from bench.data.persons import SEED, PersonGenerator, PersonIncoming
+from bench.db import database_create, database_drop, django_setup
+
+TARGET_RATIO = 0.5
+
+
+def _seconds(seeded: mq.Seeded, records, strategy: str, profile: cProfile.Profile | None = None):
+    from django.db import transaction
+
+    seeded.client.strategy = strategy
+    policy = app.mapping_policy(
+        client=seeded.client, scopes=[app.Scope.CUSTOMERS_MAP, app.Scope.CUSTOMERS_WRITE]
+    )
+    contexts = [
+        app.IncomingContext(customer=dict(r.customer), location=dict(r.location)) for r in records
+    ]
+
+    class Rollback(Exception):
+        pass
+
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            if profile:
+                profile.enable()
+            app.customer_contexts_map(tenant=seeded.tenant, policy=policy, contexts=contexts)
+            if profile:
+                profile.disable()
+            elapsed = time.perf_counter() - started
+            raise Rollback
+    except Rollback:
+        pass
+    return elapsed
+
+
+def run(args: argparse.Namespace) -> int:
+    gen = PersonGenerator(SEED)
+    entities = gen.population(args.customers)
+    records = PersonIncoming(gen, entities).build(args.batch)
+    database_create(mq.DB_NAME)
+    try:
+        django_setup(mq.DB_NAME, migrate=True)
+        seeded = mq.seed(entities, "speed-bench")
+        mq.vacuum()
+        app.name_frequencies_refresh(tenant=seeded.tenant)
+        first, names = (
+            app.MatchingStrategy.EXTERNAL_ID_FIRST,
+            app.MatchingStrategy.EXTERNAL_ID_THEN_NAME_AND_ADDRESS,
+        )
+        _seconds(seeded, records, names)  # warm caches and prepared plans
+        _seconds(seeded, records, first)
+        times: dict[str, list[float]] = {first: [], names: []}
+        for n in range(args.rounds):
+            order = (first, names) if n % 2 == 0 else (names, first)
+            for strategy in order:
+                times[strategy].append(_seconds(seeded, records, strategy))
+        rate = {s: args.batch / statistics.median(t) for s, t in times.items()}
+        ratio = rate[names] / rate[first]
+        print(f"Matching speed: a batch of {args.batch} new parties, {args.customers} customers")
+        for strategy in (first, names):
+            per = ", ".join(f"{args.batch / t:.0f}" for t in times[strategy])
+            print(f"  {strategy:30s} {rate[strategy]:7.0f} items/s (rounds: {per})")
+        verdict = "ok" if ratio >= TARGET_RATIO else "MISSED"
+        print(f"  ratio name-and-address / external-ID-first: {ratio:.0%}"
+              f"   target >= {TARGET_RATIO:.0%} {verdict}")  # fmt: skip
+        profile = cProfile.Profile()
+        _seconds(seeded, records, names, profile)
+        print("\nwhere the name-and-address batch's time goes (cProfile, cumulative):")
+        pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(args.lines)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        database_drop(mq.DB_NAME)
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--lines", type=int, default=25)
+    return mq.run_locked(run, parser.parse_args())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,447 @@
+"""Evidence for private persons, weighted by rarity: the Fellegi-Sunter model with term-frequency
+adjustment (as Splink popularized it), in bits.
+
+Each comparison (family name, given name, address, e-mail, phone) adds the log2 of how much more
+likely its outcome is for the same person than for another one. The "other one" is drawn from the
+tenant's own customers: an agreeing family name is worth log2(customers / customers of that name)
+bits, so a rare "Eichhorst" says far more than "Müller"; the same address is worth log2(customers
+/ customers at that address), so a block of flats says less than a detached house. Starting from
+the odds that a record is one given customer of the tenant (1 : customers), the sum is the log2
+odds that the candidate is the person the record describes: 10 bits are odds of 1,000 : 1.
+
+Two rules stand beside the sum, because household members agree on everything but their given
+name (address, family name, landline; the sum would add those up):
+* the name must agree: the family name the same, phonetically the same or one typo apart, and the
+  given name the same, a variant (Johann / Hans, Robert / Bob), phonetically the same, an
+  initial, or a typo that is not itself a known name (Anja is a name, "Anan" is a typo of Anna);
+* a different given name is another person (Jan / Jana, Paul / Paula: the first letter, the end
+  and the length stay in a typo), never a link, and worth a reviewer's look only when a personal
+  e-mail or mobile number agrees.
+
+Pure functions; the counts come from `mapping.models.NameFrequency` (selectors.name_frequencies)
+and, for the address, e-mail and phone, from the batch's own candidates (every customer at the
+address and with the e-mail is one).
+"""
+
+import functools
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
+
+from rapidfuzz.distance import OSA
+
+from customers.normalization import plain_vowels
+
+from .given_names import given_name_variants, known_given_name
+from .names import slip_of
+from .party import Party, mobile
+from .phonetics import koelner
+
+if TYPE_CHECKING:
+    from .scoring import Signals
+
+# What counts as the population when a tenant's names were never counted (the periodic task
+# has not run yet): every word then counts as a common one, so nothing links on a rare name.
+FALLBACK_POPULATION = 10_000
+FALLBACK_WORD_SHARE = 1 / 50
+FALLBACK_POSTAL_CODE_CUSTOMERS = 200
+
+# Bits taken off an agreement that is not exact: how much less often the same person is written
+# that way than exactly (a typo, another spelling, a short form, an initial).
+CLOSE_FAMILY_NAME_COST = 3.0
+GIVEN_NAME_COST = {"variant": 1.0, "phonetic": 2.0, "typo": 3.0, "initial": 1.0}
+# An initial agrees with about one given name in 12.
+INITIAL_SHARE = 1 / 12
+# A different given or family name: rarely the same person (a new surname after marriage).
+DIFFERENT_NAME_BITS = -8.0
+# The address is compared and differs: about one customer in 16 moved (or has another home);
+# most moves stay in the city, so another address in the same city costs less.
+MOVED_BITS = -4.0
+MOVED_IN_CITY_BITS = -2.0
+# A record of someone new lives at the address of an existing customer about one time in four
+# (a relative, a neighbour in the building, the next tenant): the same address is that much
+# likelier for the same person than the count of customers there says.
+NEW_AT_KNOWN_ADDRESS_SHARE = 1 / 4
+# The same postal code where one side has no street: weaker than the same address.
+POSTAL_CODE_ONLY_COST = 1.0
+# An e-mail address or mobile number is one person's (up to the few sharing it); a landline a
+# household's. The same one among all people, not only the tenant's: bits from the prior's zero.
+EMAIL_BITS = 20.0
+MOBILE_BITS = 18.0
+LANDLINE_BITS = 14.0
+# Salutations and titles are not names; a generation marker is (Hans Müller sen. / jun.).
+_NOT_NAMES = frozenset(
+    {"herr", "frau", "hr", "fr", "dr", "prof", "med", "dent", "dipl", "ing", "mr", "mrs", "ms",
+     "miss", "mx", "sir", "dame", "und", "and"}
+)  # fmt: skip
+_SENIOR, _JUNIOR = frozenset({"sen", "senior", "sr"}), frozenset({"jun", "junior", "jr"})
+
+
+@dataclass(frozen=True)
+class NameFrequencies:
+    """How many of a tenant's private customers bear each name word (any position), each
+    Kölner key, and live in each postal code; `persons` 0 when never counted."""
+
+    persons: int = 0
+    words: dict[str, int] = field(default_factory=dict)
+    keys: dict[str, int] = field(default_factory=dict)
+    postal_codes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def population(self) -> int:
+        return self.persons if self.persons else FALLBACK_POPULATION
+
+    def share(self, word: str) -> float:
+        if not self.persons:
+            return FALLBACK_WORD_SHARE
+        return min(max(self.words.get(word, 0), 1) / self.persons, 1.0)
+
+    def key_share(self, key: str) -> float:
+        if not self.persons:
+            return FALLBACK_WORD_SHARE
+        return min(max(self.keys.get(key, 0), 1) / self.persons, 1.0)
+
+    def known(self, word: str) -> bool:
+        """A name some customer bears (or a listed given name): not a typo. Uncounted: every
+        word is taken for a name, so no typo rule applies."""
+        return not self.persons or self.words.get(word, 0) > 0 or known_given_name(word)
+
+    def postal_code_customers(self, code: str) -> int:
+        if not self.persons:
+            return FALLBACK_POSTAL_CODE_CUSTOMERS
+        return max(self.postal_codes.get(code, 0), 1)
+
+
+NO_FREQUENCIES = NameFrequencies()
+
+
+class Shared(NamedTuple):
+    """How many of the candidates share the incoming record's address, e-mail and phone: a block
+    of flats, a household's landline. At least 1 where one does."""
+
+    address: int = 1
+    email: int = 1
+    phone: int = 1
+
+
+class Part(NamedTuple):
+    level: str
+    bits: float
+
+
+class Evidence(NamedTuple):
+    """The bits of each comparison and their sum with the prior (log2 odds)."""
+
+    prior: float
+    family: Part
+    given: Part
+    address: Part
+    email: Part
+    phone: Part
+    swapped: bool
+    log_odds: float
+    name_agrees: bool
+    # Another member of a household: the family name agrees, the given name does not.
+    other_given_name: bool
+    # The same e-mail or mobile number: one person's, rarely a household's.
+    personal_contact: bool
+
+    def as_json(self) -> dict:
+        parts = {
+            "familyName": self.family,
+            "givenName": self.given,
+            "address": self.address,
+            "email": self.email,
+            "phone": self.phone,
+        }
+        return {
+            "logOdds": round(self.log_odds, 2),
+            "prior": round(self.prior, 2),
+            "nameOrderSwapped": self.swapped,
+            **{k: {"level": p.level, "bits": round(p.bits, 2)} for k, p in parts.items()},
+        }
+
+
+def person_words(party: Party) -> tuple[str, ...]:
+    """The name's words without salutation or title, as written (single letters kept: an
+    initial)."""
+    return name_words(party.written)
+
+
+def name_words(words: "tuple[str, ...] | list[str]") -> tuple[str, ...]:
+    """Folded words of a person's name without salutations, titles and numbers: what is
+    compared, and counted (`NameFrequency`)."""
+    return tuple(w for w in words if w not in _NOT_NAMES and not w.isdigit())
+
+
+def _split(words: tuple[str, ...], swapped: bool) -> tuple[tuple[str, ...], str]:
+    """(given names, family name): the family name last, or first when swapped ("Müller,
+    Hans"). Generation markers are left out (compared apart)."""
+    words = tuple(w for w in words if w not in _SENIOR | _JUNIOR)
+    if not words:
+        return (), ""
+    if len(words) == 1:
+        return (), words[0]
+    return (words[1:], words[0]) if swapped else (words[:-1], words[-1])
+
+
+def _same(a: str, b: str) -> bool:
+    return a == b or plain_vowels(a) == plain_vowels(b)
+
+
+# Letters a scanner or a hurried hand confuses: compared as one ("Frarik" is "Frank", "Begurn"
+# is "Begum", "Jories" is "Jones").
+_OCR_CONFUSIONS = (("rn", "m"), ("ri", "n"), ("cl", "d"), ("ii", "u"), ("vv", "w"), ("0", "o"))
+
+
+def _ocr_folded(word: str) -> str:
+    for written, meant in _OCR_CONFUSIONS:
+        word = word.replace(written, meant)
+    return word
+
+
+@functools.lru_cache(maxsize=65536)
+def family_level(incoming: str, candidate: str, *, ends_fixed: bool = False) -> str:
+    """How two family names (folded words) agree: "exact" (umlauts with or without their dots),
+    "phonetic" (Meier / Mayer, Schmidt / Schmitt: the same sound, first and last letter), "typo"
+    (one slip, two in a long name, or a scanner's confusion), "different". Unlike a given name,
+    a family name one letter apart at the end may be a typo (Hall / Hal): relatives share the
+    family name, so only the given name tells them apart; families of near-identical names
+    (Kraus / Krause) get the rarity of both names (`_family`). `ends_fixed`: a typo keeps the
+    first and last letter, for a name read with its words swapped, whose "family name" may be a
+    given name (Michaela Müller written "Müller Michaela" is not Michael Müller)."""
+    if not incoming or not candidate:
+        return "missing"
+    if _same(incoming, candidate):
+        return "exact"
+    a, b = plain_vowels(incoming), plain_vowels(candidate)
+    shorter = min(len(a), len(b))
+    ends_kept = a[0] == b[0] and _final(a) == _final(b)
+    if shorter >= 4 and ends_kept and koelner(a) == koelner(b):
+        return "phonetic"
+    if ends_fixed and not ends_kept:
+        return "different"
+    distance = OSA.distance(a, b)
+    if (distance <= 1 and shorter >= 3) or (distance <= 2 and shorter >= 7 and ends_kept):
+        return "typo"
+    if OSA.distance(_ocr_folded(a), _ocr_folded(b)) <= 1 and shorter >= 4:
+        return "typo"
+    return "different"
+
+
+def _initial_class(word: str) -> str:
+    return {"c": "k", "p": "f" if word.startswith("ph") else "p"}.get(word[0], word[0])
+
+
+def _final(word: str) -> str:
+    word = word.replace("ph", "f")
+    return word[:-1][-1:] if word.endswith("h") and len(word) > 1 else word[-1:]
+
+
+_SPELLINGS = (("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "kw"), ("y", "i"))
+
+
+def _spelled(word: str) -> str:
+    """A given name as it sounds, vowels kept: Stephan / Stefan, Philipp / Filip, Matthias /
+    Mathias, Claudia / Klaudia, Sarah / Sara, Ralph / Ralf. Kölner Phonetik drops the vowels,
+    and in given names the vowels tell the family apart (Lena / Lina, Maria / Mara)."""
+    for written, sound in _SPELLINGS:
+        word = word.replace(written, sound)
+    if word[:2] == "ch" or word[:1] == "c":
+        word = "k" + word[2 if word[:2] == "ch" else 1 :]
+    if len(word) > 2 and word.endswith("h"):
+        word = word[:-1]
+    return "".join(ch for i, ch in enumerate(word) if i == 0 or ch != word[i - 1])
+
+
+def given_level(
+    incoming: str, candidate: str, frequencies: NameFrequencies, *, personal_contact: bool = False
+) -> str:
+    """How two given names (folded words) agree: "exact", "variant" (Johann / Hans), "phonetic"
+    (Stephan / Stefan), "initial", "typo", "near" or "different". Relatives' names differ at the
+    start or the end (Anna / Hanna, Jan / Jana, Maria / Mario): never a typo, but "near" (a
+    reviewer's look at the same address: "Mari" may also be Maria mistyped). A slip
+    inside the word is a typo when it leaves no name (counted tenants: no customer bears it,
+    and it is not a listed given name; Anja is Anna's sister), two letters swapped or one
+    doubled also uncounted, and any slip with the same e-mail or mobile number; else it is
+    "near": not the same name, but worth a reviewer's look at the same address."""
+    level = _given_level(incoming, candidate)
+    if not level.startswith("slip:"):
+        return level
+    kind = level.removeprefix("slip:")
+    not_a_name = not frequencies.known(incoming) or (
+        not frequencies.persons and kind in ("swap", "double") and not known_given_name(incoming)
+    )
+    return "typo" if not_a_name or personal_contact else "near"
+
+
+@functools.lru_cache(maxsize=65536)
+def _given_level(incoming: str, candidate: str) -> str:
+    if _same(incoming, candidate):
+        return "exact"
+    if len(incoming) == 1 or len(candidate) == 1:
+        return "initial" if incoming[0] == candidate[0] else "different"
+    if given_name_variants(incoming, candidate):
+        return "variant"
+    if _spelled(incoming) == _spelled(candidate):
+        return "phonetic"
+    kind = slip_of(incoming, candidate) or slip_of(_ocr_folded(incoming), _ocr_folded(candidate))
+    if kind:
+        return f"slip:{kind}"
+    # A letter apart at the start or end: a relative (Jan / Jana) as often as a typo (Mari).
+    return "near" if OSA.distance(incoming, candidate) <= 1 else "different"
+
+
+_GIVEN_ORDER = ("exact", "variant", "phonetic", "initial", "typo", "missing", "near", "different")
+
+
+def _given(
+    incoming: tuple[str, ...], candidate: tuple[str, ...], f: NameFrequencies, personal: bool
+) -> Part:
+    if not incoming or not candidate:
+        return Part("missing", 0.0)
+    best = min(
+        (
+            (given_level(a, b, f, personal_contact=personal), a, b)
+            for a in incoming
+            for b in candidate
+        ),
+        key=lambda t: _GIVEN_ORDER.index(t[0]),
+    )
+    level, a, b = best
+    if level in ("different", "near"):
+        return Part(level, DIFFERENT_NAME_BITS)
+    if level == "initial":
+        return Part(level, math.log2(1 / INITIAL_SHARE) - GIVEN_NAME_COST["initial"])
+    share = max(f.share(b), f.share(a) if level != "typo" else 0.0)
+    bits = -math.log2(share) - GIVEN_NAME_COST.get(level, 0.0)
+    # One given name of two ("Hans" for "Hans-Peter"): a bit less sure.
+    return Part(level, bits - (1.0 if len(incoming) != len(candidate) else 0.0))
+
+
+def _family(incoming: str, candidate: str, f: NameFrequencies, swapped: bool) -> Part:
+    level = family_level(incoming, candidate, ends_fixed=swapped)
+    if level == "missing":
+        return Part(level, 0.0)
+    if level == "different":
+        return Part(level, DIFFERENT_NAME_BITS)
+    if level == "exact":
+        return Part(level, -math.log2(f.share(candidate)))
+    # Another spelling that is itself a family name here (Mayer for Meier) may be that family.
+    share = max(
+        f.share(candidate),
+        f.share(incoming) if f.known(incoming) else 0.0,
+        f.key_share(koelner(candidate)) if level == "phonetic" else 0.0,
+    )
+    return Part(level, -math.log2(share) - CLOSE_FAMILY_NAME_COST)
+
+
+def _generations_differ(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    sa, sb = set(a), set(b)
+    return bool((sa & _SENIOR and sb & _JUNIOR) or (sa & _JUNIOR and sb & _SENIOR))
+
+
+def compare_names(
+    incoming: Party, candidate: Party, f: NameFrequencies, *, personal_contact: bool = False
+) -> tuple[Part, Part, bool, bool]:
+    """(family, given, swapped, generations differ): the reading of the two names (either may
+    have the family name first) that agrees best."""
+    wi, wc = person_words(incoming), person_words(candidate)
+    best = None
+    # As written, or one of the two with its family name first: never both, which would
+    # compare given names as family names (Jan / Jana are not Meier / Mayer).
+    for swap_i, swap_c in ((False, False), (True, False), (False, True)):
+        if (swap_i and len(wi) < 2) or (swap_c and len(wc) < 2):
+            continue
+        gi, fi = _split(wi, swap_i)
+        gc, fc = _split(wc, swap_c)
+        family = _family(fi, fc, f, swap_i or swap_c)
+        given = _given(gi, gc, f, personal_contact)
+        total = family.bits + given.bits
+        if best is None or total > best[0]:
+            best = (total, family, given, swap_i or swap_c)
+    if best is None:  # no name words at all (only a title): nothing agrees
+        return Part("missing", 0.0), Part("missing", 0.0), False, False
+    return best[1], best[2], best[3], _generations_differ(wi, wc)
+
+
+def person_evidence(
+    incoming: Party,
+    candidate: Party,
+    signals: "Signals",
+    *,
+    frequencies: NameFrequencies,
+    shared: Shared,
+) -> Evidence:
+    """The bits of each comparison of two persons (`signals`: how their addresses and contacts
+    compared, see `scoring.score`)."""
+    f, s = frequencies, signals
+    population = f.population
+    prior = -math.log2(population)
+    personal = bool(s.email or (s.phone and mobile(incoming.phone)))
+    family, given, swapped, generations = compare_names(
+        incoming, candidate, f, personal_contact=personal
+    )
+
+    if s.same_address:
+        households = max(shared.address, 1) * NEW_AT_KNOWN_ADDRESS_SHARE
+        address = Part("sameAddress", math.log2(population / households))
+    elif s.same_place and not s.street_compared and s.postal_code:
+        households = f.postal_code_customers(incoming.postal_code)
+        bits = math.log2(population / households) - POSTAL_CODE_ONLY_COST
+        address = Part("samePostalCode", max(bits, 0.0))
+    elif s.same_place and not s.street_compared:
+        address = Part("sameCity", 0.0)
+    elif s.address_compared and (s.city or s.postal_code):
+        address = Part("differsInCity", MOVED_IN_CITY_BITS)
+    elif s.address_compared:
+        address = Part("differs", MOVED_BITS)
+    else:
+        address = Part("notCompared", 0.0)
+    if s.email:
+        email = Part("same", EMAIL_BITS - math.log2(max(shared.email, 1)))
+    else:
+        email = Part("differs" if incoming.email and candidate.email else "notCompared", 0.0)
+    if s.phone:
+        base = MOBILE_BITS if mobile(incoming.phone) else LANDLINE_BITS
+        phone = Part("same", base - math.log2(max(shared.phone, 1)))
+    else:
+        phone = Part("differs" if incoming.phone and candidate.phone else "notCompared", 0.0)
+
+    log_odds = prior + family.bits + given.bits + address.bits + email.bits + phone.bits
+    name_agrees = (
+        family.level in ("exact", "phonetic", "typo")
+        and given.level not in ("different", "near")
+        and not generations
+        # A family name alone agrees only as written.
+        and not (given.level == "missing" and family.level != "exact")
+    )
+    return Evidence(
+        prior=prior,
+        family=family,
+        given=given,
+        address=address,
+        email=email,
+        phone=phone,
+        swapped=swapped,
+        log_odds=log_odds,
+        name_agrees=name_agrees,
+        other_given_name=family.level != "different"
+        and (given.level in ("different", "near") or generations),
+        personal_contact=personal,
+    )
+
+
+# The log2 odds a link needs with the client's default threshold 0.92: the score is the odds
+# squashed into 0..1 around SCORE_CENTRE bits, SCORE_SCALE bits per doubling of the odds.
+SCORE_CENTRE = 3.0
+SCORE_SCALE = 2.0
+# A candidate with lower odds is not worth a reviewer's look (about 1 : 8).
+REVIEW_BITS = -3.0
+
+
+def score_of(log_odds: float) -> float:
+    """The odds as a score 0..1 the client's threshold and margin apply to: 0.92 at 10 bits
+    (1,000 : 1), 0.5 at 3 bits, 0.97 at 13 bits."""
+    x = (log_odds - SCORE_CENTRE) / SCORE_SCALE
+    return 1 / (1 + 2 ** (-x))

@@ -1,0 +1,233 @@
+"""Private persons by evidence weighted by rarity (mapping.matching.evidence): each rule that lets
+a person link, next to the near miss that must stay in review or be created (relatives at one
+address, namesakes, flats in one building)."""
+
+import pytest
+
+from customers.choices import CustomerType
+from mapping.choices import FrequencyKind
+from mapping.matching import Party, decide
+from mapping.matching.evidence import NameFrequencies, family_level, given_level
+from mapping.matching.given_names import VARIANT_GROUPS
+from mapping.matching.phonetics import koelner
+from mapping.models import NameFrequency
+from mapping.selectors import name_frequencies
+from mapping.services import name_frequencies_refresh
+from tests.factories import CustomerFactory, LocationFactory, TenantFactory
+from tests.mapping.test_name_address_rules import _customer, _linked, _map, _review
+
+# A tenant of 2,000 households: Müller, Schmidt, Thomas common; Eichhorst, Jonas rare.
+TENANT = NameFrequencies(
+    persons=2000,
+    words={"mueller": 70, "schmidt": 60, "thomas": 50, "anna": 40, "meier": 30, "mayer": 25,
+           "koch": 30, "jan": 12, "jana": 10, "jonas": 4, "julia": 20, "eichhorst": 1,
+           "johann": 8, "hans": 15, "robert": 12, "smith": 40},
+    keys={"67": 80},
+    postal_codes={"45127": 40, "45128": 35},
+)  # fmt: skip
+HOME = ("Hachestraße 12", "45127", "Essen")
+
+
+def _at(name, street=HOME[0], postal_code=HOME[1], city=HOME[2], **extra):
+    return Party.of(
+        name=name, street=street, postal_code=postal_code, city=city, person=True, **extra
+    )
+
+
+def _decide(incoming, *existing):
+    candidates = {n: [party] for n, party in enumerate(existing, start=1)}
+    return decide(incoming, candidates, threshold=0.92, margin=0.08, frequencies=TENANT)
+
+
+# --- the pieces --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "key"),
+    [("Müller-Lüdenscheidt", "65752682"), ("Wikipedia", "3412"), ("Breschnew", "17863"),
+     ("Meier", "67"), ("Mayer", "67"), ("Schmidt", "862"), ("Schmitt", "862"), ("Smyth", "862"),
+     ("Xaver", "4837"), ("", "")],
+)  # fmt: skip
+def test_koelner_phonetik(word, key):
+    assert koelner(word) == key
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("jan", "jana"), ("paul", "paula"), ("christine", "christina"), ("daniel", "daniela"),
+     ("michael", "michaela"), ("martin", "martina"), ("andreas", "andrea"),
+     ("stefan", "stefanie"), ("christian", "christiane"), ("john", "jack"), ("lena", "magdalena")],
+)  # fmt: skip
+def test_relatives_names_are_no_variants_of_one_another(a, b):
+    """Names a family has side by side are never in one variant group."""
+    assert not any(a in group and b in group for group in VARIANT_GROUPS)
+
+
+@pytest.mark.parametrize(
+    ("incoming", "candidate", "level"),
+    [
+        ("hans", "johann", "variant"), ("bob", "robert", "variant"), ("bill", "william", "variant"),
+        ("kathrin", "katharina", "variant"), ("matilde", "mathilde", "phonetic"),
+        ("rafael", "raphael", "phonetic"), ("j", "jonas", "initial"),
+        ("jnoas", "jonas", "typo"),  # not a name: a typo
+        ("jana", "jan", "different"), ("hanna", "anna", "different"), ("mario", "maria", "near"),
+        ("anja", "anna", "near"),  # a name of its own, a slip away: a relative, or a typo
+    ],
+)  # fmt: skip
+def test_given_name_levels(incoming, candidate, level):
+    frequencies = NameFrequencies(persons=100, words={"anja": 1, "jana": 1, "mario": 1})
+    got = given_level(incoming, candidate, frequencies)
+    # "near" and "different" both keep the name from agreeing; the end differs either way
+    assert got == level or {got, level} == {"near", "different"}
+
+
+@pytest.mark.parametrize(
+    ("incoming", "candidate", "level"),
+    [("mayer", "meier", "phonetic"), ("schmitt", "schmidt", "phonetic"),
+     ("wagnre", "wagner", "typo"), ("jories", "jones", "typo"),  # a scanner's "ri"
+     ("muller", "mueller", "exact"), ("wagner", "weber", "different")],
+)  # fmt: skip
+def test_family_name_levels(incoming, candidate, level):
+    assert family_level(incoming, candidate) == level
+
+
+# --- each rule's link next to its near miss ----------------------------------------------------
+
+
+def test_a_short_form_of_the_given_name_links_another_given_name_does_not():
+    johann = _at("Johann Eichhorst")
+
+    assert _decide(_at("Hans Eichhorst"), johann).link == 1
+    # his wife at the same address: another person, created, not even a review
+    assert _decide(_at("Julia Eichhorst"), johann).candidates == []
+
+
+def test_a_phonetic_family_name_at_the_address_links_in_the_postal_code_it_does_not():
+    meier = _at("Jonas Meier")
+
+    linked = _decide(
+        _at("Jonas Mayer", email="j@posteo.de"), _at("Jonas Meier", email="j@posteo.de")
+    )
+    assert linked.link == 1
+    # Jonas Mayer in the next building is another man: Mayer is a family of its own here
+    elsewhere = _at("Jonas Mayer", "Hachestraße 20")
+    assert _decide(elsewhere, meier).link is None
+
+
+def test_given_and_family_name_swapped_link_a_relative_swapped_does_not():
+    jonas = _at("Jonas Eichhorst")
+
+    assert _decide(_at("Eichhorst, Jonas"), jonas).link == 1
+    jan = _at("Jan Eichhorst")
+    # a letter apart at the end: his daughter, or "Jan" mistyped: a person decides
+    jana = _decide(_at("Eichhorst, Jana"), jan)
+    assert jana.link is None
+    assert jana.ambiguous
+
+
+def test_an_initial_links_the_one_person_of_the_household_it_fits_not_two():
+    jonas = _at("Jonas Eichhorst", phone="0171 3664294")
+    julia = _at("Julia Eichhorst")
+
+    assert _decide(_at("J. Eichhorst", phone="+49 171 3664294"), jonas).link == 1
+    # two members of the household with that initial: a person decides
+    both = _decide(_at("J. Eichhorst"), jonas, julia)
+    assert both.link is None
+    assert both.ambiguous
+
+
+def test_a_rare_name_links_in_a_block_of_flats_a_common_one_stays_in_review():
+    """The same address says less where eight households live: a rare name still carries the
+    link, "Thomas Schmidt" needs an e-mail or phone as well."""
+    flats = [_at(f"Anna Koch{n}") for n in range(7)]
+
+    assert _decide(_at("Jonas Eichhorst"), _at("Jonas Eichhorst"), *flats).link == 1
+    common = _decide(_at("Thomas Schmidt"), _at("Thomas Schmidt"), *flats)
+    assert common.link is None
+    assert common.ambiguous
+
+
+def test_relatives_at_one_address_are_never_linked_even_with_the_household_landline():
+    jan = _at("Jan Koch", phone="0201 123456")
+
+    for relative in ("Jana Koch", "Anna Koch", "Thomas Koch", "Koch, Jana"):
+        assert _decide(_at(relative, phone="0201 123456"), jan).link is None
+    assert _decide(_at("Jan Koch", phone="0201 123456"), jan).link == 1
+
+
+def test_father_and_son_of_one_name_are_told_apart_by_sen_and_jun():
+    senior = _at("Thomas Müller sen.")
+
+    assert _decide(_at("Thomas Müller jun."), senior).link is None
+    assert _decide(_at("Thomas Müller sen."), senior).link == 1
+
+
+def test_a_rare_namesake_in_the_city_is_reviewed_a_common_one_is_created():
+    assert _decide(_at("Jonas Eichhorst", "Kantstraße 3"), _at("Jonas Eichhorst")).ambiguous
+    common = _decide(_at("Thomas Müller", "Kantstraße 3", "80331", "München"), _at("Thomas Müller"))
+    assert common.candidates == []
+
+
+def test_a_person_who_moved_links_by_the_same_email_a_namesake_without_it_does_not():
+    original = _at("Thomas Müller", email="t.mueller@posteo.de")
+
+    moved = _at("Thomas Müller", "Leopoldstraße 3", "80331", "München", email="T.Mueller@posteo.de")
+    assert _decide(moved, original).link == 1
+    assert (
+        _decide(_at("Thomas Müller", "Leopoldstraße 3", "80331", "München"), original).link is None
+    )
+
+
+def test_every_decision_shows_its_bits():
+    details = _decide(_at("Hans Eichhorst"), _at("Johann Eichhorst")).as_json()
+
+    evidence = details["candidates"][0]["evidence"]
+    assert evidence["givenName"]["level"] == "variant"
+    assert evidence["familyName"]["level"] == "exact"
+    assert evidence["address"]["level"] == "sameAddress"
+    parts = ("familyName", "givenName", "address", "email", "phone")
+    total = evidence["prior"] + sum(evidence[p]["bits"] for p in parts)
+    assert evidence["logOdds"] == pytest.approx(total, abs=0.05)
+    assert details["matcherVersion"] == "name-address/5"
+
+
+# --- the counts: per tenant, recounted ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_name_frequencies_are_counted_per_tenant_and_read_for_a_batch():
+    tenant, other = TenantFactory(), TenantFactory()
+    for name in ("Anna Meier", "Jonas Meier", "Anna Mayer"):
+        customer = CustomerFactory(tenant=tenant, name=name, type=CustomerType.PRIVATE)
+        LocationFactory(tenant=tenant, customer=customer, postal_code="45127", country="DE")
+    CustomerFactory(tenant=tenant, name="Meier Haustechnik GmbH", type=CustomerType.BUSINESS)
+    CustomerFactory(tenant=other, name="Anna Meier", type=CustomerType.PRIVATE)
+
+    assert name_frequencies_refresh(tenant=tenant) == 3
+
+    counted = name_frequencies(tenant=tenant, parties=[_at("Anna Meier")])
+    assert counted.persons == 3
+    assert counted.words == {"anna": 2, "meier": 2}
+    assert counted.keys["67"] == 3  # Meier and Mayer sound alike
+    assert counted.postal_codes == {"45127": 3}
+    assert name_frequencies(tenant=other, parties=[_at("Anna Meier")]).persons == 0
+    # recounting replaces the counts
+    name_frequencies_refresh(tenant=tenant)
+    assert NameFrequency.objects.for_tenant(tenant).filter(kind=FrequencyKind.PERSONS).count() == 1
+
+
+@pytest.mark.django_db
+def test_through_the_engine_a_nickname_links_and_the_spouse_is_created():
+    tenant = TenantFactory()
+    home = ("Hachestraße 12", "45127", "Essen", "DE")
+    johann = _customer(tenant, "Johann Eichhorst", home, person=True)
+    for n in range(30):  # a tenant with some customers to count
+        _customer(tenant, f"Petra Müller{n}", (f"Kantstraße {n}", "45128", "Essen", "DE"),
+                  person=True)  # fmt: skip
+    name_frequencies_refresh(tenant=tenant)
+
+    assert _linked(_map(tenant, "Hans Eichhorst", *home[:3], person=True), johann)
+    spouse = _map(tenant, "Julia Eichhorst", *home[:3], person=True)
+    assert not _review(spouse)
+    assert spouse.customer is not None
+    assert spouse.customer.pk != johann.pk
