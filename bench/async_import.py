@@ -56,7 +56,8 @@ from bench.db import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "ordinavo_bench_async"
+DEFAULT_DB_NAME = "ordinavo_bench_async"
+DB_NAME = DEFAULT_DB_NAME
 ASYNC_PATH = "/api/connect/v1/inbound/imports"
 BATCH_SIZE = 500
 SERVER_BODY_LIMIT = 160 * 1024 * 1024
@@ -287,7 +288,7 @@ def main() -> int:
         default=0,
         help="run the two workers under `nice -n N` (0: as the Procfile does, not niced)",
     )
-    parser.add_argument("--database", default=DB_NAME)
+    parser.add_argument("--database", default=DEFAULT_DB_NAME)
     args = parser.parse_args()
     global DB_NAME  # one setting of the whole run
     DB_NAME = args.database
