@@ -14,7 +14,7 @@ DEVDB := $(PY) -m ordinavo.devdb
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help python install install-browser run worker test lint check-migrations bench bench-matching bench-review bench-webhooks clean
+.PHONY: help python install install-browser run worker test lint check-migrations bench bench-matching bench-review bench-webhooks bench-async clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT) with one worker (embedded PostgreSQL unless DATABASE_URL)"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench-matching - matching quality on generated data; candidate lookup at 1M customers"
 	@echo "make bench-review - review queue list latency with 100,000 open items"
 	@echo "make bench-webhooks - webhook delivery rate, latency, 10,000 events to a failing receiver"
+	@echo "make bench-async - 100,000 items as one asynchronous import vs 500-item batches; memory"
 
 python:
 	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then \
@@ -77,6 +78,9 @@ bench-review: install
 bench-webhooks: install
 	$(PY) -m bench.webhooks
 	$(PY) -m bench.import_throughput --webhooks compare
+
+bench-async: install
+	$(PY) -m bench.async_import
 
 bench-matching: install
 	$(PY) -m bench.matching_quality

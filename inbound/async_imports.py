@@ -11,11 +11,11 @@ chunk run again (its worker was killed, and `jobs.stalled_retry` retried it) imp
 twice; one that was killed rolled back and is still all there. The chunk that counts the last
 items completes the job and publishes `import_job.completed`, in that same transaction.
 
-Chunks of one job run in parallel, on any worker: what an item does does not depend on the
-chunks before it, except through the records they create (two chunks creating the same new
-customer: the unique constraints make the later one run again and find it, as for concurrent
-batches) and an externalId sent twice (which the request marks while staging, so the later
-item fails as in a batch, wherever its chunk runs).
+Chunks of one job run in parallel (up to ASYNC_CHUNK_LANES at once), on any worker: what an
+item does does not depend on the chunks before it, except through the records they create (two
+chunks creating the same new customer: the unique constraints make the later one run again and
+find it, as for concurrent batches) and an externalId sent twice (which the request marks while
+staging, so the later item fails as in a batch, wherever its chunk runs).
 """
 
 from collections.abc import Callable, Iterable
@@ -93,11 +93,20 @@ def _items_stage(*, job: ImportJob, items: Iterable[tuple[str, Any]]) -> int:
 
 
 def _chunks_defer(*, job: ImportJob) -> None:
-    """One worker job per chunk, on the current connection (in the accepting transaction)."""
-    chunks = range((job.item_count + chunk_size() - 1) // chunk_size())
-    procrastinate_app.configure_task(name=IMPORT_CHUNK_TASK, queue=IMPORT_QUEUE).batch_defer(
-        *({"tenant_id": job.tenant_id, "job_id": job.pk, "chunk": chunk} for chunk in chunks)
-    )
+    """One worker job per chunk, on the current connection (in the accepting transaction), in
+    ASYNC_CHUNK_LANES lanes: the chunks of a lane share a procrastinate lock, so at most that
+    many chunks of one job run at once, each lane in chunk order."""
+    chunks = (job.item_count + chunk_size() - 1) // chunk_size()
+    lanes = settings.INBOUND_LIMITS["ASYNC_CHUNK_LANES"]
+    for lane in range(min(lanes, chunks)):
+        procrastinate_app.configure_task(
+            name=IMPORT_CHUNK_TASK, queue=IMPORT_QUEUE, lock=f"inbound-import:{job.pk}:{lane}"
+        ).batch_defer(
+            *(
+                {"tenant_id": job.tenant_id, "job_id": job.pk, "chunk": chunk}
+                for chunk in range(lane, chunks, lanes)
+            )
+        )
 
 
 def async_import_answer(job: ImportJob) -> dict[str, Any]:

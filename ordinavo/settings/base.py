@@ -199,6 +199,9 @@ INBOUND_LIMITS = {
     "MAX_ASYNC_ITEMS": env.int("INBOUND_MAX_ASYNC_ITEMS", default=100_000),
     "MAX_ASYNC_BODY_BYTES": env.int("INBOUND_MAX_ASYNC_BODY_BYTES", default=100 * 1024 * 1024),
     "ASYNC_CHUNK_ITEMS": 500,
+    # How many chunks of one job may run at once (on any workers). More chunks in flight than
+    # the database and the workers have cores only add contention (bench/async_import.py).
+    "ASYNC_CHUNK_LANES": env.int("INBOUND_ASYNC_CHUNK_LANES", default=4),
 }
 # SPEC §9: an import item's incoming payload (names, e-mail, phone numbers) is kept while the
 # item waits for review and this many days after its resolution (or its import, when nobody had

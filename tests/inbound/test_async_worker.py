@@ -48,21 +48,18 @@ def _chunk_jobs_doing() -> int:
         return cursor.fetchone()[0]
 
 
-def test_a_worker_killed_mid_job_loses_nothing_and_imports_nothing_twice(
-    make_caller, worker_start
-):
+def test_a_worker_killed_mid_job_loses_nothing_and_imports_nothing_twice(make_caller, worker_start):
     caller = make_caller()
     body = b"\n".join(orjson.dumps(_item(n)) for n in range(ITEMS))
-    response = caller.http.post(
-        BASE + "inbound/imports", body, content_type="application/x-ndjson"
-    )
+    response = caller.http.post(BASE + "inbound/imports", body, content_type="application/x-ndjson")
     assert response.status_code == 202
     job_id = response.json()["importJobId"]
     doomed = worker_start(concurrency=1)  # one chunk at a time: always inside one
 
+    # Killed once two chunks are done, while it imports another one.
     _job_wait(
         job_id,
-        until=lambda job: job.processed_count >= 1000,
+        until=lambda job: job.processed_count >= 1000 and _chunk_jobs_doing() == 1,
         timeout=120,
         workers=(doomed,),
     )

@@ -162,7 +162,7 @@ def test_a_duplicate_externalid_in_another_chunk_fails_whatever_order_the_chunks
     items = [target(n) for n in range(600)] + [target(5, title="later")]
 
     response = post_ndjson(caller, items)
-    run_chunks(order=lambda chunks: list(reversed(chunks)))
+    run_chunks(order=lambda chunks: list(reversed(chunks)))  # the later chunk first
 
     later = ImportItem.objects.get(job=job_of(response), position=600)
     assert later.import_status == "Failed"
