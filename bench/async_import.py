@@ -63,6 +63,7 @@ BATCH_SIZE = 500
 SERVER_BODY_LIMIT = 160 * 1024 * 1024
 MEMORY_BODY_BYTES = 100 * 1024 * 1024 - 64 * 1024  # just under INBOUND_MAX_ASYNC_BODY_BYTES
 
+POLL_SECONDS = 1.0
 TARGET_ASYNC_RATIO = 0.90
 TARGET_BESIDE_RATIO = 0.80
 TARGET_MEMORY_MB = 150
@@ -121,7 +122,8 @@ def job_wait(server: Server, location: str, *, timeout: float = 1800) -> dict:
         job = server.job(location)
         if job["status"] in ("Completed", "CompletedWithErrors"):
             return job
-        time.sleep(0.2)
+        # Every second, as a client might: a poll counts the job's items (its summary).
+        time.sleep(POLL_SECONDS)
     raise RuntimeError(f"{location} did not complete within {timeout} s")
 
 

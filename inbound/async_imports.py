@@ -175,6 +175,10 @@ _JOB_STARTED_SQL = (
     "UPDATE inbound_importjob SET status = %s, started_at = %s "
     "WHERE tenant_id = %s AND id = %s AND status = %s RETURNING id"
 )
+_STAGED_TAKE_SQL = (
+    "DELETE FROM inbound_stagedimportitem WHERE tenant_id = %s AND job_id = %s "
+    "AND position >= %s AND position < %s RETURNING position, raw, duplicate"
+)
 _JOB_PROGRESS_SQL = (
     "UPDATE inbound_importjob SET processed_count = processed_count + %s "
     "WHERE tenant_id = %s AND id = %s RETURNING processed_count, item_count"
@@ -212,31 +216,30 @@ def async_import_chunk_process(
     )
 
     def attempt_once() -> int:
-        staged_rows = StagedImportItem.objects.for_tenant(tenant_id).filter(
-            job_id=job_id, position__gte=chunk * size, position__lt=(chunk + 1) * size
+        # Taken out of the staged items at once: a second run of the chunk waits here for the
+        # rows' locks, then finds them gone (or, when this one rolls back, still there).
+        staged = sorted(
+            fetch(_STAGED_TAKE_SQL, [tenant_id, job_id, chunk * size, (chunk + 1) * size])
         )
-        # Locked: a second run of the chunk waits here, then finds them gone.
-        staged = list(staged_rows.order_by("position").select_for_update())
         if not staged:
             return 0
         job = (
             ImportJob.objects.for_tenant(tenant_id).select_related("client__tenant").get(pk=job_id)
         )
         items = []
-        for row in staged:
-            item = item_from(row.position, json_loads_strict(row.raw.encode()))
-            if row.duplicate and not item.errors:
+        for position, raw, duplicate in staged:
+            item = item_from(position, json_loads_strict(raw.encode()))
+            if duplicate and not item.errors:
                 item = ItemInput(
-                    position=row.position,
+                    position=position,
                     external_id=item.external_id,
-                    errors=_duplicate_error(row.position),
+                    errors=_duplicate_error(position),
                 )
             items.append(item)
         written = _targets_write(
             client=job.client, scopes=job.scopes, kind=ImportJobKind.ASYNC, items=items
         )
         _import_items_write(job=job, client=job.client, items=items, written=written)
-        staged_rows.delete()
         # Last: the job's row stays locked only until this transaction commits.
         [(processed, total)] = fetch(_JOB_PROGRESS_SQL, [len(items), tenant_id, job_id])
         if processed >= total:
