@@ -48,6 +48,20 @@ def _chunk_jobs_doing() -> int:
         return cursor.fetchone()[0]
 
 
+def _chunk_job_inside() -> int | None:
+    """The chunk job running for 50 to 150 ms (a chunk of these items takes 300 ms or more:
+    the worker is inside its transaction), or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT j.id FROM procrastinate_jobs j JOIN procrastinate_events e "
+            "ON e.job_id = j.id AND e.type = 'started' WHERE j.queue_name = 'imports' "
+            "AND j.status = 'doing' AND now() - e.at BETWEEN interval '50 ms' AND "
+            "interval '150 ms' ORDER BY e.at DESC LIMIT 1"
+        )
+        row = cursor.fetchone()
+        return row and row[0]
+
+
 def test_a_worker_killed_mid_job_loses_nothing_and_imports_nothing_twice(make_caller, worker_start):
     caller = make_caller()
     body = b"\n".join(orjson.dumps(_item(n)) for n in range(ITEMS))
@@ -56,13 +70,16 @@ def test_a_worker_killed_mid_job_loses_nothing_and_imports_nothing_twice(make_ca
     job_id = response.json()["importJobId"]
     doomed = worker_start(concurrency=1)  # one chunk at a time: always inside one
 
-    # Killed once two chunks are done, while it imports another one.
-    _job_wait(
-        job_id,
-        until=lambda job: job.processed_count >= 1000 and _chunk_jobs_doing() == 1,
-        timeout=120,
-        workers=(doomed,),
-    )
+    # Killed once two chunks are done, inside another one.
+    killed_chunk = []
+
+    def inside_a_later_chunk(job: ImportJob) -> bool:
+        if job.processed_count >= 1000 and (chunk_job := _chunk_job_inside()) is not None:
+            killed_chunk.append(chunk_job)
+            return True
+        return False
+
+    _job_wait(job_id, until=inside_a_later_chunk, timeout=120, workers=(doomed,))
     doomed.kill()
     killed_at = ImportJob.objects.get(pk=job_id).processed_count
     assert killed_at < ITEMS, "the job ended before the worker was killed"
@@ -88,4 +105,6 @@ def test_a_worker_killed_mid_job_loses_nothing_and_imports_nothing_twice(make_ca
     assert items.values("customer_id").distinct().count() == CUSTOMERS
     assert not items.filter(customer=None).exists()
     assert not StagedImportItem.objects.exists()
+    # The chunk it was killed in was run again, by the survivor.
+    assert f"import_chunk[{killed_chunk[0]}]" in survivor.log()
     assert "retried job" in survivor.log()
