@@ -294,7 +294,9 @@ class AsyncImportView(APIView):
         key = idempotency_key_of(request)
         declared = request.META.get("CONTENT_LENGTH")
         reader = BodyReader(
-            request._request,  # Django's request reads its body stream as a file
+            # Django's own request, read as a file: DRF's `request.stream` is None for a chunked
+            # body (no Content-Length), which the middleware hands on unread.
+            request._request,
             limit=limits["MAX_ASYNC_BODY_BYTES"],
             declared_length=int(declared) if declared and declared.isdigit() else None,
         )

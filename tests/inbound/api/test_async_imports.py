@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import override_settings
+from django.urls import reverse
 
 from customers.models import Customer
 from inbound.api.examples import MINIMAL_TARGET, TARGET_WITH_CUSTOMER_MAPPING
@@ -17,7 +18,7 @@ from inbound.models import ImportItem, ImportJob, StagedImportItem, Target
 from inbound.tasks import import_chunk
 from ordinavo.events import EventType
 from tests.api import BASE
-from tests.factories import IntegrationClientFactory, TenantFactory
+from tests.factories import IntegrationClientFactory, TenantFactory, UserFactory
 from tests.webhooks.factories import WebhookEndpointFactory
 from webhooks.models import WebhookEvent
 
@@ -386,3 +387,16 @@ def test_a_chunk_run_again_imports_nothing_twice(caller):
     job = job_of(response)
     assert job.processed_count == 10
     assert ImportItem.objects.filter(job=job).count() == 10
+
+
+def test_the_admin_page_of_an_async_job_does_not_list_its_items(caller, client):
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    response = post_ndjson(caller, [target(n) for n in range(3)])
+    run_chunks()
+
+    page = client.get(
+        reverse("admin:inbound_importjob_change", args=[response.json()["importJobId"]])
+    )
+
+    assert page.status_code == 200
+    assert b"JOB-000001" not in page.content
