@@ -14,7 +14,7 @@ DEVDB := $(PY) -m ordinavo.devdb
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help python install install-browser run worker test lint check-migrations bench bench-matching bench-persons bench-review bench-webhooks bench-health messages clean
+.PHONY: help python install install-browser run worker test lint check-migrations bench bench-matching bench-persons bench-review bench-webhooks bench-health bench-async messages clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT) with one worker (embedded PostgreSQL unless DATABASE_URL)"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench-health - mapping health page latency over 30 days x 100,000 items a day"
 	@echo "make messages - refresh the German catalogue of the dispatcher pages (needs gettext's msgfmt)"
 	@echo "make bench-webhooks - webhook delivery rate, latency, 10,000 events to a failing receiver"
+	@echo "make bench-async - 100,000 items as one asynchronous import vs 500-item batches; memory"
 
 python:
 	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then \
@@ -97,6 +98,9 @@ messages: install
 bench-webhooks: install
 	$(PY) -m bench.webhooks
 	$(PY) -m bench.import_throughput --webhooks compare
+
+bench-async: install
+	$(PY) -m bench.async_import
 
 bench-matching: install
 	$(PY) -m bench.matching_quality

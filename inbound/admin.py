@@ -9,7 +9,7 @@ from mapping.choices import MappingWarning
 from tenants.admin import TenantScopedAdmin
 from tenants.selectors import tenants_of_user
 
-from .choices import ReviewState, Scope
+from .choices import ImportJobKind, ReviewState, Scope
 from .models import ApiKey, ImportItem, ImportJob, IntegrationClient, Target
 from .services import DEFAULT_SCOPES, api_key_revoke
 
@@ -186,11 +186,20 @@ class ImportJobAdmin(ReadOnlyAdmin):
         "kind",
         "status",
         "item_count",
+        "processed_count",
+        "scopes",
         "created_at",
         "started_at",
         "finished_at",
     ]
     inlines = [ImportItemInline]
+
+    def get_inlines(self, request, obj):
+        # An asynchronous job has up to 100,000 items: too many for one page (the import items
+        # list filters by job instead).
+        if obj is not None and obj.kind == ImportJobKind.ASYNC:
+            return []
+        return super().get_inlines(request, obj)
 
 
 class WarningCodeFilter(admin.SimpleListFilter):

@@ -15,6 +15,7 @@ class Scope(models.TextChoices):
 class ImportJobKind(models.TextChoices):
     SINGLE = "Single"
     BATCH = "Batch"
+    ASYNC = "Async"
 
 
 class ImportJobStatus(models.TextChoices):

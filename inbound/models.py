@@ -184,8 +184,10 @@ class Target(TenantScopedModel):
 
 
 class ImportJob(TenantScopedModel):
-    """One accepted API request (single or batch). Summary counts are derived from its items, so
-    a dispatcher's later resolution shows in them."""
+    """One accepted API request (single, batch or asynchronous). Summary counts are derived from
+    its items, so a dispatcher's later resolution shows in them. A single or batch job is written
+    complete; an asynchronous one is written when accepted, with its items staged
+    (`StagedImportItem`), and workers count up `processed_count` chunk by chunk."""
 
     client = models.ForeignKey(IntegrationClient, on_delete=models.PROTECT, related_name="jobs")
     api_key = models.ForeignKey(
@@ -196,6 +198,15 @@ class ImportJob(TenantScopedModel):
         max_length=32, choices=ImportJobStatus.choices, default=ImportJobStatus.ACCEPTED
     )
     item_count = models.PositiveIntegerField(default=0)
+    processed_count = models.PositiveIntegerField(
+        default=0, help_text="Items processed so far (all of them once the job is finished)."
+    )
+    scopes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Asynchronous jobs: the scopes of the sending key when the job was accepted, "
+        "which its workers import with (a key revoked meanwhile does not stop an accepted job).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -368,6 +379,35 @@ class ImportItem(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.external_id or '(no id)'} in job {self.job_id}"
+
+
+class StagedImportItem(TenantScopedModel):
+    """One item of an asynchronous import job as it was sent, waiting for a worker.
+
+    Written by the request (COPY, streamed), deleted by the worker in the transaction that
+    imports its chunk: a staged item is exactly an item not yet processed, so a chunk whose
+    staged items are gone is done, and one whose worker died is still all here.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="staged_items")
+    position = models.PositiveIntegerField(help_text="Index of the item in the request, from 0.")
+    raw = models.TextField(help_text="The item as sent: JSON text.")
+    duplicate = models.BooleanField(
+        default=False, help_text="An earlier item of the job has the same externalId."
+    )
+
+    class Meta:
+        verbose_name = "staged import item"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "job", "position"],
+                name="inbound_staged_unique_position_per_job",
+                violation_error_message="Each position of a job holds one staged item.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"item {self.position} of job {self.job_id} (staged)"
 
 
 class IdempotencyRecord(TenantScopedModel):

@@ -9,11 +9,14 @@ from django.core.exceptions import BadRequest, ValidationError
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.urls import Resolver404, resolve
 from django.utils import translation
 
 from .views import api_bad_request, payload_too_large
 
 _READ_CHUNK = 64 * 1024
+# The view counts and limits what it reads itself.
+_UNBOUNDED = 2**63 - 1
 
 
 class RequestSanityMiddleware:
@@ -25,7 +28,9 @@ class RequestSanityMiddleware:
       document on API paths and Django's 400 page elsewhere.
     - A body sent with `Transfer-Encoding: chunked` and no `Content-Length`: Django reads such a
       body as empty. It is read here, up to DATA_UPLOAD_MAX_MEMORY_SIZE, and handed on as if it
-      had been sent with its length; a longer one is refused with 413.
+      had been sent with its length; a longer one is refused with 413. A view that streams its
+      body itself under a limit of its own (`streams_request_body = True`, the asynchronous
+      import) gets the body unread instead, as a stream.
     - An admin action on selected rows whose IDs are no primary keys of the model (or hold a
       NUL): the admin filters by them as sent, and such a value is a 500 there.
     """
@@ -41,9 +46,12 @@ class RequestSanityMiddleware:
             not request.META.get("CONTENT_LENGTH")
             and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
         ):
-            response = self._read_chunked_body(request)
-            if response is not None:
-                return response
+            if self._streams_request_body(request):
+                request._stream = LimitedStream(request.META["wsgi.input"], _UNBOUNDED)
+            else:
+                response = self._read_chunked_body(request)
+                if response is not None:
+                    return response
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
@@ -59,6 +67,16 @@ class RequestSanityMiddleware:
         except ValidationError:
             return api_bad_request(request, BadRequest("Selected rows are given by their IDs."))
         return None
+
+    @staticmethod
+    def _streams_request_body(request: HttpRequest) -> bool:
+        if "wsgi.input" not in request.META:
+            return False
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return getattr(getattr(match.func, "cls", None), "streams_request_body", False)
 
     @staticmethod
     def _read_chunked_body(request: HttpRequest) -> HttpResponse | None:

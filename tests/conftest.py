@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from inbound.services import DEFAULT_SCOPES, api_key_issue
 from tests.api import Caller
 from tests.factories import IntegrationClientFactory
+from tests.workers import worker_start  # noqa: F401 (a fixture for every test package)
 
 
 def _require(env_var: str) -> bool:

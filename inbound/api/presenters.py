@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from inbound.choices import ImportJobStatus
+from inbound.choices import ImportJobKind, ImportJobStatus
 from inbound.models import ImportItem, ImportJob, Target
 
 ID_FIELDS = (
@@ -115,11 +115,20 @@ def import_job_data(
         "createdAt": job.created_at,
         "startedAt": job.started_at,
         "finishedAt": job.finished_at,
+        "itemCount": job.item_count,
+        "progress": import_job_progress(job),
         "summary": summary,
     }
     if items is not None:
         data["items"] = [import_item_data(item, can_read=can_read) for item in items]
     return data
+
+
+def import_job_progress(job: ImportJob) -> dict[str, int]:
+    # Single and batch jobs are written complete (those imported before the counter was kept
+    # hold 0 in it).
+    processed = job.processed_count if job.kind == ImportJobKind.ASYNC else job.item_count
+    return {"processed": processed, "total": job.item_count}
 
 
 def target_data(target: Target, *, item: ImportItem | None, can_read: bool) -> dict[str, Any]:

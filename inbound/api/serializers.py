@@ -351,6 +351,11 @@ class ImportSummaryOutput(serializers.Serializer):
     needsReview = serializers.IntegerField()
 
 
+class ImportProgressOutput(serializers.Serializer):
+    processed = serializers.IntegerField(help_text="Items processed so far.")
+    total = serializers.IntegerField(help_text="Items of the job.")
+
+
 class ImportJobOutput(serializers.Serializer):
     importJobId = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ImportJobStatus.choices)
@@ -358,11 +363,34 @@ class ImportJobOutput(serializers.Serializer):
     createdAt = serializers.DateTimeField()
     startedAt = serializers.DateTimeField(allow_null=True)
     finishedAt = serializers.DateTimeField(allow_null=True)
+    itemCount = serializers.IntegerField()
+    progress = ImportProgressOutput()
     summary = ImportSummaryOutput()
 
 
 class ImportJobDetailOutput(ImportJobOutput):
-    items = ImportItemOutput(many=True)
+    items = ImportItemOutput(
+        many=True,
+        required=False,
+        help_text="Single and batch jobs only; an asynchronous job's items are paged at "
+        "inbound/import-jobs/{importJobId}/items.",
+    )
+
+
+class AsyncImportOutput(serializers.Serializer):
+    importJobId = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=[ImportJobStatus.ACCEPTED])
+    itemCount = serializers.IntegerField()
+
+
+class AsyncImportInput(serializers.Serializer):
+    """`{"items": [...]}` (application/json), or one target per line (application/x-ndjson)."""
+
+    items = serializers.ListField(child=TargetInput(), min_length=1)
+
+
+class ImportJobItemOutput(ImportItemOutput):
+    position = serializers.IntegerField(help_text="Index of the item in the request, from 0.")
 
 
 class PlanningOutput(serializers.Serializer):

@@ -11,9 +11,15 @@ urlpatterns = [
     path(
         "inbound/targets/<path:external_id>", views.TargetDetailView.as_view(), name="target-detail"
     ),
+    path("inbound/imports", views.AsyncImportView.as_view(), name="async-import"),
     path("inbound/import-jobs", views.ImportJobListView.as_view(), name="job-list"),
     path(
         "inbound/import-jobs/<int:job_id>", views.ImportJobDetailView.as_view(), name="job-detail"
+    ),
+    path(
+        "inbound/import-jobs/<int:job_id>/items",
+        views.ImportJobItemListView.as_view(),
+        name="job-items",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="inbound-api:schema"), name="docs"),

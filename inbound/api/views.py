@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.conf import settings
+from django.urls import reverse
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -15,15 +16,16 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics
-from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.exceptions import NotFound, ParseError, UnsupportedMediaType
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inbound import selectors
-from inbound.choices import ImportJobKind, ImportJobStatus, Scope
-from inbound.models import ImportJob
+from inbound.async_imports import AsyncImportEmpty, async_import_accept
+from inbound.choices import ImportJobKind, ImportJobStatus, ImportStatus, Scope
+from inbound.models import ImportItem, ImportJob
 from inbound.services import (
     IdempotencyKeyBusy,
     IdempotencyKeyReused,
@@ -36,14 +38,18 @@ from inbound.services import (
     targets_import,
     targets_import_idempotent,
 )
+from mapping.choices import MappingStatus
 from ordinavo.api.problems import PROBLEM_CONTENT_TYPE, ValidationProblem, problem_response
 
 from . import presenters
 from .examples import BATCH_EXAMPLES, TARGET_EXAMPLES
 from .permissions import WRITE_SCOPES, scope_required
 from .serializers import (
+    AsyncImportInput,
+    AsyncImportOutput,
     BatchInput,
     ImportJobDetailOutput,
+    ImportJobItemOutput,
     ImportJobOutput,
     ImportResponseOutput,
     ProblemOutput,
@@ -52,6 +58,7 @@ from .serializers import (
     item_input,
     target_validator,
 )
+from .streaming import BodyReader, json_items, ndjson_items
 
 IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
 PROBLEM = OpenApiResponse(ProblemOutput, description="RFC 9457 problem details")
@@ -72,6 +79,31 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "it and then replays its answer (or runs, if the first failed); after IDEMPOTENCY_WAIT_MS "
     "(2 s) it is refused with 409 and Retry-After. Kept at least 24 hours.",
 )
+
+
+def idempotency_key_of(request: Request) -> str | None:
+    """The request's Idempotency-Key; a malformed one is a 400."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ParseError("Idempotency-Key must be 1 to 255 printable ASCII characters.")
+    return key
+
+
+def idempotency_problem(exc: IdempotencyKeyReused | IdempotencyKeyBusy) -> Response:
+    if isinstance(exc, IdempotencyKeyReused):
+        return problem_response(
+            422,
+            "This Idempotency-Key was used with a different request body.",
+            slug="idempotency-key-reused",
+            title="Idempotency-Key reused",
+        )
+    return problem_response(
+        409,
+        "A request with this Idempotency-Key is still being processed.",
+        slug="idempotency-key-in-flight",
+        title="Request in progress",
+        headers={"Retry-After": "1"},
+    )
 
 
 class ImportView(APIView):
@@ -112,21 +144,8 @@ class ImportView(APIView):
                     ),
                     answer=presenters.import_answer,
                 )
-        except IdempotencyKeyReused:
-            return problem_response(
-                422,
-                "This Idempotency-Key was used with a different request body.",
-                slug="idempotency-key-reused",
-                title="Idempotency-Key reused",
-            )
-        except IdempotencyKeyBusy:
-            return problem_response(
-                409,
-                "A request with this Idempotency-Key is still being processed.",
-                slug="idempotency-key-in-flight",
-                title="Request in progress",
-                headers={"Retry-After": "1"},
-            )
+        except (IdempotencyKeyReused, IdempotencyKeyBusy) as exc:
+            return idempotency_problem(exc)
         except ImportRejected as exc:  # a single import that does not fit the stored target
             raise ValidationProblem(exc.errors) from exc
         except ImportConflict:
@@ -225,6 +244,88 @@ class TargetBatchImportView(ImportView):
             )
         validator = target_validator()
         return [item_input(validator, i, raw, f"/items/{i}") for i, raw in enumerate(raw_items)]
+
+
+NDJSON_MEDIA_TYPES = ("application/x-ndjson", "application/ndjson")
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="importTargetsAsync",
+        summary="Import up to 100,000 targets asynchronously",
+        tags=["Inbound"],
+        request={
+            "application/json": AsyncImportInput,
+            "application/x-ndjson": {
+                "type": "string",
+                "description": "One target (a TargetInput object) per line.",
+            },
+        },
+        responses={202: AsyncImportOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        description='Required scope: `inbound.targets.batch.write`. A body `{"items": [...]}` '
+        "(application/json) or one target per line (application/x-ndjson) of 1 to "
+        "INBOUND_MAX_ASYNC_ITEMS (100,000) items and at most INBOUND_MAX_ASYNC_BODY_BYTES "
+        "(100 MiB). Answers 202 at once with the job in `Location`; workers import the items "
+        "in chunks of 500 exactly as a batch's. Poll the job (`getImportJob`) and page its "
+        "items (`listImportJobItems`). An invalid item becomes a Failed item with its errors; "
+        "only a malformed body (not JSON or NDJSON, over a limit, no items) is refused whole. "
+        "Later items repeating an earlier item's externalId fail.",
+    )
+)
+class AsyncImportView(APIView):
+    """Streams the body into the job's staged items (never reads it whole): see
+    `inbound.async_imports`. The request-sanity middleware leaves a chunked body of this view
+    unread (`streams_request_body`), so only this view's own limit applies to it."""
+
+    permission_classes = [scope_required(Scope.TARGETS_BATCH_WRITE)]
+    endpoint = "inbound/imports"
+    streams_request_body = True
+
+    def post(self, request: Request) -> Response:
+        limits = settings.INBOUND_LIMITS
+        media_type = (request.content_type or "").split(";")[0].strip().lower()
+        if media_type in NDJSON_MEDIA_TYPES:
+            read_items = ndjson_items
+        elif media_type == "application/json":
+            read_items = json_items
+        else:
+            raise UnsupportedMediaType(media_type or "(none)")
+        key = idempotency_key_of(request)
+        declared = request.META.get("CONTENT_LENGTH")
+        reader = BodyReader(
+            # Django's own request, read as a file: DRF's `request.stream` is None for a chunked
+            # body (no Content-Length), which the middleware hands on unread.
+            request._request,
+            limit=limits["MAX_ASYNC_BODY_BYTES"],
+            declared_length=int(declared) if declared and declared.isdigit() else None,
+        )
+        try:
+            answer = async_import_accept(
+                api_key=request.auth,
+                items=read_items(reader, max_items=limits["MAX_ASYNC_ITEMS"]),
+                endpoint=self.endpoint,
+                idempotency_key=key,
+                fingerprint=lambda: reader.fingerprint(media_type),
+            )
+        except AsyncImportEmpty as exc:
+            raise ValidationProblem(
+                [
+                    {
+                        "field": "/items" if read_items is json_items else "",
+                        "code": "batch_size",
+                        "message": f"An asynchronous import has 1 to {limits['MAX_ASYNC_ITEMS']} "
+                        "items, not 0.",
+                    }
+                ]
+            ) from exc
+        except (IdempotencyKeyReused, IdempotencyKeyBusy) as exc:
+            return idempotency_problem(exc)
+        job_id = answer.body["importJobId"]
+        headers = {"Location": reverse("inbound-api:job-detail", kwargs={"job_id": job_id})}
+        if answer.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(answer.body, status=answer.status, headers=headers)
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -334,8 +435,9 @@ class ImportJobListView(generics.ListAPIView):
         summary="Poll an import job",
         tags=["Inbound"],
         responses={200: ImportJobDetailOutput, **ERRORS},
-        description="Status, summary counts and items with their *current* mapping: a "
-        "dispatcher's later resolution shows here.",
+        description="Status, progress, summary counts and (single and batch jobs) items with "
+        "their *current* mapping: a dispatcher's later resolution shows here. An asynchronous "
+        "job's items are not inlined: page them with `listImportJobItems`.",
     )
 )
 class ImportJobDetailView(APIView):
@@ -345,11 +447,77 @@ class ImportJobDetailView(APIView):
         job = selectors.import_job_get(client=request.auth.client, job_id=job_id)
         if job is None:
             raise NotFound(f"No import job {job_id} for this client.")
-        items = list(selectors.import_items_of_job(job=job))
+        # An asynchronous job's items (up to 100,000) are paged at .../items instead.
+        items = (
+            None
+            if job.kind == ImportJobKind.ASYNC
+            else list(selectors.import_items_of_job(job=job))
+        )
         summary = selectors.import_job_summaries(jobs=[job])[job.pk]
         can_read = request.auth.has_scope(Scope.CUSTOMERS_READ)
         return Response(
             presenters.import_job_data(job, summary=summary, items=items, can_read=can_read)
+        )
+
+
+class ImportItemFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(field_name="import_status", choices=ImportStatus.choices)
+    mappingStatus = django_filters.ChoiceFilter(
+        field_name="mapping_status", choices=MappingStatus.choices
+    )
+
+    class Meta:
+        model = ImportItem
+        fields = ["status", "mappingStatus"]
+
+
+class ItemPagination(JobPagination):
+    page_size = 100
+    max_page_size = 1000
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        parameters[1]["description"] = (
+            f"Items per page, 1 to {self.max_page_size} (default {self.page_size})."
+        )
+        return parameters
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listImportJobItems",
+        summary="Page the items of an import job, in request order",
+        tags=["Inbound"],
+        responses={200: ImportJobItemOutput(many=True), **ERRORS},
+        description="Any job's items (single, batch or asynchronous) with their current "
+        "mapping, filterable by import `status` and `mappingStatus`. Items of an asynchronous "
+        "job appear as their chunks are processed.",
+    )
+)
+class ImportJobItemListView(generics.ListAPIView):
+    permission_classes = [scope_required(*WRITE_SCOPES)]
+    filterset_class = ImportItemFilter
+    pagination_class = ItemPagination
+    serializer_class = ImportJobItemOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no client
+            return ImportItem.objects.none()
+        job = selectors.import_job_get(
+            client=self.request.auth.client, job_id=self.kwargs["job_id"]
+        )
+        if job is None:
+            raise NotFound(f"No import job {self.kwargs['job_id']} for this client.")
+        return selectors.import_items_of_job(job=job)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        can_read = request.auth.has_scope(Scope.CUSTOMERS_READ)
+        return self.get_paginated_response(
+            [
+                {"position": item.position, **presenters.import_item_data(item, can_read=can_read)}
+                for item in page
+            ]
         )
 
 

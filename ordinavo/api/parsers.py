@@ -14,14 +14,14 @@ class PayloadTooLarge(APIException):
 
 
 # A NUL or any surrogate escape (a pair is fine, but then the walk below finds nothing).
-_SUSPICIOUS_ESCAPE = re.compile(rb"\\[uU](?:0000|[dD][89a-fA-F])")
+SUSPICIOUS_ESCAPE = re.compile(rb"\\[uU](?:0000|[dD][89a-fA-F])")
 
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _unstorable_text(value) -> str | None:
+def unstorable_text(value) -> str | None:
     stack = [value]
     while stack:
         value = stack.pop()
@@ -46,7 +46,7 @@ _DIGITS_AS_NINES = bytes(0x39 if 0x30 <= byte <= 0x39 else 0x20 for byte in rang
 _LONG_DIGIT_RUN = b"9" * 19
 
 
-def _loads(raw: bytes):
+def json_loads_strict(raw: bytes):
     """`json.loads` of the UTF-8 body, strict (no NaN or Infinity): read by orjson, where it
     reads the same (a batch in half the time); anything orjson refuses, and integers it could
     turn into floats, by the json module, which also words the errors."""
@@ -71,16 +71,16 @@ class LimitedJSONParser(JSONParser):
         if len(raw) > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
         try:
-            data = _loads(raw)
+            data = json_loads_strict(raw)
         except UnicodeDecodeError as exc:
             raise ParseError("The request body is not UTF-8.") from exc
         except (ValueError, RecursionError) as exc:
             raise ParseError(f"The request body is not valid JSON: {exc}") from exc
-        if _SUSPICIOUS_ESCAPE.search(raw):
+        if SUSPICIOUS_ESCAPE.search(raw):
             # Escapes can smuggle in what no database or response can hold: NUL characters and
             # unpaired UTF-16 surrogates ("\u0000", "\ud800"). Only bodies with such escapes
             # can (an umlaut's "\u00fc" cannot), and only those are walked.
-            problem = _unstorable_text(data)
+            problem = unstorable_text(data)
             if problem:
                 raise ParseError(f"The request body contains {problem}, which cannot be stored.")
         return data

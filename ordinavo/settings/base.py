@@ -199,6 +199,14 @@ INBOUND_LIMITS = {
     "IDEMPOTENCY_RETENTION_HOURS": env.int("IDEMPOTENCY_RETENTION_HOURS", default=24),
     # How long a request waits for a still-running one with its Idempotency-Key before a 409.
     "IDEMPOTENCY_WAIT_MS": env.int("IDEMPOTENCY_WAIT_MS", default=2000),
+    # Asynchronous imports (POST inbound/imports, SPEC §8): their own limits, streamed to the
+    # database (never held in memory whole), processed by workers in chunks of ASYNC_CHUNK_ITEMS.
+    "MAX_ASYNC_ITEMS": env.int("INBOUND_MAX_ASYNC_ITEMS", default=100_000),
+    "MAX_ASYNC_BODY_BYTES": env.int("INBOUND_MAX_ASYNC_BODY_BYTES", default=100 * 1024 * 1024),
+    "ASYNC_CHUNK_ITEMS": 500,
+    # How many chunks of one job may run at once (on any workers). More chunks in flight than
+    # the database and the workers have cores only add contention (bench/async_import.py).
+    "ASYNC_CHUNK_LANES": env.int("INBOUND_ASYNC_CHUNK_LANES", default=4),
 }
 # SPEC §9: an import item's incoming payload (names, e-mail, phone numbers) is kept while the
 # item waits for review and this many days after its resolution (or its import, when nobody had
@@ -245,6 +253,8 @@ SPECTACULAR_SETTINGS = {
         "MappingWarningEnum": "mapping.choices.MappingWarning",
         "ImportStatusEnum": "inbound.choices.ImportStatus",
         "ImportJobStatusEnum": "inbound.choices.ImportJobStatus",
+        # The `status` of an import's answer (sync and async): always Accepted.
+        "ImportResponseOutputStatusEnum": [("Accepted", "Accepted")],
         "PriorityEnum": "customers.choices.Priority",
     },
 }

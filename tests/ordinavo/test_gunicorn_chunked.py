@@ -62,17 +62,23 @@ def gunicorn_url():
         server.wait(timeout=10)
 
 
-def _post_chunked(port: int, key: str, body: bytes) -> tuple[int, dict]:
+def _post_chunked(
+    port: int,
+    key: str,
+    body: bytes,
+    path: str = "inbound/targets",
+    content_type: str = "application/json",
+) -> tuple[int, dict]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         chunks = (body[i : i + 1000] for i in range(0, len(body), 1000))
         conn.request(
             "POST",
-            BASE + "inbound/targets",
+            BASE + path,
             body=chunks,
             headers={
                 "Authorization": f"Bearer {key}",
-                "Content-Type": "application/json",
+                "Content-Type": content_type,
                 "Transfer-Encoding": "chunked",
             },
             encode_chunked=True,
@@ -95,3 +101,19 @@ def test_a_chunked_body_is_imported_and_one_over_the_limit_is_a_413(gunicorn_url
     assert refused[0] == 413, refused
     assert refused[1]["status"] == 413
     assert list(Target.objects.values_list("title", flat=True)) == [MINIMAL_TARGET["title"]]
+
+
+def test_a_chunked_async_import_is_streamed_under_its_own_limit(gunicorn_url, caller):
+    # Far more than the other endpoints' LIMIT: the asynchronous import streams its body under
+    # INBOUND_MAX_ASYNC_BODY_BYTES instead of having it read by the middleware.
+    body = b"\n".join(
+        json.dumps({**MINIMAL_TARGET, "externalId": f"JOB-{n}"}).encode() for n in range(100)
+    )
+    assert len(body) > LIMIT
+
+    status, answer = _post_chunked(
+        gunicorn_url, caller.key, body, "inbound/imports", "application/x-ndjson"
+    )
+
+    assert status == 202, answer
+    assert answer["itemCount"] == 100

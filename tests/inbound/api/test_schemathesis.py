@@ -90,6 +90,8 @@ def test_the_schema_lists_every_operation():
         f"GET {API}/inbound/targets/{{external_id}}",
         f"GET {API}/inbound/import-jobs",
         f"GET {API}/inbound/import-jobs/{{job_id}}",
+        f"POST {API}/inbound/imports",
+        f"GET {API}/inbound/import-jobs/{{job_id}}/items",
     }
 
 

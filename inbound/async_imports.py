@@ -1,0 +1,273 @@
+"""Asynchronous imports (SPEC §8): a request stages its items and answers at once; workers import
+them in chunks through the same import service as a batch (`inbound.services`).
+
+Accepting: the job, its staged items (streamed with COPY, never held whole), the key's
+idempotency record and one worker job per chunk are written in one transaction: either the job
+exists with all its items and chunks queued, or nothing does.
+
+Processing: each chunk is one transaction that locks its staged items, imports them, deletes
+them and counts them into the job's progress. A chunk whose staged items are gone is done, so a
+chunk run again (its worker was killed, and `jobs.stalled_retry` retried it) imports nothing
+twice; one that was killed rolled back and is still all there. The chunk that counts the last
+items completes the job and publishes `import_job.completed`, in that same transaction.
+
+Chunks of one job run in parallel (up to ASYNC_CHUNK_LANES at once), on any worker: what an
+item does does not depend on the chunks before it, except through the records they create (two
+chunks creating the same new customer: the unique constraints make the later one run again and
+find it, as for concurrent batches) and an externalId sent twice (which the request marks while
+staging, so the later item fails as in a batch, wherever its chunk runs).
+"""
+
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from procrastinate.contrib.django import app as procrastinate_app
+
+from ordinavo.api.parsers import json_loads_strict
+from ordinavo.db import bulk_insert, fetch
+from ordinavo.events import DomainEvent, EventType, publish
+
+from .choices import ImportJobKind, ImportJobStatus, ImportStatus
+from .models import ApiKey, IdempotencyRecord, ImportItem, ImportJob, StagedImportItem
+from .services import (
+    IdempotencyRequest,
+    IdempotentAnswer,
+    ItemInput,
+    _idempotency_reserve,
+    _import_items_write,
+    _import_retrying,
+    _targets_write,
+)
+
+IMPORT_QUEUE = "imports"
+IMPORT_CHUNK_TASK = "inbound.import_chunk"
+
+
+class AsyncImportEmpty(Exception):
+    """The body holds no item (422: an import has 1 to INBOUND_MAX_ASYNC_ITEMS items)."""
+
+
+class _Replayed(Exception):
+    """Leaves the accepting transaction (and what it staged) when the key's answer is stored."""
+
+    def __init__(self, answer: IdempotentAnswer):
+        super().__init__("replayed")
+        self.answer = answer
+
+
+def chunk_size() -> int:
+    return settings.INBOUND_LIMITS["ASYNC_CHUNK_ITEMS"]
+
+
+def _duplicate_key(raw: Any) -> str | None:
+    """The externalId an item will be imported under, as far as the raw item says (the
+    serializer trims it); None when it has none that could be valid."""
+    if isinstance(raw, dict):
+        external_id = raw.get("externalId")
+        if isinstance(external_id, str):
+            return external_id.strip() or None
+    return None
+
+
+def _items_stage(*, job: ImportJob, items: Iterable[tuple[str, Any]]) -> int:
+    """COPY the items (JSON text, parsed value) into the job's staged items, as they come;
+    returns how many. Only the externalIds seen so far are kept in memory."""
+    seen: set[str] = set()
+    count = 0
+    table = StagedImportItem._meta.db_table
+    with connection.cursor() as cursor:
+        copy_sql = f"COPY {table} (tenant_id, job_id, position, raw, duplicate) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for position, (text, raw) in enumerate(items):
+                key = _duplicate_key(raw)
+                duplicate = key is not None and key in seen
+                if key is not None:
+                    seen.add(key)
+                copy.write_row((job.tenant_id, job.pk, position, text, duplicate))
+                count = position + 1
+    return count
+
+
+def _chunks_defer(*, job: ImportJob) -> None:
+    """One worker job per chunk, on the current connection (in the accepting transaction), in
+    ASYNC_CHUNK_LANES lanes: the chunks of a lane share a procrastinate lock, so at most that
+    many chunks of one job run at once, each lane in chunk order."""
+    chunks = (job.item_count + chunk_size() - 1) // chunk_size()
+    lanes = settings.INBOUND_LIMITS["ASYNC_CHUNK_LANES"]
+    for lane in range(min(lanes, chunks)):
+        procrastinate_app.configure_task(
+            name=IMPORT_CHUNK_TASK, queue=IMPORT_QUEUE, lock=f"inbound-import:{job.pk}:{lane}"
+        ).batch_defer(
+            *(
+                {"tenant_id": job.tenant_id, "job_id": job.pk, "chunk": chunk}
+                for chunk in range(lane, chunks, lanes)
+            )
+        )
+
+
+def async_import_answer(job: ImportJob) -> dict[str, Any]:
+    return {
+        "importJobId": job.pk,
+        "status": ImportJobStatus.ACCEPTED.value,
+        "itemCount": job.item_count,
+    }
+
+
+def async_import_accept(
+    *,
+    api_key: ApiKey,
+    items: Iterable[tuple[str, Any]],
+    endpoint: str,
+    idempotency_key: str | None = None,
+    fingerprint: Callable[[], str] | None = None,
+) -> IdempotentAnswer:
+    """Accept an asynchronous import of `items` (each its JSON text and parsed value, read from
+    the request as it streams in; whatever the iterable raises refuses the whole request and
+    leaves nothing). Returns the answer (202, naming the new job); under an `idempotency_key`
+    whose answer is stored, no new job but that answer (`fingerprint()`, called once the items
+    are read, must match the stored one, else `IdempotencyKeyReused`)."""
+    client = api_key.client
+    try:
+        with transaction.atomic():
+            job = ImportJob(
+                tenant=client.tenant,
+                client=client,
+                api_key=api_key,
+                kind=ImportJobKind.ASYNC,
+                status=ImportJobStatus.ACCEPTED,
+                scopes=list(api_key.scopes),
+            )
+            bulk_insert(ImportJob, [job])
+            job.item_count = _items_stage(job=job, items=items)
+            if not job.item_count:
+                raise AsyncImportEmpty("The import holds no item.")
+            ImportJob.objects.for_tenant(client.tenant_id).filter(pk=job.pk).update(
+                item_count=job.item_count
+            )
+            answer = IdempotentAnswer(
+                status=HTTPStatus.ACCEPTED, body=async_import_answer(job), replayed=False
+            )
+            if idempotency_key is not None:
+                reserved = _idempotency_reserve(
+                    client=client,
+                    idempotency=IdempotencyRequest(
+                        endpoint=endpoint, key=idempotency_key, fingerprint=fingerprint()
+                    ),
+                )
+                if isinstance(reserved, IdempotentAnswer):
+                    raise _Replayed(reserved)
+                IdempotencyRecord.objects.for_tenant(client.tenant_id).filter(pk=reserved).update(
+                    response_status=answer.status, response_body=answer.body
+                )
+            _chunks_defer(job=job)
+    except _Replayed as replayed:
+        return replayed.answer
+    return answer
+
+
+# --- processing ----------------------------------------------------------------------------------
+
+_JOB_STARTED_SQL = (
+    "UPDATE inbound_importjob SET status = %s, started_at = %s "
+    "WHERE tenant_id = %s AND id = %s AND status = %s RETURNING id"
+)
+_STAGED_TAKE_SQL = (
+    "DELETE FROM inbound_stagedimportitem WHERE tenant_id = %s AND job_id = %s "
+    "AND position >= %s AND position < %s RETURNING position, raw, duplicate"
+)
+_JOB_PROGRESS_SQL = (
+    "UPDATE inbound_importjob SET processed_count = processed_count + %s "
+    "WHERE tenant_id = %s AND id = %s RETURNING processed_count, item_count"
+)
+
+
+def _duplicate_error(position: int) -> list[dict[str, str]]:
+    return [
+        {
+            "field": f"/items/{position}/externalId",
+            "code": "duplicate",
+            "message": "An earlier item of this import has the same externalId.",
+        }
+    ]
+
+
+def async_import_chunk_process(
+    *, tenant_id: int, job_id: int, chunk: int, item_from: Callable[[int, Any], ItemInput]
+) -> int:
+    """Import chunk `chunk` of an asynchronous job (its items validated by `item_from`): one
+    transaction that imports them, deletes them from the staged items and counts them into the
+    job's progress; the last one completes the job. Returns how many items it imported (0 when
+    the chunk was done already, by this job's earlier run or another worker)."""
+    size = chunk_size()
+    # Processing, on its own and at once, so a poll shows it while the first chunk runs.
+    fetch(
+        _JOB_STARTED_SQL,
+        [
+            ImportJobStatus.PROCESSING,
+            timezone.now(),
+            tenant_id,
+            job_id,
+            ImportJobStatus.ACCEPTED,
+        ],
+    )
+
+    def attempt_once() -> int:
+        # Taken out of the staged items at once: a second run of the chunk waits here for the
+        # rows' locks, then finds them gone (or, when this one rolls back, still there).
+        staged = sorted(
+            fetch(_STAGED_TAKE_SQL, [tenant_id, job_id, chunk * size, (chunk + 1) * size])
+        )
+        if not staged:
+            return 0
+        job = (
+            ImportJob.objects.for_tenant(tenant_id).select_related("client__tenant").get(pk=job_id)
+        )
+        items = []
+        for position, raw, duplicate in staged:
+            item = item_from(position, json_loads_strict(raw.encode()))
+            if duplicate and not item.errors:
+                item = ItemInput(
+                    position=position,
+                    external_id=item.external_id,
+                    errors=_duplicate_error(position),
+                )
+            items.append(item)
+        written = _targets_write(
+            client=job.client, scopes=job.scopes, kind=ImportJobKind.ASYNC, items=items
+        )
+        _import_items_write(job=job, client=job.client, items=items, written=written)
+        # Last: the job's row stays locked only until this transaction commits.
+        [(processed, total)] = fetch(_JOB_PROGRESS_SQL, [len(items), tenant_id, job_id])
+        if processed >= total:
+            _job_complete(job=job)
+        return len(items)
+
+    return _import_retrying(attempt_once)
+
+
+def _job_complete(*, job: ImportJob) -> None:
+    """Every chunk has committed (their progress is counted in): the job's final status, and its
+    event, in the transaction of the last chunk."""
+    failed = (
+        ImportItem.objects.for_tenant(job.tenant_id)
+        .filter(job_id=job.pk, import_status=ImportStatus.FAILED)
+        .exists()
+    )
+    status = ImportJobStatus.COMPLETED_WITH_ERRORS if failed else ImportJobStatus.COMPLETED
+    ImportJob.objects.for_tenant(job.tenant_id).filter(pk=job.pk).update(
+        status=status, finished_at=timezone.now()
+    )
+    publish(
+        [
+            DomainEvent(
+                type=EventType.IMPORT_JOB_COMPLETED,
+                tenant_id=job.tenant_id,
+                client_id=job.client_id,
+                subject_id=job.pk,
+            )
+        ]
+    )
