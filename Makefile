@@ -90,6 +90,8 @@ bench-health: install
 MESSAGE_IGNORES := --ignore='.venv*' --ignore=var --ignore=tests --ignore=bench --ignore=customers \
 	--ignore=mapping --ignore=inbound --ignore=webhooks --ignore=fieldwork --ignore=demo \
 	--ignore=tenants --ignore=ordinavo --ignore=templates/admin --ignore=templates/demo --ignore=docs
+# makemessages and compilemessages read no database: any DATABASE_URL satisfies the settings.
+messages: export DATABASE_URL ?= postgres://localhost/unused
 messages: install
 	DJANGO_SETTINGS_MODULE=ordinavo.settings.test $(PY) manage.py makemessages -l de --no-location --no-wrap $(MESSAGE_IGNORES)
 	$(PY) locale/de_translations.py

@@ -71,6 +71,7 @@ SINGULAR = {
     "Same e-mail address": "Gleiche E-Mail-Adresse",
     "Same phone number": "Gleiche Telefonnummer",
     "Same name": "Gleicher Name",
+    "Name matches except legal form": "Name stimmt bis auf die Rechtsform überein",
     "Name matches except legal form or spelling": "Name stimmt bis auf Rechtsform oder Schreibweise überein",
     "Similar name (%(percent)d %%)": "Ähnlicher Name (%(percent)d %%)",
     "Different name": "Anderer Name",

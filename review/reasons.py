@@ -29,11 +29,20 @@ def _domain(email: str | None) -> str:
     return email.rpartition("@")[2]
 
 
+def _plain(name: str | None) -> str:
+    return " ".join((name or "").casefold().replace("-", " ").split())
+
+
 def candidate_reasons(
-    *, signals: dict, incoming: dict | None = None, existing_email: str | None = None
+    *,
+    signals: dict,
+    incoming: dict | None = None,
+    existing_email: str | None = None,
+    existing_name: str | None = None,
 ) -> list[Reason]:
     """Reasons for and against one candidate. `incoming` is the item's customer block (to tell
-    a missing e-mail from a different one); `existing_email` the candidate's."""
+    a missing e-mail from a different one, and the same name from one that differs only in
+    legal form); `existing_email` and `existing_name` the candidate's."""
     s = signals or {}
     incoming = incoming or {}
     reasons: list[Reason] = []
@@ -60,8 +69,12 @@ def candidate_reasons(
     if _on(s, "phone"):
         add(_("Same phone number"), True, 12)
     name = float(s.get("name") or 0.0)
-    if _on(s, "exactName"):
+    if _on(s, "exactName") and (
+        existing_name is None or _plain(incoming.get("name")) == _plain(existing_name)
+    ):
         add(_("Same name"), True, 20)
+    elif _on(s, "exactName"):
+        add(_("Name matches except legal form"), True, 20)
     elif _on(s, "nameAgrees"):
         add(_("Name matches except legal form or spelling"), True, 21)
     elif name >= 0.5:

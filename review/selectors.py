@@ -305,6 +305,7 @@ def candidate_customers(*, item: ImportItem) -> list[dict]:
                 signals=candidate.get("signals") or {},
                 incoming=incoming,
                 existing_email=customers[candidate["recordId"]].email,
+                existing_name=customers[candidate["recordId"]].name,
             ),
         }
         for candidate in item.candidates or []

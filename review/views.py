@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.models import Contact, Customer, Location
 from inbound.choices import ReviewState
@@ -274,6 +274,7 @@ def _merge_fields(customers: list[Customer]) -> list[dict]:
     return rows
 
 
+@require_http_methods(["GET", "POST"])
 def merge(request: HttpRequest) -> HttpResponse:
     """Merge duplicate customers: choose the survivor and its field values (GET shows the
     choice, POST merges)."""
@@ -337,6 +338,7 @@ def merge(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
 def merge_done(request: HttpRequest, merge_id: int) -> HttpResponse:
     """A merge's result, with its undo (POST)."""
     _dispatcher(request)

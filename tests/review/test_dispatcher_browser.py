@@ -55,6 +55,7 @@ def test_reasons_in_words_and_raw_scores_only_behind_details(page, queue):
     reasons = card.locator(".reasons-for li").all_inner_texts()
     assert "Same address" in reasons
     assert reasons[0] == "Same address"  # the decisive one first
+    assert "Name matches except legal form" in reasons
     assert card.locator(".fact-number").inner_text() == "K-4711"
     assert "crm-legacy: CRM-88" in card.locator(".fact-references").inner_text()
     assert card.locator(".fact-targets").inner_text().startswith("0")
@@ -63,10 +64,10 @@ def test_reasons_in_words_and_raw_scores_only_behind_details(page, queue):
         assert key not in visible
     assert not card.get_by_text("streetCompared").is_visible()
 
-    card.locator("summary", has_text="details").click()
-    assert card.get_by_text("streetCompared", exact=False).is_visible()
     if SCREENSHOTS:
         page.screenshot(path="docs/review-item.png", full_page=True)
+    card.locator("summary", has_text="details").click()
+    assert card.get_by_text("streetCompared", exact=False).is_visible()
 
 
 def test_customer_number_conflict_offers_the_holder_and_links_it(page, make_caller):
@@ -187,6 +188,8 @@ def test_keyboard_from_queue_to_resolved_item_without_the_mouse(page, queue):
     sign_in(page, "dana", "dana-pw-123")
     page.keyboard.press("?")
     assert page.locator("#key-help").is_visible()
+    if SCREENSHOTS:
+        page.screenshot(path="docs/review-keyboard.png")
     page.keyboard.press("Escape")
     assert not page.locator("#key-help").is_visible()
 
