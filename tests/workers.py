@@ -43,9 +43,11 @@ def procrastinate_reset() -> None:
         )
 
 
-def workers_registered() -> int:
+def last_worker_id() -> int:
+    """The id of the last worker that registered (0: none). A new worker registers with a higher
+    one; counting rows would not do, as a starting worker may prune a dead one's row."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM procrastinate_workers")
+        cursor.execute("SELECT coalesce(max(id), 0) FROM procrastinate_workers")
         return cursor.fetchone()[0]
 
 
@@ -81,7 +83,7 @@ def worker_start(transactional_db, tmp_path) -> Iterator[Callable[..., Worker]]:
     env = {**os.environ, **WORKER_ENV, "DATABASE_URL": current_database_url()}
 
     def start(*, concurrency: int | None = None) -> Worker:
-        before = workers_registered()
+        before = last_worker_id()
         log_path = tmp_path / f"worker-{len(started)}.log"
         command = [
             sys.executable,
@@ -100,7 +102,7 @@ def worker_start(transactional_db, tmp_path) -> Iterator[Callable[..., Worker]]:
         worker = Worker(process=process, log_path=log_path)
         started.append(worker)
         deadline = time.monotonic() + WORKER_START_TIMEOUT
-        while workers_registered() <= before:
+        while last_worker_id() <= before:
             if process.poll() is not None:
                 pytest.fail(f"the worker exited ({process.returncode}):\n{worker.log()}")
             if time.monotonic() > deadline:
