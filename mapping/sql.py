@@ -4,6 +4,7 @@ search and the advisory locks. Table and column names come from the models' `_me
 from django.db import connection
 
 from customers.models import Customer, Location
+from ordinavo.db import quoted_column, quoted_table
 
 from .models import ExternalReference
 
@@ -12,20 +13,12 @@ def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _table(model) -> str:
-    return _quote(model._meta.db_table)
-
-
-def _column(model, name: str) -> str:
-    return _quote(model._meta.get_field(name).column)
-
-
 # --- the records of a batch's references ----------------------------------------------------------
 
 
 def references_column(name: str) -> str:
     """A column of the references (alias `r`)."""
-    return f"r.{_column(ExternalReference, name)}"
+    return f"r.{quoted_column(ExternalReference, name)}"
 
 
 def record_join(reference_field, alias: str) -> str:
@@ -35,7 +28,7 @@ def record_join(reference_field, alias: str) -> str:
     model = reference_field.related_model
     key = _quote(model._meta.pk.column)
     return (
-        f"LEFT JOIN LATERAL (SELECT * FROM {_table(model)} "  # noqa: S608 (quoted identifiers)
+        f"LEFT JOIN LATERAL (SELECT * FROM {quoted_table(model)} "  # noqa: S608 (quoted identifiers)
         f"WHERE {key} = r.{_quote(reference_field.column)} OFFSET 0) {alias} ON TRUE"
     )
 
@@ -52,13 +45,13 @@ def references_sql(select: list[str], joins: list[str]) -> str:
     on every run was a third of a single import's database time (bench/import_throughput.py).
     """
     r = {
-        name: _column(ExternalReference, name)
+        name: quoted_column(ExternalReference, name)
         for name in ("tenant", "source_system", "external_type", "external_id")
     }
     return (
         f"SELECT {', '.join(select)} "  # noqa: S608 (quoted identifiers, placeholders)
         "FROM unnest(%s::text[], %s::text[]) AS w(external_type, external_id) "
-        f"JOIN LATERAL (SELECT * FROM {_table(ExternalReference)} r "
+        f"JOIN LATERAL (SELECT * FROM {quoted_table(ExternalReference)} r "
         f"WHERE r.{r['tenant']} = %s AND r.{r['source_system']} = %s "
         f"AND r.{r['external_type']} = w.external_type "
         f"AND r.{r['external_id']} = w.external_id OFFSET 0) r ON TRUE "
@@ -170,14 +163,14 @@ _CANDIDATES_SQL = """
     ) AS found
 """
 CANDIDATES_SQL = _CANDIDATES_SQL.format(
-    customer=_table(Customer),
-    location=_table(Location),
+    customer=quoted_table(Customer),
+    location=quoted_table(Location),
     **{
-        f"c_{name}": _column(Customer, name)
+        f"c_{name}": quoted_column(Customer, name)
         for name in ("id", "tenant", "email", "normalized_name")
     },
     **{
-        f"l_{name}": _column(Location, name)
+        f"l_{name}": quoted_column(Location, name)
         for name in ("customer", "tenant", "postal_code", "street_key")
     },
 )

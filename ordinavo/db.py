@@ -43,6 +43,16 @@ class FastPathUnsupported(ImproperlyConfigured):
 # sends a list as one array).
 
 
+def quoted_table(model: type[models.Model]) -> str:
+    """The model's table name, quoted, for hand-written SQL."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def quoted_column(model: type[models.Model], name: str) -> str:
+    """The column of the model's field `name`, quoted, for hand-written SQL."""
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
 def fetch(sql: str, params: Sequence = ()) -> list[tuple]:
     """The rows of one statement that returns rows, bound on the server and prepared (unless the
     connection's `prepare_threshold` is None: DATABASE_PREPARED_STATEMENTS=false).

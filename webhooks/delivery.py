@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
-from ordinavo.db import fetch, instance_from_row, select_columns
+from ordinavo.db import fetch, instance_from_row, quoted_column, quoted_table, select_columns
 
 from . import http, signing, ssrf
 from .choices import DeliveryStatus, DisabledReason
@@ -344,20 +343,12 @@ def _lane_cancel(*, tenant_id: int, endpoint_id: int, lane: int) -> None:
     ).update(status=DeliveryStatus.CANCELLED, next_attempt_at=None)
 
 
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _column(model, name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)
-
-
 @functools.cache
 def _endpoint_sql() -> str:
     e = WebhookEndpoint
     return (
-        f"SELECT {select_columns(e, 'e')} FROM {_table(e)} e "  # noqa: S608 (quoted identifiers)
-        f"WHERE e.{_column(e, 'tenant')} = %s AND e.{_column(e, 'id')} = %s"
+        f"SELECT {select_columns(e, 'e')} FROM {quoted_table(e)} e "  # noqa: S608 (quoted identifiers)
+        f"WHERE e.{quoted_column(e, 'tenant')} = %s AND e.{quoted_column(e, 'id')} = %s"
     )
 
 
@@ -365,8 +356,8 @@ def _endpoint_sql() -> str:
 def _request_clear_sql() -> str:
     r = WebhookSendRequest
     return (
-        f"DELETE FROM {_table(r)} WHERE {_column(r, 'endpoint')} = %s "  # noqa: S608 (quoted identifiers)
-        f"AND {_column(r, 'lane')} = %s RETURNING 1"
+        f"DELETE FROM {quoted_table(r)} WHERE {quoted_column(r, 'endpoint')} = %s "  # noqa: S608 (quoted identifiers)
+        f"AND {quoted_column(r, 'lane')} = %s RETURNING 1"
     )
 
 
@@ -380,11 +371,12 @@ def _due_sql() -> str:
     event order (webhooks_delivery_lane_pending); an earlier pending event of the same target is
     one probe of webhooks_delivery_target_wait."""
     d, e = WebhookDelivery, WebhookEvent
-    c = {name: _column(d, name) for name in ("id", "tenant", "endpoint", "lane", "event")}
+    c = {name: quoted_column(d, name) for name in ("id", "tenant", "endpoint", "lane", "event")}
     return (
-        f"SELECT d.{c['id']}, d.{_column(d, 'attempt_count')}, {select_columns(e, 'e')} "  # noqa: S608 (quoted identifiers)
-        f"FROM {_table(d)} d JOIN {_table(e)} e ON e.{_column(e, 'id')} = d.{c['event']} "
-        f"AND e.{_column(e, 'tenant')} = d.{c['tenant']} "
+        f"SELECT d.{c['id']}, d.{quoted_column(d, 'attempt_count')}, {select_columns(e, 'e')} "  # noqa: S608 (quoted identifiers)
+        f"FROM {quoted_table(d)} d JOIN {quoted_table(e)} e "
+        f"ON e.{quoted_column(e, 'id')} = d.{c['event']} "
+        f"AND e.{quoted_column(e, 'tenant')} = d.{c['tenant']} "
         f"WHERE d.{c['tenant']} = %s AND d.{c['endpoint']} = %s AND d.{c['lane']} = %s "
         f"AND {_due_condition('d')} ORDER BY d.{c['event']} LIMIT %s"
     )
@@ -394,14 +386,14 @@ def _due_condition(alias: str) -> str:
     """A pending delivery `alias` whose time has come and whose target has no earlier event
     pending for the endpoint."""
     d = WebhookDelivery
-    c = {name: _column(d, name) for name in (
+    c = {name: quoted_column(d, name) for name in (
         "endpoint", "event", "target_id", "status", "next_attempt_at",
     )}  # fmt: skip
     return (
         f"{alias}.{c['status']} = {_PENDING} "  # noqa: S608 (quoted identifiers)
         f"AND ({alias}.{c['next_attempt_at']} IS NULL "
         f"OR {alias}.{c['next_attempt_at']} <= statement_timestamp()) "
-        f"AND ({alias}.{c['target_id']} IS NULL OR NOT EXISTS (SELECT 1 FROM {_table(d)} p "
+        f"AND ({alias}.{c['target_id']} IS NULL OR NOT EXISTS (SELECT 1 FROM {quoted_table(d)} p "
         f"WHERE p.{c['endpoint']} = {alias}.{c['endpoint']} "
         f"AND p.{c['target_id']} = {alias}.{c['target_id']} "
         f"AND p.{c['status']} = {_PENDING} AND p.{c['event']} < {alias}.{c['event']}))"
@@ -411,8 +403,8 @@ def _due_condition(alias: str) -> str:
 @functools.cache
 def _lanes_due_sql() -> str:
     d = WebhookDelivery
-    columns = ", ".join(f"d.{_column(d, name)}" for name in ("tenant", "endpoint", "lane"))
-    return f"SELECT DISTINCT {columns} FROM {_table(d)} d WHERE {_due_condition('d')}"  # noqa: S608 (quoted identifiers)
+    columns = ", ".join(f"d.{quoted_column(d, name)}" for name in ("tenant", "endpoint", "lane"))
+    return f"SELECT DISTINCT {columns} FROM {quoted_table(d)} d WHERE {_due_condition('d')}"  # noqa: S608 (quoted identifiers)
 
 
 @functools.cache
@@ -423,14 +415,14 @@ def _record_sql() -> str:
     with the values alone, PostgreSQL hashed every delivery of the tenant)."""
     a, d = WebhookAttempt, WebhookDelivery
     inserted = ", ".join(
-        _column(a, name)
+        quoted_column(a, name)
         for name in (
             "tenant", "delivery", "attempted_at", "status_code", "duration_ms", "succeeded",
             "error", "response_body",
         )
     )  # fmt: skip
-    count = _column(d, "attempt_count")
-    key = _column(d, "id")
+    count = quoted_column(d, "attempt_count")
+    key = quoted_column(d, "id")
     return (
         "WITH o AS MATERIALIZED (SELECT * FROM unnest(%(ids)s::bigint[], "  # noqa: S608 (quoted identifiers)
         "%(attempted_at)s::timestamptz[], %(status_code)s::integer[], %(duration_ms)s::integer[], "
@@ -438,14 +430,16 @@ def _record_sql() -> str:
         "%(next_attempt_at)s::timestamptz[], %(delivered_at)s::timestamptz[]) "
         "AS o(delivery_id, attempted_at, status_code, duration_ms, succeeded, error, body, "
         "status, next_attempt_at, delivered_at)), "
-        f"a AS (INSERT INTO {_table(a)} ({inserted}) SELECT %(tenant)s::bigint, o.delivery_id, "
+        f"a AS (INSERT INTO {quoted_table(a)} ({inserted}) "
+        "SELECT %(tenant)s::bigint, o.delivery_id, "
         "o.attempted_at, o.status_code, o.duration_ms, o.succeeded, o.error, o.body FROM o) "
-        f"UPDATE {_table(d)} d SET {_column(d, 'status')} = o.status, {count} = d.{count} + 1, "
-        f"{_column(d, 'last_attempt_at')} = o.attempted_at, "
-        f"{_column(d, 'next_attempt_at')} = o.next_attempt_at, "
-        f"{_column(d, 'delivered_at')} = o.delivered_at "
+        f"UPDATE {quoted_table(d)} d SET {quoted_column(d, 'status')} = o.status, "
+        f"{count} = d.{count} + 1, "
+        f"{quoted_column(d, 'last_attempt_at')} = o.attempted_at, "
+        f"{quoted_column(d, 'next_attempt_at')} = o.next_attempt_at, "
+        f"{quoted_column(d, 'delivered_at')} = o.delivered_at "
         f"FROM o WHERE d.{key} = ANY(%(ids)s::bigint[]) AND d.{key} = o.delivery_id "
-        f"AND d.{_column(d, 'tenant')} = %(tenant)s::bigint RETURNING d.{key}"
+        f"AND d.{quoted_column(d, 'tenant')} = %(tenant)s::bigint RETURNING d.{key}"
     )
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from procrastinate import jobs as procrastinate_jobs
 from psycopg.types.json import Jsonb
 
-from ordinavo.db import fetch
+from ordinavo.db import fetch, quoted_column, quoted_table
 from ordinavo.events import TARGET_EVENT_TYPES, DomainEvent, EventType
 
 from .models import (
@@ -33,18 +33,6 @@ from .selectors import endpoints_of_clients, target_contexts_sql
 
 SEND_TASK = "webhooks.send"
 SEND_QUEUE = "webhooks"
-
-
-def _quote(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _column(model, name: str) -> str:
-    return _quote(model._meta.get_field(name).column)
-
-
-def _table(model) -> str:
-    return _quote(model._meta.db_table)
 
 
 def lane_lock(*, endpoint_id: int, lane: int) -> str:
@@ -67,9 +55,9 @@ def _lanes_request_sql(lanes: str) -> str:
     another, except for the one that inserts a lane's row, until it commits."""
     r = WebhookSendRequest
     tenant, endpoint, lane, at = (
-        _column(r, name) for name in ("tenant", "endpoint", "lane", "requested_at")
+        quoted_column(r, name) for name in ("tenant", "endpoint", "lane", "requested_at")
     )
-    table = _table(r)
+    table = quoted_table(r)
     return (
         f"held AS MATERIALIZED (SELECT q.{endpoint} AS endpoint_id, q.{lane} AS lane "  # noqa: S608 (quoted identifiers)
         f"FROM {table} q WHERE (q.{endpoint}, q.{lane}) IN (SELECT endpoint_id, lane FROM {lanes}) "
@@ -292,13 +280,15 @@ def record_sql(*, one: bool) -> str:
     endpoint had gone up by a third (bench/import_throughput.py --webhooks compare)."""
     e, s, d = WebhookEvent, TargetEventSequence, WebhookDelivery
     event_columns = ", ".join(
-        _column(e, name)
+        quoted_column(e, name)
         for name in (
             "tenant", "webhook_id", "client", "type", "target_id", "subject_id", "sequence",
             "payload", "created_at",
         )
     )  # fmt: skip
-    s_target, s_tenant, s_last = (_column(s, name) for name in ("target_id", "tenant", "last"))
+    s_target, s_tenant, s_last = (
+        quoted_column(s, name) for name in ("target_id", "tenant", "last")
+    )
     delivery_columns = [*_DELIVERY_GIVEN, *(f.name for f in _delivery_default_fields())]
     delivery_values = [
         *_DELIVERY_GIVEN.values(),
@@ -312,7 +302,7 @@ def record_sql(*, one: bool) -> str:
         "AS w(type, target_id, subject_id, extra, numbered, position)), "
         "counts AS MATERIALIZED (SELECT target_id, count(*)::int AS n FROM w WHERE numbered "
         "GROUP BY target_id), "
-        f"seq AS (INSERT INTO {_table(s)} AS s ({s_target}, {s_tenant}, {s_last}) "
+        f"seq AS (INSERT INTO {quoted_table(s)} AS s ({s_target}, {s_tenant}, {s_last}) "
         "SELECT target_id, %(tenant)s::bigint, n FROM counts ORDER BY target_id "
         f"ON CONFLICT ({s_target}) DO UPDATE SET {s_last} = s.{s_last} + excluded.{s_last} "
         f"RETURNING s.{s_target} AS target_id, s.{s_last} AS last), "
@@ -325,21 +315,22 @@ def record_sql(*, one: bool) -> str:
         "LEFT JOIN seq ON w.numbered AND seq.target_id = w.target_id "
         "LEFT JOIN ctx ON ctx.target_id = w.target_id "
         "WHERE w.target_id IS NULL OR ctx.target_id IS NOT NULL), "
-        f"ev AS (INSERT INTO {_table(e)} ({event_columns}) "
+        f"ev AS (INSERT INTO {quoted_table(e)} ({event_columns}) "
         "SELECT %(tenant)s::bigint, n.webhook_id, %(client)s::bigint, n.type, n.target_id, "
         "n.subject_id, "
         "n.sequence, CASE WHEN n.target IS NULL THEN n.extra ELSE COALESCE(n.extra, '{}') "
         "|| jsonb_build_object("
         "'target', n.target, 'customerContext', n.customer_context, 'sequence', n.sequence) END, "
-        f"%(now)s::timestamptz FROM n ORDER BY n.position RETURNING {_column(e, 'id')} AS id, "
-        f"{_column(e, 'webhook_id')} AS webhook_id), "
+        "%(now)s::timestamptz FROM n ORDER BY n.position "
+        f"RETURNING {quoted_column(e, 'id')} AS id, "
+        f"{quoted_column(e, 'webhook_id')} AS webhook_id), "
         "v AS MATERIALIZED (SELECT ev.id AS event_id, p.endpoint_id, n.target_id, "
         "(COALESCE(n.target_id, ev.id) %% %(lane_count)s::int)::int AS lane, n.position "
         "FROM unnest(%(delivery_positions)s::bigint[], %(delivery_endpoints)s::bigint[]) "
         "AS p(position, endpoint_id) JOIN n ON n.position = p.position "
         "JOIN ev ON ev.webhook_id = n.webhook_id), "
-        f"dv AS (INSERT INTO {_table(d)} "
-        f"({', '.join(_column(d, name) for name in delivery_columns)}) "
+        f"dv AS (INSERT INTO {quoted_table(d)} "
+        f"({', '.join(quoted_column(d, name) for name in delivery_columns)}) "
         f"SELECT {', '.join(delivery_values)} FROM v ORDER BY v.position, v.endpoint_id), "
         "lanes AS MATERIALIZED (SELECT DISTINCT %(tenant)s::bigint AS tenant_id, endpoint_id, "
         "lane FROM v), "

@@ -11,7 +11,13 @@ from fieldwork.models import BillingDocument, VisitReport
 from inbound.models import ImportJob, IntegrationClient, Target
 from mapping.choices import ExternalType
 from mapping.models import RECORD_FIELD_BY_TYPE, ExternalReference
-from ordinavo.db import column_count, fetch, instance_from_row, select_columns
+from ordinavo.db import (
+    column_count,
+    fetch,
+    instance_from_row,
+    quoted_table,
+    select_columns,
+)
 from tenants.models import Tenant
 
 from .models import WebhookEndpoint
@@ -30,9 +36,9 @@ def endpoints_of_clients_sql() -> str:
     return (
         f"SELECT {select_columns(WebhookEndpoint, 'e')}, "  # noqa: S608 (quoted identifiers)
         f"{select_columns(IntegrationClient, 'c')}, {select_columns(Tenant, 't')} "
-        f"FROM {_table(WebhookEndpoint)} e "
-        f"JOIN {_table(IntegrationClient)} c ON c.{client_key} = e.{e['client']} "
-        f"JOIN {_table(Tenant)} t ON t.{tenant_key} = e.{e['tenant']} "
+        f"FROM {quoted_table(WebhookEndpoint)} e "
+        f"JOIN {quoted_table(IntegrationClient)} c ON c.{client_key} = e.{e['client']} "
+        f"JOIN {quoted_table(Tenant)} t ON t.{tenant_key} = e.{e['tenant']} "
         f"WHERE e.{e['tenant']} = ANY(%s) AND e.{e['client']} = ANY(%s) "
         f"ORDER BY e.{e['tenant']}, e.{e['client']}, e.{e['id']}"
     )
@@ -82,10 +88,6 @@ def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _table(model) -> str:
-    return _quote(model._meta.db_table)
-
-
 def _columns(model, alias: str, *names: str) -> list[str]:
     return [f"{alias}.{_quote(model._meta.get_field(name).column)}" for name in names]
 
@@ -102,7 +104,7 @@ def _external_id(external_type: ExternalType, record_alias: str) -> str:
     }
     record = _quote(ExternalReference._meta.get_field(RECORD_FIELD_BY_TYPE[external_type]).column)
     return (
-        f"(SELECT r.{r['external_id']} FROM (SELECT * FROM {_table(ExternalReference)} "  # noqa: S608 (quoted identifiers)
+        f"(SELECT r.{r['external_id']} FROM (SELECT * FROM {quoted_table(ExternalReference)} "  # noqa: S608 (quoted identifiers)
         f"WHERE {record} = {record_alias}.id OFFSET 0) r "
         f"WHERE r.{r['tenant']} = q.tenant_id AND r.{r['source_system']} = q.source_system "
         f"AND r.{r['external_type']} = '{external_type.value}' ORDER BY r.{r['id']} LIMIT 1)"
@@ -114,7 +116,7 @@ def _record_join(model, key_column: str, alias: str) -> str:
     plan whatever the table sizes were when the (prepared) statement was planned (see
     mapping.sql)."""
     return (
-        f"LEFT JOIN LATERAL (SELECT * FROM {_table(model)} "  # noqa: S608 (quoted identifiers)
+        f"LEFT JOIN LATERAL (SELECT * FROM {quoted_table(model)} "  # noqa: S608 (quoted identifiers)
         f"WHERE {_quote(model._meta.pk.column)} = t.{_quote(key_column)} OFFSET 0) {alias} ON TRUE"
     )
 
@@ -187,7 +189,7 @@ def target_contexts_sql(*, one: bool = False) -> str:
     return (
         f"SELECT x.* FROM {_ONE if one else _MANY} "  # noqa: S608 (quoted identifiers)
         "AS q(tenant_id, source_system) CROSS JOIN LATERAL ("
-        f"SELECT {select} FROM (SELECT * FROM {_table(Target)} WHERE {key} = w.target_id "
+        f"SELECT {select} FROM (SELECT * FROM {quoted_table(Target)} WHERE {key} = w.target_id "
         f"OFFSET 0) t {joins} WHERE t.{tenant} = q.tenant_id OFFSET 0) x"
     )
 
