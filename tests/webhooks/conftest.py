@@ -15,10 +15,11 @@ import pytest
 from django.db import transaction
 
 from tests.workers import Worker, procrastinate_reset  # noqa: F401 (used by the tests here)
+from webhooks import http
 from webhooks.models import WebhookDelivery, WebhookEvent
 from webhooks.outbox import deliveries_queue
 
-from .factories import WebhookDeliveryFactory
+from .factories import WebhookDeliveryFactory, WebhookEndpointFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 TLS = Path(__file__).resolve().parent / "tls"
@@ -159,6 +160,20 @@ def receiver() -> Iterator[Receiver]:
     server.start()
     yield server
     server.close()
+
+
+@pytest.fixture
+def fresh_connections() -> Iterator[None]:
+    """No connection kept from another test: each test's receiver is a new server."""
+    http.pools.clear()
+    yield
+    http.pools.clear()
+
+
+@pytest.fixture
+def endpoint(receiver):
+    """An endpoint of a new client at the test's receiver (path /hook)."""
+    return WebhookEndpointFactory(url=receiver.url("/hook"))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from django.conf import settings
 from django.db import OperationalError, connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -17,7 +18,6 @@ from procrastinate.jobs import Job
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from tests.factories import TenantFactory
-from webhooks import http
 from webhooks.choices import DeliveryStatus, DisabledReason
 from webhooks.delivery import (
     batch_send,
@@ -32,33 +32,19 @@ from webhooks.tasks import SendRetryStrategy
 from .conftest import Answer
 from .factories import (
     WebhookDeliveryFactory,
-    WebhookEndpointFactory,
     WebhookEventFactory,
     secret_new,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_connections")]
 
 SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_connections():
-    # Each test's receiver is a new server: no connection kept from another test.
-    http.pools.clear()
-    yield
-    http.pools.clear()
-
-
-@pytest.fixture
-def endpoint(receiver):
-    return WebhookEndpointFactory(url=receiver.url("/hook"))
 
 
 def attempt(delivery, *, number=1, final=False):
     """Run attempt `number` (`final`: the schedule's last) of this delivery alone, as a send run
     does (when it is due); `delivery` and its endpoint are refreshed."""
-    attempts_before = len(SCHEDULE_NOW()) if final else number - 1
+    attempts_before = len(settings.WEBHOOK_RETRY_SCHEDULE) if final else number - 1
     WebhookDelivery.objects.filter(pk=delivery.pk).update(attempt_count=attempts_before)
     # A retry's time has come.
     WebhookDelivery.objects.filter(pk=delivery.pk, next_attempt_at__isnull=False).update(
@@ -83,12 +69,6 @@ def attempt_retried(delivery, **options):
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.next_attempt_at is not None
     return delivery.next_attempt_at
-
-
-def SCHEDULE_NOW():
-    from django.conf import settings
-
-    return settings.WEBHOOK_RETRY_SCHEDULE
 
 
 def attempts_of(delivery) -> list[WebhookAttempt]:

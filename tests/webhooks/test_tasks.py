@@ -8,30 +8,16 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from webhooks import http
 from webhooks.choices import DeliveryStatus
 from webhooks.models import WebhookDelivery, WebhookSendRequest
 from webhooks.tasks import retries_due, send
 
 from .conftest import Answer, delivery_queue
-from .factories import WebhookEndpointFactory
 from .records import send_jobs
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_connections")]
 
 LANES = 4
-
-
-@pytest.fixture(autouse=True)
-def _fresh_connections():
-    http.pools.clear()
-    yield
-    http.pools.clear()
-
-
-@pytest.fixture
-def endpoint(receiver):
-    return WebhookEndpointFactory(url=receiver.url("/hook"))
 
 
 def lane_requested(endpoint, lane) -> bool:
