@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -35,10 +36,10 @@ def _environment(**extra: str) -> dict[str, str]:
     return {**env, **PRODUCTION_ENV, **extra}
 
 
-def _production_settings(**extra: str) -> dict:
+def _production_settings(names: list[str] = CONFIGURABLE, **extra: str) -> dict:
     code = (
         "import json, django; django.setup(); from django.conf import settings as s; "
-        f"print(json.dumps({{n: getattr(s, n) for n in {CONFIGURABLE!r}}}, default=str))"
+        f"print(json.dumps({{n: getattr(s, n) for n in {names!r}}}, default=str))"
     )
     result = subprocess.run(  # noqa: S603 (this interpreter, a fixed script)
         [sys.executable, "-c", code],
@@ -49,6 +50,26 @@ def _production_settings(**extra: str) -> dict:
         check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.django_db
+def test_statements_run_without_jit_compilation():
+    # JIT compiling the import's statements cost more than running them (settings/base.py).
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
+
+
+def test_database_jit_true_leaves_jit_to_the_server_and_other_options_stay():
+    url = os.environ["DATABASE_URL"].split("?")[0] + "?options=-c%20statement_timeout%3D5000"
+
+    default = _production_settings(["DATABASES"], DATABASE_URL=url)
+    server = _production_settings(["DATABASES"], DATABASE_URL=url, DATABASE_JIT="true")
+
+    assert default["DATABASES"]["default"]["OPTIONS"]["options"] == (
+        "-c statement_timeout=5000 -c jit=off"
+    )
+    assert server["DATABASES"]["default"]["OPTIONS"]["options"] == "-c statement_timeout=5000"
 
 
 def test_production_defaults():
