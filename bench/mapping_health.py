@@ -77,10 +77,12 @@ def generate(tenant, clients, *, days: int, now: datetime) -> int:
         cursor.execute("SET synchronous_commit = off")
         cursor.execute(
             "INSERT INTO inbound_importjob (tenant_id, client_id, kind, status, item_count,"
-            " created_at, started_at, finished_at)"
-            " SELECT %s, (ARRAY[%s, %s, %s])[1 + n %% 3], 'Batch', 'Completed', %s,"
+            " processed_count, scopes, created_at, started_at, finished_at)"
+            " SELECT %s, (ARRAY[%s, %s, %s])[1 + n %% 3], 'Batch', 'Completed', %s, %s, '[]',"
             " %s + n * %s, %s + n * %s, %s + n * %s FROM generate_series(0, %s - 1) AS n",
-            [tenant.pk, *[c.pk for c in clients], ITEMS_PER_JOB] + [start, step] * 3 + [jobs],
+            [tenant.pk, *[c.pk for c in clients], ITEMS_PER_JOB, ITEMS_PER_JOB]
+            + [start, step] * 3
+            + [jobs],
         )
         cursor.execute(
             _GENERATE_ITEMS,
