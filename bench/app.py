@@ -20,6 +20,7 @@ _HOME = {
     "location_prepare": "customers.services",
     # mapping (matcher, candidate search, engine)
     "MATCHER_VERSION": "mapping.matching",
+    "MappingPolicy": "mapping.policy",
     "Party": "mapping.matching",
     "decide": "mapping.matching",
     "normalize_name": "customers.normalization",

@@ -157,7 +157,18 @@ _STREET_SUFFIXES = (
     (re.compile(r"\b(strasse|str|street|st)\b"), "str"),
     (re.compile(r"\b(platz|pl)\b"), "pl"),
     (re.compile(r"\b(road|rd)\b"), "rd"),
-    (re.compile(r"\b(avenue|ave)\b"), "ave"),
+    (re.compile(r"\b(avenue|ave|av)\b"), "ave"),
+    # English abbreviations as address forms write them (Green Ln, Park Dr, Mill Cl).
+    (re.compile(r"\b(lane|ln)\b"), "ln"),
+    (re.compile(r"\b(drive|dr)\b"), "dr"),
+    (re.compile(r"\b(close|cl)\b"), "cl"),
+    (re.compile(r"\b(court|ct)\b"), "ct"),
+    (re.compile(r"\b(crescent|cres)\b"), "cres"),
+    (re.compile(r"\b(place)\b"), "pl"),
+    (re.compile(r"\b(square|sq)\b"), "sq"),
+    (re.compile(r"\b(terrace|terr|ter)\b"), "ter"),
+    (re.compile(r"\b(gardens|gdns)\b"), "gdns"),
+    (re.compile(r"\b(boulevard|blvd)\b"), "blvd"),
     (re.compile(r"\b(allee)\b"), "allee"),
     (re.compile(r"\b(weg)\b"), "weg"),
 )
@@ -335,3 +346,18 @@ def normalize_phone(phone: str | None) -> str:
     else:
         number = ""
     return number if len(number) >= 8 else ""
+
+
+# Salutations and titles are not names; a generation marker is (Hans Müller sen. / jun.), but
+# not a family name.
+NOT_NAME_WORDS = frozenset(
+    {"herr", "frau", "hr", "fr", "dr", "prof", "med", "dent", "dipl", "ing", "mr", "mrs", "ms",
+     "miss", "mx", "sir", "dame", "und", "and"}
+)  # fmt: skip
+SENIOR, JUNIOR = frozenset({"sen", "senior", "sr"}), frozenset({"jun", "junior", "jr"})
+
+
+def person_name_words(words: "tuple[str, ...] | list[str]") -> tuple[str, ...]:
+    """Folded words of a person's name without salutations, titles and numbers: what the person
+    matcher compares, and counts (`mapping.models.NameFrequency`)."""
+    return tuple(w for w in words if w not in NOT_NAME_WORDS and not w.isdigit())

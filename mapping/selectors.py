@@ -12,13 +12,13 @@ from django.db.models import Q
 
 from customers.choices import CustomerType
 from customers.models import Customer, Location
+from customers.phonetics import koelner
 from ordinavo.db import column_count, fetch, in_values, instance_from_row, select_columns
 from tenants.models import Tenant
 
 from .choices import ExternalType, FrequencyKind
 from .matching import Party
 from .matching.evidence import NameFrequencies, person_words
-from .matching.phonetics import koelner
 from .models import RECORD_FIELD_BY_TYPE, ExternalReference, NameFrequency
 from .sql import (
     ADVISORY_LOCKS_SQL,

@@ -8,12 +8,12 @@ from typing import Any
 from django.db import models
 
 from customers.models import Contact, Customer, Location
+from customers.phonetics import koelner
 from ordinavo.db import new_instance
 from tenants.models import Tenant
 
 from ..matching import Party
 from ..matching.evidence import NO_FREQUENCIES, NameFrequencies
-from ..matching.phonetics import koelner
 from ..policy import MappingPolicy
 from .outcome import IncomingContext
 

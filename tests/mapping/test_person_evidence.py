@@ -5,11 +5,11 @@ address, namesakes, flats in one building)."""
 import pytest
 
 from customers.choices import CustomerType
+from customers.phonetics import koelner
 from mapping.choices import FrequencyKind
 from mapping.matching import Party, decide
 from mapping.matching.evidence import NameFrequencies, family_level, given_level
 from mapping.matching.given_names import VARIANT_GROUPS
-from mapping.matching.phonetics import koelner
 from mapping.models import NameFrequency
 from mapping.selectors import name_frequencies
 from mapping.services import name_frequencies_refresh
