@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from customers.choices import CustomerType
 from customers.models import Customer, Location
-from customers.phonetics import koelner
+from customers.phonetics import family_name_keys, koelner
 from ordinavo.db import column_count, fetch, in_values, instance_from_row, select_columns
 from tenants.models import Tenant
 
@@ -140,8 +140,15 @@ def _ids_by_sql(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]
         "postal_codes": [p.postal_code for p in wanted],
         **{f"spelling_{n + 1}": [s[n] for s in spellings] for n in range(3)},
         "street_keys": [p.street.replace(" ", "") if p.has_address else "" for p in wanted],
+        "house_numbers": [p.house_number for p in wanted],
         "emails": [p.email for p in wanted],
+        "phones": [p.phone for p in wanted],
         "site_bases": [_site_bases(p) for p in wanted],
+        "persons": [p.person for p in wanted],
+        "family_keys": [
+            "|".join(family_name_keys(" ".join(p.written), either_end=True)) if p.person else ""
+            for p in wanted
+        ],
         "tenant": tenant.pk,
         "limit": CANDIDATES_PER_NAME,
         "threshold": TRIGRAM_THRESHOLD,
@@ -157,9 +164,10 @@ def _ids_by_sql(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]
 
 
 def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:
-    """Customers that might be the incoming ones: the same or a similar name (see
-    mapping.sql.CANDIDATES_SQL), the same normalized address, or the same e-mail. A fixed
-    number of queries for any batch."""
+    """Customers that might be the incoming ones (see mapping.sql.CANDIDATES_SQL): the same or
+    (companies) a similar name, (persons) a family name that sounds the same in the postal code,
+    the same normalized address and house number, e-mail or phone. A fixed number of queries
+    for any batch."""
     ids_by_index = _ids_by_sql(tenant, parties)
 
     all_ids = set().union(*ids_by_index.values()) if ids_by_index else set()
@@ -169,9 +177,13 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
     result.customers = {c.pk: c for c in Customer.objects.for_tenant(tenant).filter(pk__in=all_ids)}
     # Every location of a candidate: one known only in Munich must be scored as being in Munich,
     # not on its name alone (which ties it with the real match in Essen and blocks the link).
+    # As values, not instances: a batch reads thousands of them only to compare them.
     locations = defaultdict(list)
-    for location in Location.objects.for_tenant(tenant).filter(customer__in=all_ids):
-        locations[location.customer_id].append(location)
+    rows = Location.objects.for_tenant(tenant).filter(customer__in=all_ids)
+    for customer_id, *address in rows.values_list(
+        "customer_id", "street", "postal_code", "city", "country"
+    ):
+        locations[customer_id].append(address)
     comparable: dict[int, list[Party]] = {}  # each candidate normalized once per batch
     for index, ids in ids_by_index.items():
         result.parties_by_index[index] = {}
@@ -186,7 +198,8 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
     return result
 
 
-def _parties_of(customer: Customer, locations: list[Location]) -> list[Party]:
+def _parties_of(customer: Customer, locations: list[list[str]]) -> list[Party]:
+    """The customer at each of its addresses (street, postal code, city, country)."""
     base = {
         "name": customer.name,
         "email": customer.email,
@@ -196,14 +209,8 @@ def _parties_of(customer: Customer, locations: list[Location]) -> list[Party]:
     if not locations:
         return [Party.of(**base)]
     return [
-        Party.of(
-            **base,
-            street=loc.street,
-            postal_code=loc.postal_code,
-            city=loc.city,
-            country=loc.country,
-        )
-        for loc in locations
+        Party.of(**base, street=street, postal_code=postal_code, city=city, country=country)
+        for street, postal_code, city, country in locations
     ]
 
 

@@ -188,7 +188,7 @@ def test_every_decision_shows_its_bits():
     parts = ("familyName", "givenName", "address", "email", "phone")
     total = evidence["prior"] + sum(evidence[p]["bits"] for p in parts)
     assert evidence["logOdds"] == pytest.approx(total, abs=0.05)
-    assert details["matcherVersion"] == "name-address/5"
+    assert details["matcherVersion"] == "name-address/6"
 
 
 # --- the counts: per tenant, recounted ---------------------------------------------------------
