@@ -326,7 +326,7 @@ def query_kind(statement: str) -> str:
     if s.startswith("set local"):
         return "set threshold"
     if "similarity" in s or "unnest" in s:
-        return "candidate ids (name, address, e-mail)"
+        return "candidates (name, address, e-mail, phone) and their records"
     if '"customers_location"' in s and '"street_key" =' in s:
         return "address blocking"
     if '"customers_customer"' in s and '"email" in' in s:
@@ -493,16 +493,16 @@ def explain(statements: list[tuple[str, Sequence]]) -> list[str]:
 
 
 def selector_statements(tenant: app.Tenant, party: app.Party) -> list[tuple]:
-    """The statements the selector runs to find one party's candidate ids ([SET LOCAL,] the
-    lookup by name, address and e-mail): those of one `customer_candidates` call up to that
-    lookup (the customers and locations it then fetches are left out)."""
+    """The statements the selector runs to find one party's candidates ([SET LOCAL,] the lookup
+    by name, address, e-mail and phone, which also reads their customers and locations): those
+    of one `customer_candidates` call up to that lookup."""
     log = QueryLog()
     with log.active(), transaction.atomic():
         app.customer_candidates(tenant=tenant, parties={0: party})
     statements = []
     for kind, statement, params, _ in log.entries:
         statements.append((statement, params))
-        if kind.startswith("candidate ids"):
+        if kind.startswith("candidates"):
             return statements
     raise SystemExit("the selector ran no candidate-id statement: teach query_kind its SQL")
 

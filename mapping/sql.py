@@ -1,10 +1,12 @@
 """The mapping app's hand-written SQL, in one place: the batch's reference read, the candidate
 search and the advisory locks. Table and column names come from the models' `_meta`, quoted."""
 
+import functools
+
 from django.db import connection
 
 from customers.models import Customer, Location
-from ordinavo.db import quoted_column, quoted_table
+from ordinavo.db import quoted_column, quoted_table, select_columns
 
 from .models import ExternalReference
 
@@ -209,6 +211,49 @@ CANDIDATES_SQL = _CANDIDATES_SQL.format(
         )
     },
 )
+
+# The candidates with their records, in the same statement: per (item, customer) the customer's
+# columns (`select_columns`) and the addresses of every location (street, postal code, city,
+# country; in the locations' order), so a batch reads its candidates in one round trip, not in
+# three with thousands of ids in each.
+_CANDIDATE_RECORDS_SQL = """
+    WITH found AS MATERIALIZED ({candidates})
+    SELECT found.idx, {customer_columns},
+        ARRAY(
+            SELECT ARRAY[l.{l_street}, l.{l_postal_code}, l.{l_city}, l.{l_country}]::text[]
+            FROM {location} l
+            WHERE l.{l_tenant} = %(tenant)s::bigint AND l.{l_customer} = c.{c_id}
+            ORDER BY l.{l_name}, l.{l_id}
+        ) AS addresses
+    FROM found
+    JOIN LATERAL (
+        SELECT * FROM {customer} c
+        WHERE c.{c_id} = found.id AND c.{c_tenant} = %(tenant)s::bigint
+        OFFSET 0
+    ) c ON TRUE
+    ORDER BY found.idx, found.id
+"""
+
+
+@functools.cache
+def candidate_records_sql() -> str:
+    """_CANDIDATE_RECORDS_SQL for the models as they are (made on first use: the column list
+    needs the apps ready)."""
+    return _CANDIDATE_RECORDS_SQL.format(
+        candidates=CANDIDATES_SQL,
+        customer_columns=select_columns(Customer, "c"),
+        customer=quoted_table(Customer),
+        location=quoted_table(Location),
+        **{f"c_{name}": quoted_column(Customer, name) for name in ("id", "tenant")},
+        **{
+            f"l_{name}": quoted_column(Location, name)
+            for name in (
+                *("id", "name", "customer", "tenant"),
+                *("street", "postal_code", "city", "country"),
+            )
+        },
+    )
+
 
 # `%` of pg_trgm (the tenant-wide similar-name search) uses this threshold, for the transaction.
 TRIGRAM_THRESHOLD_SET_SQL = "SET LOCAL pg_trgm.similarity_threshold = %s"

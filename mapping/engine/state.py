@@ -62,6 +62,8 @@ class Batch:
         self.customers_by_number: dict[str, Customer] = {}
         # Customers found by number that already carry another external ID of this source.
         self.numbers_taken_by_reference: set[int] = set()
+        # Item index -> its customer and address as the matcher compares them (made once).
+        self.incoming_parties: dict[int, Party] = {}
         self.candidates: dict[int, dict[int, list[Party]]] = {}
         self.candidate_customers: dict[int, Customer] = {}
         # The rarity of the persons' names among the tenant's customers (the person matcher).
