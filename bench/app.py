@@ -16,13 +16,17 @@ _HOME = {
     # customers (master data and its matching keys)
     "Customer": "customers.models",
     "Location": "customers.models",
+    "customer_family_key": "customers.services",
     "customer_prepare": "customers.services",
     "location_prepare": "customers.services",
     # mapping (matcher, candidate search, engine)
     "MATCHER_VERSION": "mapping.matching",
+    "MappingPolicy": "mapping.policy",
     "Party": "mapping.matching",
     "decide": "mapping.matching",
     "normalize_name": "customers.normalization",
+    "normalize_phone": "customers.normalization",
+    "split_street": "customers.normalization",
     "street_key": "customers.normalization",
     "CANDIDATES_PER_NAME": "mapping.selectors",
     "TENANT_WIDE_THRESHOLD": "mapping.selectors",

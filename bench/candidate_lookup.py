@@ -134,8 +134,16 @@ def load(data: Data, by_name: dict[str, str], tenant_ids: list[int]) -> float:
         conn.execute("SET session_replication_role = replica")  # no FK triggers per row
         conn.execute("SET synchronous_commit = off")
 
+        # The keys the app's services store (bench.app): the house number per location, the
+        # family key a copy of its customer's.
+        family_keys = [
+            app.customer_family_key(name=name, type=kind)
+            for name, kind in zip(data.names, data.types, strict=True)
+        ]
+        house_numbers = {s: app.split_street(s)[1] for s in dict.fromkeys(data.loc_street)}
         base = ["id", "tenant_id", "customer_id", "name", "type", "street", "postal_code"]
-        base += ["city", "country", "street_key", "created_at", "updated_at"]
+        base += ["city", "country", "street_key", "house_number", "family_key", "created_at"]
+        base += ["updated_at"]
         extra = copy_columns(conn, "customers_location", base)
         t0 = time.perf_counter()
         with conn.transaction(), conn.cursor() as cur:
@@ -151,13 +159,15 @@ def load(data: Data, by_name: dict[str, str], tenant_ids: list[int]) -> float:
                         (
                             j + 1, tenant_ids[tenant_of[i]], i + 1, data.loc_name[j],
                             "Branch", data.loc_street[j], data.loc_postal[j], data.loc_city[j],
-                            "DE", data.loc_key[j], now, now, *blanks,
+                            "DE", data.loc_key[j], house_numbers[data.loc_street[j]],
+                            family_keys[i], now, now, *blanks,
                         )
                     )  # fmt: skip
         print(f"  COPY {len(data.loc_customer):,} locations: {time.perf_counter() - t0:.1f} s")
 
         base = ["id", "tenant_id", "customer_number", "name", "type", "industry", "email"]
-        base += ["phone", "website", "normalized_name", "created_at", "updated_at"]
+        base += ["phone", "website", "normalized_name", "phone_key", "family_key", "created_at"]
+        base += ["updated_at"]
         extra = copy_columns(conn, "customers_customer", base)
         t0 = time.perf_counter()
         with conn.transaction(), conn.cursor() as cur:
@@ -171,7 +181,8 @@ def load(data: Data, by_name: dict[str, str], tenant_ids: list[int]) -> float:
                         (
                             i + 1, tenant_ids[data.tenant_index[i]], data.numbers[i], name,
                             data.types[i], data.industries[i], data.emails[i], data.phones[i],
-                            data.websites[i], by_name[name], now, now, *blanks,
+                            data.websites[i], by_name[name], app.normalize_phone(data.phones[i]),
+                            family_keys[i], now, now, *blanks,
                         )
                     )  # fmt: skip
         print(f"  COPY {len(data.names):,} customers: {time.perf_counter() - t0:.1f} s")
@@ -315,7 +326,7 @@ def query_kind(statement: str) -> str:
     if s.startswith("set local"):
         return "set threshold"
     if "similarity" in s or "unnest" in s:
-        return "candidate ids (name, address, e-mail)"
+        return "candidates (name, address, e-mail, phone) and their records"
     if '"customers_location"' in s and '"street_key" =' in s:
         return "address blocking"
     if '"customers_customer"' in s and '"email" in' in s:
@@ -482,16 +493,16 @@ def explain(statements: list[tuple[str, Sequence]]) -> list[str]:
 
 
 def selector_statements(tenant: app.Tenant, party: app.Party) -> list[tuple]:
-    """The statements the selector runs to find one party's candidate ids ([SET LOCAL,] the
-    lookup by name, address and e-mail): those of one `customer_candidates` call up to that
-    lookup (the customers and locations it then fetches are left out)."""
+    """The statements the selector runs to find one party's candidates ([SET LOCAL,] the lookup
+    by name, address, e-mail and phone, which also reads their customers and locations): those
+    of one `customer_candidates` call up to that lookup."""
     log = QueryLog()
     with log.active(), transaction.atomic():
         app.customer_candidates(tenant=tenant, parties={0: party})
     statements = []
     for kind, statement, params, _ in log.entries:
         statements.append((statement, params))
-        if kind.startswith("candidate ids"):
+        if kind.startswith("candidates"):
             return statements
     raise SystemExit("the selector ran no candidate-id statement: teach query_kind its SQL")
 

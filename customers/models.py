@@ -28,6 +28,18 @@ class Customer(TenantScopedModel):
         editable=False,
         help_text="The name without legal form, case, accents or punctuation (for matching).",
     )
+    phone_key = models.CharField(
+        max_length=50,
+        blank=True,
+        editable=False,
+        help_text="The phone number as international digits (for matching).",
+    )
+    family_key = models.CharField(
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text="A private person's family name as it sounds (Kölner Phonetik, for matching).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -55,6 +67,12 @@ class Customer(TenantScopedModel):
             # E-mail addresses compare without case (a customer stored as Info@… is found by
             # info@…): the candidate lookup and Django's `iexact` both compare UPPER(email).
             models.Index(F("tenant"), Upper("email"), name="customers_cust_tenant_email_ci"),
+            # The candidate lookup by phone (mapping.sql); most customers have none.
+            models.Index(
+                fields=["tenant", "phone_key"],
+                condition=~Q(phone_key=""),
+                name="customers_cust_tenant_phone",
+            ),
             # Similar names (pg_trgm) within a tenant: the candidate lookup (mapping.selectors)
             # and the review queue's customer search. Tenant first (btree_gin), like every
             # lookup. No pending list: customers an import creates or renames go straight into
@@ -100,6 +118,20 @@ class Location(TenantScopedModel):
         editable=False,
         help_text="The street name normalized (Straße / Str. / strasse alike), for matching.",
     )
+    house_number = models.CharField(
+        max_length=20,
+        blank=True,
+        editable=False,
+        help_text="The house number from the street, normalized (12a, 249-253), for matching.",
+    )
+    # The customer's family key, here too: a person is looked up by the sound of the family name
+    # within a postal code in one index (customers_location_family).
+    family_key = models.CharField(
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text="The customer's family key (a copy kept by customers.services), for matching.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -120,6 +152,11 @@ class Location(TenantScopedModel):
             models.Index(fields=["tenant", "customer"], name="customers_location_tenant_cust"),
             models.Index(
                 fields=["tenant", "postal_code", "street_key"], name="customers_location_address"
+            ),
+            models.Index(
+                fields=["tenant", "postal_code", "family_key"],
+                condition=~Q(family_key=""),
+                name="customers_location_family",
             ),
         ]
 

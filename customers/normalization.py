@@ -152,15 +152,26 @@ _SITE_SUFFIX = re.compile(
     r"betriebsst(?:ä|ae)tte|nl|branch)\b.*$",
     re.IGNORECASE,
 )
-_STREET_SUFFIXES = (
-    (re.compile(r"(?<=\w)(strasse|str)\b"), " str"),
-    (re.compile(r"\b(strasse|str|street|st)\b"), "str"),
-    (re.compile(r"\b(platz|pl)\b"), "pl"),
-    (re.compile(r"\b(road|rd)\b"), "rd"),
-    (re.compile(r"\b(avenue|ave)\b"), "ave"),
-    (re.compile(r"\b(allee)\b"), "allee"),
-    (re.compile(r"\b(weg)\b"), "weg"),
-)
+# "Hachestrasse" and "Hauptstr" end in the word "str"; then every short and long form alike, in
+# one pass (the forms do not overlap, so one alternation does what a pattern each did).
+_GLUED_STREET = re.compile(r"(?<=\w)(strasse|str)\b")
+_STREET_FORMS = {
+    **dict.fromkeys(("strasse", "str", "street", "st"), "str"),
+    **dict.fromkeys(("platz", "pl", "place"), "pl"),
+    **dict.fromkeys(("road", "rd"), "rd"),
+    **dict.fromkeys(("avenue", "ave", "av"), "ave"),
+    # English abbreviations as address forms write them (Green Ln, Park Dr, Mill Cl).
+    **dict.fromkeys(("lane", "ln"), "ln"),
+    **dict.fromkeys(("drive", "dr"), "dr"),
+    **dict.fromkeys(("close", "cl"), "cl"),
+    **dict.fromkeys(("court", "ct"), "ct"),
+    **dict.fromkeys(("crescent", "cres"), "cres"),
+    **dict.fromkeys(("square", "sq"), "sq"),
+    **dict.fromkeys(("terrace", "terr", "ter"), "ter"),
+    **dict.fromkeys(("gardens", "gdns"), "gdns"),
+    **dict.fromkeys(("boulevard", "blvd"), "blvd"),
+}
+_STREET_FORM = re.compile(r"\b(" + "|".join(sorted(_STREET_FORMS, key=len, reverse=True)) + r")\b")
 _HOUSE_NUMBER = re.compile(r"\b(\d+)(?:\s?([a-z]))?\b(?:\s(\d+)\b)?")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -170,8 +181,9 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     text = str(text).casefold().translate(_TRANSLITERATION)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # ASCII has no accents to take off (most names and streets)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
@@ -251,12 +263,13 @@ def normalize_name(name: str | None) -> str:
     return " ".join(tokens) or fold(name)
 
 
-def split_street(street: str | None) -> tuple[str, str]:
-    """(street name, house number), both normalized: "Hachestraße 12a" → ("hache str", "12a")."""
+def street_parts(street: str | None) -> tuple[str, str, str]:
+    """(street name, house number, name as written) of a street, folded once: see
+    `split_street` and `street_as_written`."""
     folded = fold(street)
     if not folded:
-        return "", ""
-    number = ""
+        return "", "", ""
+    number, written = "", folded
     matches = list(_HOUSE_NUMBER.finditer(folded))
     # "12 Main St" puts the number first, "Straße des 17. Juni 4" last.
     match = (matches[0] if folded[0].isdigit() else matches[-1]) if matches else None
@@ -265,21 +278,23 @@ def split_street(street: str | None) -> tuple[str, str]:
         number = match.group(1) + (match.group(2) or "")
         if match.group(3):
             number += "-" + match.group(3)
+        written = folded[: match.start()] + folded[match.end() :]
         folded = (folded[: match.start()] + " " + folded[match.end() :]).strip()
-    for pattern, replacement in _STREET_SUFFIXES:
-        folded = pattern.sub(replacement, folded)
-    return " ".join(folded.split()), number
+    folded = _GLUED_STREET.sub(" str", folded)
+    folded = _STREET_FORM.sub(lambda m: _STREET_FORMS[m.group(1)], folded)
+    return " ".join(folded.split()), number, written.replace(" ", "")
+
+
+def split_street(street: str | None) -> tuple[str, str]:
+    """(street name, house number), both normalized: "Hachestraße 12a" → ("hache str", "12a")."""
+    name, number, _ = street_parts(street)
+    return name, number
 
 
 def street_as_written(street: str | None) -> str:
     """The street name folded, without house number or spaces, before "Straße" is shortened:
     a typo in the suffix ("Industriestrqße") would otherwise keep it from being shortened."""
-    folded = fold(street)
-    matches = list(_HOUSE_NUMBER.finditer(folded))
-    if matches:
-        match = matches[0] if folded[0].isdigit() else matches[-1]
-        folded = folded[: match.start()] + folded[match.end() :]
-    return folded.replace(" ", "")
+    return street_parts(street)[2]
 
 
 def street_key(street: str | None) -> str:
@@ -335,3 +350,18 @@ def normalize_phone(phone: str | None) -> str:
     else:
         number = ""
     return number if len(number) >= 8 else ""
+
+
+# Salutations and titles are not names; a generation marker is (Hans Müller sen. / jun.), but
+# not a family name.
+NOT_NAME_WORDS = frozenset(
+    {"herr", "frau", "hr", "fr", "dr", "prof", "med", "dent", "dipl", "ing", "mr", "mrs", "ms",
+     "miss", "mx", "sir", "dame", "und", "and"}
+)  # fmt: skip
+SENIOR, JUNIOR = frozenset({"sen", "senior", "sr"}), frozenset({"jun", "junior", "jr"})
+
+
+def person_name_words(words: "tuple[str, ...] | list[str]") -> tuple[str, ...]:
+    """Folded words of a person's name without salutations, titles and numbers: what the person
+    matcher compares, and counts (`mapping.models.NameFrequency`)."""
+    return tuple(w for w in words if w not in NOT_NAME_WORDS and not w.isdigit())

@@ -1,22 +1,40 @@
 """Writes of customer master data, and the one owner of its matching keys.
 
 The matching keys are columns derived from other fields that the candidate search compares
-(`Customer.normalized_name` from the name, `Location.street_key` from the street). Only this
-module computes them: every create and update of a customer or location goes through the
-services below, the mapping engine's bulk path calls `customer_prepare` / `location_prepare`
-for each new or changed record before its bulk write, the factories of the tests build and
-create through them, and migration 0005 recomputed the stored ones. Contacts have no key.
+(`Customer.normalized_name` from the name, `phone_key` from the phone, `family_key` from a
+private person's name; `Location.street_key` and `house_number` from the street, and
+`family_key`, a copy of its customer's). Only this module computes them: every create and update
+of a customer or location goes through the services below, the mapping engine's bulk path calls
+`customer_prepare` / `location_prepare` for each new or changed record before its bulk write
+(and `locations_family_key_sync` when a family key changed), the factories of the tests build
+and create through them, and migrations 0007 and 0009 recomputed the stored ones. Contacts have
+no key.
 """
 
 from collections.abc import Collection
 
+from django.db.models import OuterRef, Subquery
+
 from tenants.services import tenant_consistency_check
 
+from .choices import CustomerType
 from .models import Contact, Customer, Location
-from .normalization import normalize_name, street_key
+from .normalization import normalize_name, normalize_phone, split_street
+from .phonetics import family_name_keys
 
 _NAME_KEY_LENGTH = Customer._meta.get_field("normalized_name").max_length
+_PHONE_KEY_LENGTH = Customer._meta.get_field("phone_key").max_length
+_FAMILY_KEY_LENGTH = Customer._meta.get_field("family_key").max_length
 _STREET_KEY_LENGTH = Location._meta.get_field("street_key").max_length
+_HOUSE_NUMBER_LENGTH = Location._meta.get_field("house_number").max_length
+
+
+def customer_family_key(*, name: str, type: str) -> str:
+    """A private customer's family key (its locations carry a copy); "" for a company."""
+    if type != CustomerType.PRIVATE:
+        return ""
+    keys = family_name_keys(name)
+    return keys[0][:_FAMILY_KEY_LENGTH] if keys else ""
 
 
 def customer_prepare(
@@ -26,22 +44,53 @@ def customer_prepare(
 
     `changed`: the fields that changed on a stored customer, so only the keys derived from them
     are recomputed (normalizing a name is the costly part); None (a new or fully saved record)
-    recomputes every key."""
-    if changed is not None and "name" not in changed:
-        return ()
-    customer.normalized_name = normalize_name(customer.name)[:_NAME_KEY_LENGTH]
-    return ("normalized_name",)
+    recomputes every key. The family key is returned only when its value changed: its locations'
+    copies then need the new one (`customer_locations_sync`)."""
+    keys = []
+    if changed is None or "name" in changed:
+        customer.normalized_name = normalize_name(customer.name)[:_NAME_KEY_LENGTH]
+        keys.append("normalized_name")
+    if changed is None or "phone" in changed:
+        customer.phone_key = normalize_phone(customer.phone)[:_PHONE_KEY_LENGTH]
+        keys.append("phone_key")
+    if changed is None or "name" in changed or "type" in changed:
+        family = customer_family_key(name=customer.name, type=customer.type)
+        if changed is None or family != customer.family_key:
+            customer.family_key = family
+            keys.append("family_key")
+    return tuple(keys)
 
 
 def location_prepare(
     *, location: Location, changed: Collection[str] | None = None
 ) -> tuple[str, ...]:
-    """Refresh a location's matching keys in memory (no save, no query); return the keys set.
-    `changed` as for `customer_prepare`."""
-    if changed is not None and "street" not in changed:
-        return ()
-    location.street_key = street_key(location.street)[:_STREET_KEY_LENGTH]
-    return ("street_key",)
+    """Refresh a location's matching keys in memory (no save; a query only to read a customer
+    not loaded yet); return the keys set. `changed` as for `customer_prepare`. The family key is
+    the customer's, taken when the location is new or moves to another customer."""
+    keys = []
+    if changed is None or "street" in changed:
+        street_name, number = split_street(location.street)
+        location.street_key = street_name.replace(" ", "")[:_STREET_KEY_LENGTH]
+        location.house_number = number[:_HOUSE_NUMBER_LENGTH]
+        keys += ["street_key", "house_number"]
+    if (changed is None or "customer" in changed) and location.customer_id is not None:
+        location.family_key = location.customer.family_key
+        keys.append("family_key")
+    return tuple(keys)
+
+
+def locations_family_key_sync(*, tenant_id: int, customer_ids: Collection[int]) -> int:
+    """Give every location of these customers its customer's family key (after the key changed,
+    or locations moved to another customer), in one query; returns the locations changed."""
+    if not customer_ids:
+        return 0
+    family_key = Customer.objects.filter(pk=OuterRef("customer_id")).values("family_key")[:1]
+    return (
+        Location.objects.for_tenant(tenant_id)
+        .filter(customer_id__in=customer_ids)
+        .exclude(family_key=Subquery(family_key))
+        .update(family_key=Subquery(family_key))
+    )
 
 
 def _saved(record, *, keys: tuple[str, ...], fields: Collection[str] | None) -> None:
@@ -64,6 +113,8 @@ def customer_update(*, customer: Customer, fields: Collection[str] | None = None
     derived from them) when given."""
     keys = customer_prepare(customer=customer, changed=fields)
     _saved(customer, keys=keys, fields=fields)
+    if "family_key" in keys and customer.pk is not None:
+        locations_family_key_sync(tenant_id=customer.tenant_id, customer_ids=[customer.pk])
     return customer
 
 

@@ -3,7 +3,7 @@ whole batch at once."""
 
 import zlib
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import permutations
 
@@ -11,19 +11,19 @@ from django.db import connection, models
 from django.db.models import Q
 
 from customers.choices import CustomerType
-from customers.models import Customer, Location
+from customers.models import Customer
+from customers.phonetics import family_name_keys, koelner
 from ordinavo.db import column_count, fetch, in_values, instance_from_row, select_columns
 from tenants.models import Tenant
 
 from .choices import ExternalType, FrequencyKind
 from .matching import Party
 from .matching.evidence import NameFrequencies, person_words
-from .matching.phonetics import koelner
 from .models import RECORD_FIELD_BY_TYPE, ExternalReference, NameFrequency
 from .sql import (
     ADVISORY_LOCKS_SQL,
-    CANDIDATES_SQL,
     TRIGRAM_THRESHOLD_SET_SQL,
+    candidate_records_sql,
     record_join,
     references_column,
     references_sql,
@@ -88,7 +88,7 @@ ADVISORY_LOCK_NAMESPACE = 0x4F52  # "OR": keeps these locks apart from anyone el
 
 @dataclass
 class CandidateSet:
-    customers: dict[int, Customer] = field(default_factory=dict)
+    customers: Mapping[int, Customer] = field(default_factory=dict)
     # item index -> customer id -> the customer as comparable parties (one per address)
     parties_by_index: dict[int, dict[int, list[Party]]] = field(default_factory=dict)
 
@@ -126,11 +126,12 @@ def _site_bases(party: Party) -> str:
     return "|".join(" ".join(words[:end]) for end in (at, at - 1) if end >= 2)
 
 
-def _ids_by_sql(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]]:
-    """Candidate customer ids per item: see mapping.sql.CANDIDATES_SQL."""
+def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
+    """(item index, the customer's columns..., its addresses) per candidate: see
+    mapping.sql.candidate_records_sql."""
     indexes = list(parties)
     if not indexes:
-        return {}
+        return []
     wanted = [parties[i] for i in indexes]
     spellings = [_postal_code_spellings(p.postal_code) for p in wanted]
     params = {
@@ -140,70 +141,91 @@ def _ids_by_sql(tenant: Tenant, parties: dict[int, Party]) -> dict[int, set[int]
         "postal_codes": [p.postal_code for p in wanted],
         **{f"spelling_{n + 1}": [s[n] for s in spellings] for n in range(3)},
         "street_keys": [p.street.replace(" ", "") if p.has_address else "" for p in wanted],
+        "house_numbers": [p.house_number for p in wanted],
         "emails": [p.email for p in wanted],
+        "phones": [p.phone for p in wanted],
         "site_bases": [_site_bases(p) for p in wanted],
+        "persons": [p.person for p in wanted],
+        "family_keys": [
+            "|".join(family_name_keys(" ".join(p.written), either_end=True)) if p.person else ""
+            for p in wanted
+        ],
         "tenant": tenant.pk,
         "limit": CANDIDATES_PER_NAME,
         "threshold": TRIGRAM_THRESHOLD,
     }
-    found: dict[int, set[int]] = defaultdict(set)
     with connection.cursor() as cursor:
         if any(p.name and not p.postal_code for p in wanted):  # `%`: threshold from the setting
             cursor.execute(TRIGRAM_THRESHOLD_SET_SQL, [TENANT_WIDE_THRESHOLD])
-        cursor.execute(CANDIDATES_SQL, params)
-        for index, customer_id in cursor.fetchall():
-            found[index].add(customer_id)
-    return found
+        cursor.execute(candidate_records_sql(), params)
+        return cursor.fetchall()
+
+
+class RowRecords(Mapping[int, models.Model]):
+    """Records read as rows (`select_columns`), made model instances only when one is asked for:
+    a batch reads thousands of candidates to compare them and links or shows a few."""
+
+    def __init__(self, model: type[models.Model], rows: dict[int, Sequence]):
+        self._model, self._rows, self._made = model, rows, {}
+
+    def __getitem__(self, pk: int) -> models.Model:
+        if pk not in self._made:
+            self._made[pk] = instance_from_row(self._model, self._rows[pk])
+        return self._made[pk]
+
+    def __iter__(self):
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+def _customer_column(name: str) -> int:
+    """Where a customer field stands in a row of `select_columns(Customer)`."""
+    return [f.attname for f in Customer._meta.concrete_fields].index(name)
 
 
 def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:
-    """Customers that might be the incoming ones: the same or a similar name (see
-    mapping.sql.CANDIDATES_SQL), the same normalized address, or the same e-mail. A fixed
-    number of queries for any batch."""
-    ids_by_index = _ids_by_sql(tenant, parties)
-
-    all_ids = set().union(*ids_by_index.values()) if ids_by_index else set()
+    """Customers that might be the incoming ones (see mapping.sql.CANDIDATES_SQL): the same or
+    (companies) a similar name, (persons) a family name that sounds the same in the postal code,
+    the same normalized address and house number, e-mail or phone; with every location of each
+    (one known only in Munich must be scored as being in Munich, not on its name alone, which
+    ties it with the real match in Essen and blocks the link). One statement for any batch (two
+    with a party without a postal code)."""
     result = CandidateSet()
-    if not all_ids:
+    rows = _candidate_rows(tenant, parties)
+    if not rows:
         return result
-    result.customers = {c.pk: c for c in Customer.objects.for_tenant(tenant).filter(pk__in=all_ids)}
-    # Every location of a candidate: one known only in Munich must be scored as being in Munich,
-    # not on its name alone (which ties it with the real match in Essen and blocks the link).
-    locations = defaultdict(list)
-    for location in Location.objects.for_tenant(tenant).filter(customer__in=all_ids):
-        locations[location.customer_id].append(location)
+    name, email, phone, kind = map(_customer_column, ("name", "email", "phone", "type"))
+    records: dict[int, tuple] = {}
     comparable: dict[int, list[Party]] = {}  # each candidate normalized once per batch
-    for index, ids in ids_by_index.items():
-        result.parties_by_index[index] = {}
-        for customer_id in ids:
-            if customer_id not in result.customers:
-                continue
-            if customer_id not in comparable:
-                comparable[customer_id] = _parties_of(
-                    result.customers[customer_id], locations[customer_id]
-                )
-            result.parties_by_index[index][customer_id] = comparable[customer_id]
+    for index, *record, addresses in rows:
+        customer_id = record[0]
+        if customer_id not in comparable:
+            records[customer_id] = record
+            comparable[customer_id] = _parties_of(
+                record[name], record[email], record[phone], record[kind], addresses
+            )
+        result.parties_by_index.setdefault(index, {})[customer_id] = comparable[customer_id]
+    result.customers = RowRecords(Customer, records)
     return result
 
 
-def _parties_of(customer: Customer, locations: list[Location]) -> list[Party]:
+def _parties_of(
+    name: str, email: str, phone: str, kind: str, addresses: list[list[str]]
+) -> list[Party]:
+    """The customer at each of its addresses (street, postal code, city, country)."""
     base = {
-        "name": customer.name,
-        "email": customer.email,
-        "phone": customer.phone,
-        "person": customer.type == CustomerType.PRIVATE,
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "person": kind == CustomerType.PRIVATE,
     }
-    if not locations:
+    if not addresses:
         return [Party.of(**base)]
     return [
-        Party.of(
-            **base,
-            street=loc.street,
-            postal_code=loc.postal_code,
-            city=loc.city,
-            country=loc.country,
-        )
-        for loc in locations
+        Party.of(**base, street=street, postal_code=postal_code, city=city, country=country)
+        for street, postal_code, city, country in addresses
     ]
 
 

@@ -8,7 +8,8 @@ from django.db import models, transaction
 
 from customers.choices import CustomerType
 from customers.models import Customer, Location
-from customers.normalization import fold, normalize_postal_code
+from customers.normalization import fold, normalize_postal_code, person_name_words
+from customers.phonetics import koelner
 from tenants.models import Tenant
 from tenants.services import tenant_consistency_check
 
@@ -16,8 +17,6 @@ from .choices import FrequencyKind
 from .engine import IncomingContext, MappingOutcome, batch_map
 from .engine.load import external_ids_of
 from .engine.write import references_write
-from .matching.evidence import name_words
-from .matching.phonetics import koelner
 from .models import ExternalReference, NameFrequency
 from .policy import MappingPolicy
 
@@ -88,7 +87,7 @@ def name_frequencies_refresh(*, tenant: Tenant | int) -> int:
     private = Customer.objects.for_tenant(tenant_id).filter(type=CustomerType.PRIVATE)
     for name in private.values_list("name", flat=True).iterator(chunk_size=5000):
         persons += 1
-        own = set(name_words(fold(name).split()))
+        own = set(person_name_words(fold(name).split()))
         words.update(own)
         keys.update({koelner(w) for w in own if len(w) > 1} - {""})
     postal_codes: Counter[str] = Counter()

@@ -1,10 +1,12 @@
 """The mapping app's hand-written SQL, in one place: the batch's reference read, the candidate
 search and the advisory locks. Table and column names come from the models' `_meta`, quoted."""
 
+import functools
+
 from django.db import connection
 
 from customers.models import Customer, Location
-from ordinavo.db import quoted_column, quoted_table
+from ordinavo.db import quoted_column, quoted_table, select_columns
 
 from .models import ExternalReference
 
@@ -62,7 +64,11 @@ def references_sql(select: list[str], joins: list[str]) -> str:
 # --- name-and-address candidates -----------------------------------------------------------------
 
 # One statement for the whole batch; per party, the customers
-# * at its address (same postal code and street key) and with its e-mail address, all of them;
+# * at its address (same postal code, street key and house number, or a number on one side only)
+#   and with its e-mail address, all of them; with its phone number (customers_cust_tenant_phone);
+# * for a private person, with its family name's sound (Kölner Phonetik of the last word, or of
+#   the first: "Müller, Hans") at a location in its postal code (customers_location_family):
+#   Meier is found as Mayer, Schmitt as Schmidt, at any street of the postal code;
 # and by name, each lookup with its own LIMIT:
 # * the same normalized name anywhere in the tenant (btree customers_customer_tenant_norm), also
 #   with its two or three words in another order ("Weber, Anna" is "Anna Weber"): a customer that
@@ -70,9 +76,10 @@ def references_sql(select: list[str], joins: list[str]) -> str:
 # * a company's name without the site after it, in any tenant postal code: "FitWerk Studios,
 #   Studio Essen" or "Pflegedienst Lebensfreude Essen" in Essen is found under "fitwerk studios"
 #   or "pflegedienst lebensfreude" (a chain's new site; `_site_bases`, scoring decides);
-# * a similar name (typos, words added or dropped) among the customers with a location at the
-#   party's postal code (btree customers_location_address, a few hundred rows even at a million
-#   customers);
+# * for a company, a similar name (typos, words added or dropped) among the customers with a
+#   location at the party's postal code (btree customers_location_address, a few hundred rows
+#   even at a million customers); a person's namesakes there are found by the family name's
+#   sound, and a typo in a person's family name at the same address by the address;
 # * only for a party without a postal code, and only when no customer has its very name (in any
 #   word order): a similar
 #   name anywhere in the tenant (the pg_trgm GIN). This is the expensive search (tens of ms at a
@@ -89,10 +96,11 @@ _CANDIDATES_SQL = """
     FROM unnest(
         %(indexes)s::int[], %(names)s::text[], %(word_orders)s::text[], %(postal_codes)s::text[],
         %(spelling_1)s::text[], %(spelling_2)s::text[], %(spelling_3)s::text[],
-        %(street_keys)s::text[], %(emails)s::text[], %(site_bases)s::text[]
+        %(street_keys)s::text[], %(house_numbers)s::text[], %(emails)s::text[],
+        %(phones)s::text[], %(site_bases)s::text[], %(persons)s::bool[], %(family_keys)s::text[]
     ) AS q(
-        idx, name, word_orders, postal_code, spelling_1, spelling_2, spelling_3, street_key, email,
-        site_bases
+        idx, name, word_orders, postal_code, spelling_1, spelling_2, spelling_3, street_key,
+        house_number, email, phone, site_bases, person, family_keys
     )
     CROSS JOIN LATERAL (
         (
@@ -101,6 +109,28 @@ _CANDIDATES_SQL = """
               AND l.{l_tenant} = %(tenant)s::bigint
               AND l.{l_postal_code} IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
               AND l.{l_street_key} = q.street_key
+              -- the same number, or an end of the other's range (matching.places)
+              AND (q.house_number = '' OR l.{l_house_number} = ''
+                   OR l.{l_house_number} = q.house_number
+                   OR q.house_number = ANY(string_to_array(l.{l_house_number}, '-'))
+                   OR l.{l_house_number} = ANY(string_to_array(q.house_number, '-')))
+        )
+        UNION
+        (
+            SELECT l.{l_customer} FROM {location} l
+            WHERE q.person AND q.family_keys <> '' AND q.postal_code <> ''
+              AND l.{l_tenant} = %(tenant)s::bigint
+              AND l.{l_postal_code} IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
+              AND l.{l_family_key} = ANY(string_to_array(q.family_keys, '|'))
+              AND l.{l_family_key} <> ''
+        )
+        UNION
+        (
+            SELECT c.{c_id} FROM {customer} c
+            WHERE q.phone <> '' AND c.{c_tenant} = %(tenant)s::bigint
+              AND c.{c_phone_key} = q.phone AND c.{c_phone_key} <> ''
+            ORDER BY c.{c_id}
+            LIMIT %(limit)s
         )
         UNION
         (
@@ -132,7 +162,7 @@ _CANDIDATES_SQL = """
             SELECT c.id
             FROM (
                 SELECT DISTINCT l.{l_customer} AS customer_id FROM {location} l
-                WHERE q.name <> '' AND q.postal_code <> ''
+                WHERE q.name <> '' AND q.postal_code <> '' AND NOT q.person
                   AND l.{l_tenant} = %(tenant)s::bigint
                   AND l.{l_postal_code} IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
             ) AS here
@@ -167,13 +197,63 @@ CANDIDATES_SQL = _CANDIDATES_SQL.format(
     location=quoted_table(Location),
     **{
         f"c_{name}": quoted_column(Customer, name)
-        for name in ("id", "tenant", "email", "normalized_name")
+        for name in ("id", "tenant", "email", "normalized_name", "phone_key")
     },
     **{
         f"l_{name}": quoted_column(Location, name)
-        for name in ("customer", "tenant", "postal_code", "street_key")
+        for name in (
+            "customer",
+            "tenant",
+            "postal_code",
+            "street_key",
+            "house_number",
+            "family_key",
+        )
     },
 )
+
+# The candidates with their records, in the same statement: per (item, customer) the customer's
+# columns (`select_columns`) and the addresses of every location (street, postal code, city,
+# country; in the locations' order), so a batch reads its candidates in one round trip, not in
+# three with thousands of ids in each.
+_CANDIDATE_RECORDS_SQL = """
+    WITH found AS MATERIALIZED ({candidates})
+    SELECT found.idx, {customer_columns},
+        ARRAY(
+            SELECT ARRAY[l.{l_street}, l.{l_postal_code}, l.{l_city}, l.{l_country}]::text[]
+            FROM {location} l
+            WHERE l.{l_tenant} = %(tenant)s::bigint AND l.{l_customer} = c.{c_id}
+            ORDER BY l.{l_name}, l.{l_id}
+        ) AS addresses
+    FROM found
+    JOIN LATERAL (
+        SELECT * FROM {customer} c
+        WHERE c.{c_id} = found.id AND c.{c_tenant} = %(tenant)s::bigint
+        OFFSET 0
+    ) c ON TRUE
+    ORDER BY found.idx, found.id
+"""
+
+
+@functools.cache
+def candidate_records_sql() -> str:
+    """_CANDIDATE_RECORDS_SQL for the models as they are (made on first use: the column list
+    needs the apps ready)."""
+    return _CANDIDATE_RECORDS_SQL.format(
+        candidates=CANDIDATES_SQL,
+        customer_columns=select_columns(Customer, "c"),
+        customer=quoted_table(Customer),
+        location=quoted_table(Location),
+        **{f"c_{name}": quoted_column(Customer, name) for name in ("id", "tenant")},
+        **{
+            f"l_{name}": quoted_column(Location, name)
+            for name in (
+                *("id", "name", "customer", "tenant"),
+                *("street", "postal_code", "city", "country"),
+            )
+        },
+    )
+
 
 # `%` of pg_trgm (the tenant-wide similar-name search) uses this threshold, for the transaction.
 TRIGRAM_THRESHOLD_SET_SQL = "SET LOCAL pg_trgm.similarity_threshold = %s"

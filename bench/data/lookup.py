@@ -549,14 +549,22 @@ def incoming(data: Data, count: int, seed: int) -> list[Lookup]:
                 email = email.upper()
             phone = data.phones[i] if rng.random() < 0.3 else ""
             origin, origin_name = i + 1, app.normalize_name(data.names[i])
+            person = data.types[i] == "Private"
         else:
-            name = make_name()[0]
+            name, kind, _ = make_name()
+            person = kind == "Private"
             street, postal_code, city, _ = make_address()
             email = f"info@{slug(name)}.de" if rng.random() < 0.2 else ""
             phone = phone_number(rng) if rng.random() < 0.3 else ""
             origin, origin_name, where = None, "", "new name"
         party = app.Party.of(
-            name=name, street=street, postal_code=postal_code, city=city, email=email, phone=phone
+            name=name,
+            street=street,
+            postal_code=postal_code,
+            city=city,
+            email=email,
+            phone=phone,
+            person=person,
         )
         lookups.append(Lookup(party, origin, name, origin_name, where))
     return lookups

@@ -32,6 +32,14 @@ def incoming_party(customer_block: dict | None, location_block: dict | None) -> 
     )
 
 
+def _incoming(batch: Batch, index: int, ctx: IncomingContext) -> Party:
+    """The item's party as the candidate search made it (`load`), else made now."""
+    party = batch.incoming_parties.get(index)
+    if party is None:
+        party = batch.incoming_parties[index] = incoming_party(ctx.customer, ctx.location)
+    return party
+
+
 def customer_decide(batch: Batch, index: int, ctx: IncomingContext, out: MappingOutcome) -> None:
     block = ctx.customer
     customer = batch.referenced_record(ExternalType.CUSTOMER, block)
@@ -74,7 +82,7 @@ def customer_decide(batch: Batch, index: int, ctx: IncomingContext, out: Mapping
         return
     if policy.match_by_name_and_address and _link_by_name_and_address(batch, index, ctx, out):
         return
-    _customer_create(batch, block, ctx, out)
+    _customer_create(batch, index, block, ctx, out)
 
 
 def _link_by_number(batch: Batch, block: dict, out: MappingOutcome) -> bool:
@@ -103,7 +111,7 @@ def _link_by_name_and_address(
     batch: Batch, index: int, ctx: IncomingContext, out: MappingOutcome
 ) -> bool:
     block = ctx.customer
-    incoming = incoming_party(block, ctx.location)
+    incoming = _incoming(batch, index, ctx)
     parties = dict(batch.candidates.get(index, {}))
     # Customers planned earlier in this batch are candidates too (negative keys).
     planned = {}
@@ -209,7 +217,9 @@ def _customer_update(
         )
 
 
-def _customer_create(batch: Batch, block: dict, ctx: IncomingContext, out: MappingOutcome) -> None:
+def _customer_create(
+    batch: Batch, index: int, block: dict, ctx: IncomingContext, out: MappingOutcome
+) -> None:
     policy, plan = batch.policy, batch.plan
     external_id = block.get("external_id")
     # Without an external ID only name-and-address matching can find it again next time.
@@ -252,7 +262,7 @@ def _customer_create(batch: Batch, block: dict, ctx: IncomingContext, out: Mappi
     if external_id:
         plan.reference(ExternalType.CUSTOMER, external_id, customer)
     if policy.match_by_name_and_address:
-        batch.customer_planned(customer, incoming_party(block, ctx.location))
+        batch.customer_planned(customer, _incoming(batch, index, ctx))
     out.customer = customer
     out.decide(
         "customer",

@@ -106,6 +106,7 @@ def _candidates_load(batch: Batch) -> None:
             and batch.referenced_record(ExternalType.CUSTOMER, block) is None
         ):
             wanted[index] = incoming_party(block, ctx.location)
+    batch.incoming_parties.update(wanted)
     if not wanted:
         return
     # Requests that might create the same customer wait for each other here, so the later

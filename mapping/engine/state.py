@@ -8,12 +8,12 @@ from typing import Any
 from django.db import models
 
 from customers.models import Contact, Customer, Location
+from customers.phonetics import koelner
 from ordinavo.db import new_instance
 from tenants.models import Tenant
 
 from ..matching import Party
 from ..matching.evidence import NO_FREQUENCIES, NameFrequencies
-from ..matching.phonetics import koelner
 from ..policy import MappingPolicy
 from .outcome import IncomingContext
 
@@ -62,6 +62,8 @@ class Batch:
         self.customers_by_number: dict[str, Customer] = {}
         # Customers found by number that already carry another external ID of this source.
         self.numbers_taken_by_reference: set[int] = set()
+        # Item index -> its customer and address as the matcher compares them (made once).
+        self.incoming_parties: dict[int, Party] = {}
         self.candidates: dict[int, dict[int, list[Party]]] = {}
         self.candidate_customers: dict[int, Customer] = {}
         # The rarity of the persons' names among the tenant's customers (the person matcher).

@@ -9,7 +9,7 @@ from .evidence import NO_FREQUENCIES, NameFrequencies, Shared
 from .party import Party
 from .scoring import Score, Signals, plausible, score
 
-MATCHER_VERSION = "name-address/5"
+MATCHER_VERSION = "name-address/6"
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from rapidfuzz.distance import OSA
 
-from customers.normalization import plain_vowels
+from customers.normalization import JUNIOR, SENIOR, person_name_words, plain_vowels
+from customers.phonetics import koelner
 
 from .given_names import given_name_variants, known_given_name
 from .names import slip_of
 from .party import Party, mobile
-from .phonetics import koelner
 
 if TYPE_CHECKING:
     from .scoring import Signals
@@ -69,12 +69,6 @@ POSTAL_CODE_ONLY_COST = 1.0
 EMAIL_BITS = 20.0
 MOBILE_BITS = 18.0
 LANDLINE_BITS = 14.0
-# Salutations and titles are not names; a generation marker is (Hans Müller sen. / jun.).
-_NOT_NAMES = frozenset(
-    {"herr", "frau", "hr", "fr", "dr", "prof", "med", "dent", "dipl", "ing", "mr", "mrs", "ms",
-     "miss", "mx", "sir", "dame", "und", "and"}
-)  # fmt: skip
-_SENIOR, _JUNIOR = frozenset({"sen", "senior", "sr"}), frozenset({"jun", "junior", "jr"})
 
 
 @dataclass(frozen=True)
@@ -165,19 +159,13 @@ class Evidence(NamedTuple):
 def person_words(party: Party) -> tuple[str, ...]:
     """The name's words without salutation or title, as written (single letters kept: an
     initial)."""
-    return name_words(party.written)
-
-
-def name_words(words: "tuple[str, ...] | list[str]") -> tuple[str, ...]:
-    """Folded words of a person's name without salutations, titles and numbers: what is
-    compared, and counted (`NameFrequency`)."""
-    return tuple(w for w in words if w not in _NOT_NAMES and not w.isdigit())
+    return person_name_words(party.written)
 
 
 def _split(words: tuple[str, ...], swapped: bool) -> tuple[tuple[str, ...], str]:
     """(given names, family name): the family name last, or first when swapped ("Müller,
     Hans"). Generation markers are left out (compared apart)."""
-    words = tuple(w for w in words if w not in _SENIOR | _JUNIOR)
+    words = tuple(w for w in words if w not in SENIOR | JUNIOR)
     if not words:
         return (), ""
     if len(words) == 1:
@@ -338,7 +326,7 @@ def _family(incoming: str, candidate: str, f: NameFrequencies, swapped: bool) ->
 
 def _generations_differ(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     sa, sb = set(a), set(b)
-    return bool((sa & _SENIOR and sb & _JUNIOR) or (sa & _JUNIOR and sb & _SENIOR))
+    return bool((sa & SENIOR and sb & JUNIOR) or (sa & JUNIOR and sb & SENIOR))
 
 
 def compare_names(

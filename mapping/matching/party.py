@@ -9,8 +9,7 @@ from customers.normalization import (
     normalize_phone,
     normalize_postal_code,
     plain_vowels,
-    split_street,
-    street_as_written,
+    street_parts,
     strip_site,
 )
 
@@ -92,7 +91,7 @@ class Party:
         person: bool = False,
         country: str | None = None,
     ) -> "Party":
-        street_name, number = split_street(street)
+        street_name, number, written_street = street_parts(street)
         without_site = strip_site(name, city)
         normalized = normalize_name(without_site)
         key = plain_vowels(normalized)
@@ -102,7 +101,7 @@ class Party:
             name=normalized,
             street=street_name,
             house_number=number,
-            street_written=street_as_written(street) if street_name else "",
+            street_written=written_street if street_name else "",
             postal_code=normalize_postal_code(postal_code, country),
             city=fold(city),
             email=email,

@@ -5,6 +5,7 @@ import importlib
 import pytest
 from django.apps import apps
 
+from customers.choices import CustomerType
 from customers.models import Customer, Location
 from tests.factories import CustomerFactory, LocationFactory
 
@@ -41,3 +42,33 @@ def test_stale_keys_are_recomputed_in_batches(monkeypatch):
     ]
     assert set(Location.objects.values_list("street_key", flat=True)) == {"koenigstr", "hachestr"}
     assert Location.objects.get(pk=fresh.pk).updated_at == touched  # keys only, no timestamps
+
+
+backfill = importlib.import_module("customers.migrations.0009_backfill_person_candidate_keys")
+
+
+def test_person_candidate_keys_are_backfilled_in_batches(monkeypatch):
+    monkeypatch.setattr(backfill, "BATCH", 2)
+    people = [
+        CustomerFactory(name=name, type=CustomerType.PRIVATE, phone="0201 123456")
+        for name in ("Johann Meier", "Anna Schmidt", "Jonas Koch")
+    ]
+    company = CustomerFactory(name="Meier GmbH", phone="")
+    homes = [LocationFactory(customer=c, street="12 Green Lane") for c in [*people, company]]
+    Customer.objects.update(family_key="", phone_key="")
+    Location.objects.update(family_key="", house_number="", street_key="greenlane")
+
+    backfill.backfill_person_candidate_keys(apps, None)
+
+    assert list(Customer.objects.order_by("pk").values_list("family_key", "phone_key")) == [
+        ("67", "49201123456"),
+        ("862", "49201123456"),
+        ("44", "49201123456"),
+        ("", ""),
+    ]
+    assert list(
+        Location.objects.filter(pk__in=[h.pk for h in homes])
+        .order_by("pk")
+        .values_list("family_key", "house_number", "street_key")
+    ) == [("67", "12", "greenln"), ("862", "12", "greenln"), ("44", "12", "greenln"),
+          ("", "12", "greenln")]  # fmt: skip

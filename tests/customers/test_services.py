@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from customers.choices import CustomerType
 from customers.models import Contact, Customer, Location
 from customers.services import (
     contact_update,
@@ -81,7 +82,7 @@ def test_preparation_sets_only_the_keys_of_changed_sources_and_runs_no_query():
         )
 
     assert untouched == ((), ())
-    assert refreshed == (("normalized_name",), ("street_key",))
+    assert refreshed == (("normalized_name",), ("street_key", "house_number"))
     assert (customer.normalized_name, location.street_key) == ("nordsee feinkost", "hachestr")
     assert len(queries) == 0
 
@@ -123,3 +124,18 @@ def test_a_contact_cannot_move_to_another_tenants_customer():
 
     assert list(refused.value.message_dict) == ["customer"]
     assert Contact.objects.get(pk=contact.pk).customer_id == original_customer
+
+
+def test_a_persons_family_key_follows_a_rename_onto_its_locations():
+    customer = CustomerFactory(name="Johann Meier", type=CustomerType.PRIVATE, phone="0171 36642")
+    home = LocationFactory(customer=customer, street="Hachestraße 12a")
+    assert (customer.family_key, customer.phone_key) == ("67", "4917136642")
+    assert (home.family_key, home.house_number) == ("67", "12a")
+
+    customer.name = "Johann Schmidt"
+    customer_update(customer=customer, fields={"name"})
+    assert Location.objects.get(pk=home.pk).family_key == "862"
+
+    customer.type = CustomerType.BUSINESS  # a company has no family key
+    customer_update(customer=customer, fields={"type"})
+    assert Location.objects.get(pk=home.pk).family_key == ""

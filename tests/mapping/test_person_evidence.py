@@ -5,11 +5,11 @@ address, namesakes, flats in one building)."""
 import pytest
 
 from customers.choices import CustomerType
+from customers.phonetics import koelner
 from mapping.choices import FrequencyKind
 from mapping.matching import Party, decide
 from mapping.matching.evidence import NameFrequencies, family_level, given_level
 from mapping.matching.given_names import VARIANT_GROUPS
-from mapping.matching.phonetics import koelner
 from mapping.models import NameFrequency
 from mapping.selectors import name_frequencies
 from mapping.services import name_frequencies_refresh
@@ -188,7 +188,7 @@ def test_every_decision_shows_its_bits():
     parts = ("familyName", "givenName", "address", "email", "phone")
     total = evidence["prior"] + sum(evidence[p]["bits"] for p in parts)
     assert evidence["logOdds"] == pytest.approx(total, abs=0.05)
-    assert details["matcherVersion"] == "name-address/5"
+    assert details["matcherVersion"] == "name-address/6"
 
 
 # --- the counts: per tenant, recounted ---------------------------------------------------------

@@ -5,7 +5,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from customers.models import Customer
+from customers.choices import CustomerType
+from customers.models import Customer, Location
 from inbound.models import ImportItem
 from mapping.models import ExternalReference
 from review import merging, selectors
@@ -115,6 +116,27 @@ def test_the_survivor_can_take_the_duplicates_customer_number_and_undo_gives_it_
     assert Customer.objects.get(pk=duplicate.pk).customer_number == "K-1"
     with pytest.raises(merging.MergeError):
         merging.customer_merge_undo(merge=merge, user=None)
+
+
+def test_moved_locations_take_the_family_key_of_their_customer_and_undo_gives_it_back():
+    """A person's locations carry the family key the candidate lookup searches by."""
+    survivor = CustomerFactory(name="Johann Meier", type=CustomerType.PRIVATE)
+    duplicate = CustomerFactory(tenant=survivor.tenant, name="Hans Koch", type=CustomerType.PRIVATE)
+    home = LocationFactory(customer=duplicate)
+    assert home.family_key == "44"
+
+    merge = merging.customer_merge(
+        tenant_id=survivor.tenant_id,
+        survivor=survivor,
+        duplicates=[duplicate],
+        values={"name": "Johann Schmidt"},
+        user=None,
+    )
+    assert Location.objects.get(pk=home.pk).family_key == "862"
+
+    merging.customer_merge_undo(merge=merge, user=None)
+    assert Location.objects.get(pk=home.pk).customer_id == duplicate.pk
+    assert Location.objects.get(pk=home.pk).family_key == "44"
 
 
 def test_the_customer_admin_action_opens_the_merge_page():

@@ -7,7 +7,7 @@ only groups candidates and grades a family name's agreement; it never links on i
 
 import functools
 
-from customers.normalization import fold
+from .normalization import JUNIOR, SENIOR, fold, person_name_words
 
 _VOWELS = frozenset("aeijouy")
 
@@ -60,3 +60,14 @@ def koelner(word: str) -> str:
     digits = "".join(raw)
     collapsed = [d for i, d in enumerate(digits) if i == 0 or d != digits[i - 1]]
     return "".join(d for i, d in enumerate(collapsed) if d != "0" or i == 0)
+
+
+def family_name_keys(name: str | None, *, either_end: bool = False) -> tuple[str, ...]:
+    """The Kölner Phonetik key of a person's family name, the last word of the name without
+    titles and generation markers (`Customer.family_key`); `either_end`: also of the first word,
+    for an incoming name that may be written family name first ("Müller, Hans")."""
+    words = [w for w in person_name_words(fold(name).split()) if w not in SENIOR | JUNIOR]
+    if not words:
+        return ()
+    ends = (words[-1], words[0]) if either_end else (words[-1],)
+    return tuple(dict.fromkeys(k for k in map(koelner, ends) if k))
