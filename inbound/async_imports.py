@@ -18,6 +18,7 @@ find it, as for concurrent batches) and an externalId sent twice (which the requ
 staging, so the later item fails as in a batch, wherever its chunk runs).
 """
 
+import logging
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -41,7 +42,10 @@ from .services import (
     _import_items_write,
     _import_retrying,
     _targets_write,
+    _TargetsWritten,
 )
+
+logger = logging.getLogger(__name__)
 
 IMPORT_QUEUE = "imports"
 IMPORT_CHUNK_TASK = "inbound.import_chunk"
@@ -195,13 +199,85 @@ def _duplicate_error(position: int) -> list[dict[str, str]]:
     ]
 
 
+def _staged_item(
+    row: tuple[int, str, bool], *, item_from: Callable[[int, Any], ItemInput]
+) -> ItemInput:
+    """The item of a staged row, validated; one the request marked a repeated externalId fails
+    as such (when it is valid otherwise)."""
+    position, raw, duplicate = row
+    item = item_from(position, json_loads_strict(raw.encode()))
+    if duplicate and not item.errors:
+        return ItemInput(
+            position=position, external_id=item.external_id, errors=_duplicate_error(position)
+        )
+    return item
+
+
+def _items_import(*, job: ImportJob, items: list[ItemInput]) -> None:
+    written = _targets_write(
+        client=job.client, scopes=job.scopes, kind=ImportJobKind.ASYNC, items=items
+    )
+    _import_items_write(job=job, client=job.client, items=items, written=written)
+
+
+def _processing_failed_error(position: int) -> list[dict[str, str]]:
+    return [
+        {
+            "field": f"/items/{position}",
+            "code": "processing_failed",
+            "message": "The item could not be processed; send it again, or contact support.",
+        }
+    ]
+
+
+def _staged_import_one_by_one(
+    *,
+    job: ImportJob,
+    staged: list[tuple[int, str, bool]],
+    item_from: Callable[[int, Any], ItemInput],
+) -> None:
+    """The items of a chunk that failed whole, each in a savepoint of its own: those that fail
+    again become Failed items (`processing_failed`), so the job still completes."""
+    failed = []
+    for row in staged:
+        position = row[0]
+        try:
+            with transaction.atomic():
+                item = _staged_item(row, item_from=item_from)
+                _items_import(job=job, items=[item])
+        except Exception:
+            logger.exception("Item %s of import job %s failed to be processed", position, job.pk)
+            failed.append(
+                ItemInput(
+                    position=position,
+                    external_id=_duplicate_key(json_loads_strict(row[1].encode())),
+                    errors=_processing_failed_error(position),
+                )
+            )
+    if failed:  # written without the import that failed on them
+        failures = {item.position: item.errors for item in failed}
+        written = _TargetsWritten(
+            failures=failures, results={}, changed=set(), context_changed=set()
+        )
+        _import_items_write(job=job, client=job.client, items=failed, written=written)
+
+
 def async_import_chunk_process(
-    *, tenant_id: int, job_id: int, chunk: int, item_from: Callable[[int, Any], ItemInput]
+    *,
+    tenant_id: int,
+    job_id: int,
+    chunk: int,
+    item_from: Callable[[int, Any], ItemInput],
+    one_by_one: bool = False,
 ) -> int:
     """Import chunk `chunk` of an asynchronous job (its items validated by `item_from`): one
     transaction that imports them, deletes them from the staged items and counts them into the
     job's progress; the last one completes the job. Returns how many items it imported (0 when
-    the chunk was done already, by this job's earlier run or another worker)."""
+    the chunk was done already, by this job's earlier run or another worker).
+
+    `one_by_one`: for a chunk that failed whole and will not be retried; each item is imported
+    alone, and one that fails again is recorded Failed (`processing_failed`) instead of
+    failing the chunk (and leaving the job unfinished for ever)."""
     size = chunk_size()
     # Processing, on its own and at once, so a poll shows it while the first chunk runs.
     fetch(
@@ -226,25 +302,15 @@ def async_import_chunk_process(
         job = (
             ImportJob.objects.for_tenant(tenant_id).select_related("client__tenant").get(pk=job_id)
         )
-        items = []
-        for position, raw, duplicate in staged:
-            item = item_from(position, json_loads_strict(raw.encode()))
-            if duplicate and not item.errors:
-                item = ItemInput(
-                    position=position,
-                    external_id=item.external_id,
-                    errors=_duplicate_error(position),
-                )
-            items.append(item)
-        written = _targets_write(
-            client=job.client, scopes=job.scopes, kind=ImportJobKind.ASYNC, items=items
-        )
-        _import_items_write(job=job, client=job.client, items=items, written=written)
+        if one_by_one:
+            _staged_import_one_by_one(job=job, staged=staged, item_from=item_from)
+        else:
+            _items_import(job=job, items=[_staged_item(row, item_from=item_from) for row in staged])
         # Last: the job's row stays locked only until this transaction commits.
-        [(processed, total)] = fetch(_JOB_PROGRESS_SQL, [len(items), tenant_id, job_id])
+        [(processed, total)] = fetch(_JOB_PROGRESS_SQL, [len(staged), tenant_id, job_id])
         if processed >= total:
             _job_complete(job=job)
-        return len(items)
+        return len(staged)
 
     return _import_retrying(attempt_once)
 

@@ -2,15 +2,18 @@
 `tasks` modules; every worker runs every queue unless told otherwise)."""
 
 import gc
+import logging
 from typing import Any
 
 from django.db import InterfaceError, OperationalError
-from procrastinate import RetryStrategy
+from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
 
 from .api.serializers import item_input, target_validator
 from .async_imports import IMPORT_CHUNK_TASK, IMPORT_QUEUE, async_import_chunk_process
 from .services import ImportConflict, ItemInput
+
+logger = logging.getLogger(__name__)
 
 # A chunk that conflicted with concurrent imports three times in a row, or lost its database
 # connection, runs again a little later; anything else is a bug a retry would only repeat.
@@ -40,10 +43,30 @@ def _item_from(position: int, raw: Any) -> ItemInput:
     return item_input(target_validator(), position, raw, f"/items/{position}")
 
 
-@app.task(name=IMPORT_CHUNK_TASK, queue=IMPORT_QUEUE, retry=CHUNK_RETRY)
-def import_chunk(tenant_id: int, job_id: int, chunk: int) -> None:
-    """Import one chunk of an asynchronous import job (done already: nothing happens)."""
-    _collector_tune()
-    async_import_chunk_process(
-        tenant_id=tenant_id, job_id=job_id, chunk=chunk, item_from=_item_from
+def _retried(exc: Exception, attempts: int) -> bool:
+    """Whether procrastinate runs the chunk again after `exc` (`attempts` before this one)."""
+    return isinstance(exc, tuple(CHUNK_RETRY.retry_exceptions or ())) and attempts < (
+        CHUNK_RETRY.max_attempts or 0
     )
+
+
+def chunk_import(tenant_id: int, job_id: int, chunk: int, *, attempts: int = 0) -> None:
+    """Import one chunk of an asynchronous import job (done already: nothing happens), in its
+    attempt `attempts` + 1. When it fails for good (a bug, or conflicts past its retries), its
+    items are imported one by one, and only those that fail again are Failed items: a job never
+    stays unfinished for one bad item."""
+    _collector_tune()
+    arguments = {"tenant_id": tenant_id, "job_id": job_id, "chunk": chunk, "item_from": _item_from}
+    try:
+        async_import_chunk_process(**arguments)
+    except Exception as exc:
+        if _retried(exc, attempts):
+            raise
+        logger.exception("Chunk %s of import job %s failed; its items one by one", chunk, job_id)
+        async_import_chunk_process(**arguments, one_by_one=True)
+
+
+@app.task(name=IMPORT_CHUNK_TASK, queue=IMPORT_QUEUE, retry=CHUNK_RETRY, pass_context=True)
+def import_chunk(context: JobContext, tenant_id: int, job_id: int, chunk: int) -> None:
+    """The worker's task of `chunk_import` (the context tells the attempt)."""
+    chunk_import(tenant_id, job_id, chunk, attempts=context.job.attempts)

@@ -1,30 +1,25 @@
 """POST inbound/imports (SPEC §8): accepted at once, processed by the chunk tasks (run here in
 the test's process, as a worker runs them), polled and paged."""
 
-import json
-
 import orjson
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
 from customers.models import Customer
 from inbound.api.examples import MINIMAL_TARGET, TARGET_WITH_CUSTOMER_MAPPING
-from inbound.async_imports import IMPORT_CHUNK_TASK, IMPORT_QUEUE
 from inbound.choices import Scope
 from inbound.models import ImportItem, ImportJob, StagedImportItem, Target
-from inbound.tasks import import_chunk
+from inbound.tasks import chunk_import
 from ordinavo.events import EventType
 from tests.api import BASE
 from tests.factories import IntegrationClientFactory, TenantFactory, UserFactory
+from tests.inbound.async_jobs import PATH, post_ndjson, queued_chunks, run_chunks
 from tests.webhooks.factories import WebhookEndpointFactory
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
-
-PATH = "inbound/imports"
 
 
 def target(n: int, **fields) -> dict:
@@ -42,34 +37,6 @@ def post_json(caller, items, **headers):
         content_type="application/json",
         headers=headers or None,
     )
-
-
-def post_ndjson(caller, body: bytes | list, **headers):
-    if isinstance(body, list):
-        body = b"\n".join(orjson.dumps(item) for item in body) + b"\n"
-    return caller.http.post(
-        BASE + PATH, body, content_type="application/x-ndjson", headers=headers or None
-    )
-
-
-def queued_chunks() -> list[dict]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT args FROM procrastinate_jobs WHERE queue_name = %s AND task_name = %s "
-            "AND status = 'todo' ORDER BY id",
-            [IMPORT_QUEUE, IMPORT_CHUNK_TASK],
-        )
-        return [row[0] if isinstance(row[0], dict) else json.loads(row[0]) for row in cursor]
-
-
-def run_chunks(order=None) -> int:
-    """Run every queued chunk job (as a worker would), then forget the jobs."""
-    chunks = queued_chunks()
-    for args in order(chunks) if order else chunks:
-        import_chunk(**args)
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM procrastinate_jobs WHERE queue_name = %s", [IMPORT_QUEUE])
-    return len(chunks)
 
 
 def job_of(response) -> ImportJob:
@@ -109,7 +76,7 @@ def test_processing_shows_progress_chunk_by_chunk(caller):
     job_id = response.json()["importJobId"]
     first = queued_chunks()[0]
 
-    import_chunk(**first)
+    chunk_import(**first)
 
     polled = caller.get(f"inbound/import-jobs/{job_id}").json()
     assert polled["status"] == "Processing"
@@ -364,9 +331,9 @@ def test_import_job_completed_is_recorded_with_the_summary_when_the_last_chunk_e
     response = post_ndjson(caller, [target(n) for n in range(600)] + [{"externalId": "X"}])
     chunks = queued_chunks()
 
-    import_chunk(**chunks[0])
+    chunk_import(**chunks[0])
     assert not WebhookEvent.objects.filter(type=EventType.IMPORT_JOB_COMPLETED).exists()
-    import_chunk(**chunks[1])
+    chunk_import(**chunks[1])
 
     event = WebhookEvent.objects.get(type=EventType.IMPORT_JOB_COMPLETED)
     job = event.payload["importJob"]
@@ -381,8 +348,8 @@ def test_a_chunk_run_again_imports_nothing_twice(caller):
     response = post_ndjson(caller, [target(n) for n in range(10)])
     [chunk] = queued_chunks()
 
-    import_chunk(**chunk)
-    import_chunk(**chunk)
+    chunk_import(**chunk)
+    chunk_import(**chunk)
 
     job = job_of(response)
     assert job.processed_count == 10
