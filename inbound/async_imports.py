@@ -14,8 +14,9 @@ items completes the job and publishes `import_job.completed`, in that same trans
 Chunks of one job run in parallel (up to ASYNC_CHUNK_LANES at once), on any worker: what an
 item does does not depend on the chunks before it, except through the records they create (two
 chunks creating the same new customer: the unique constraints make the later one run again and
-find it, as for concurrent batches) and an externalId sent twice (which the request marks while
-staging, so the later item fails as in a batch, wherever its chunk runs).
+find it, as for concurrent batches) and an externalId sent twice (the request validates the
+items of such externalIds once staged and marks those a batch would fail as duplicates, so the
+same items fail as in a batch, wherever their chunks run).
 """
 
 import logging
@@ -68,19 +69,32 @@ def chunk_size() -> int:
 
 
 def _duplicate_key(raw: Any) -> str | None:
-    """The externalId an item will be imported under, as far as the raw item says (the
-    serializer trims it); None when it has none that could be valid."""
+    """The externalId an item will be imported under as far as the raw item says (the
+    serializer takes a string or a number as its text, trimmed); None when it has none."""
     if isinstance(raw, dict):
         external_id = raw.get("externalId")
-        if isinstance(external_id, str):
-            return external_id.strip() or None
+        if isinstance(external_id, str | int | float) and not isinstance(external_id, bool):
+            return str(external_id).strip() or None
     return None
 
 
-def _items_stage(*, job: ImportJob, items: Iterable[tuple[str, Any]]) -> int:
+_STAGED_READ_SQL = (
+    "SELECT position, raw FROM inbound_stagedimportitem WHERE tenant_id = %s AND job_id = %s "
+    "AND position = ANY(%s) ORDER BY position"
+)
+_STAGED_DUPLICATES_SQL = (
+    "UPDATE inbound_stagedimportitem SET duplicate = true WHERE tenant_id = %s AND job_id = %s "
+    "AND position = ANY(%s)"
+)
+
+
+def _items_stage(
+    *, job: ImportJob, items: Iterable[tuple[str, Any]], item_from: Callable[[int, Any], ItemInput]
+) -> int:
     """COPY the items (JSON text, parsed value) into the job's staged items, as they come;
     returns how many. Only the externalIds seen so far are kept in memory."""
-    seen: set[str] = set()
+    first: dict[str, int] = {}  # position of the first item with each externalId
+    repeated: dict[str, list[int]] = {}  # positions of the items of externalIds sent again
     count = 0
     table = StagedImportItem._meta.db_table
     with connection.cursor() as cursor:
@@ -88,12 +102,42 @@ def _items_stage(*, job: ImportJob, items: Iterable[tuple[str, Any]]) -> int:
         with cursor.cursor.copy(copy_sql) as copy:
             for position, (text, raw) in enumerate(items):
                 key = _duplicate_key(raw)
-                duplicate = key is not None and key in seen
                 if key is not None:
-                    seen.add(key)
-                copy.write_row((job.tenant_id, job.pk, position, text, duplicate))
+                    if key in first:
+                        repeated.setdefault(key, [first[key]]).append(position)
+                    else:
+                        first[key] = position
+                copy.write_row((job.tenant_id, job.pk, position, text, False))
                 count = position + 1
+    if repeated:
+        _duplicates_mark(job=job, positions=repeated.values(), item_from=item_from)
     return count
+
+
+def _duplicates_mark(
+    *,
+    job: ImportJob,
+    positions: Iterable[list[int]],
+    item_from: Callable[[int, Any], ItemInput],
+) -> None:
+    """Mark the staged items that a batch of all the items would fail as duplicates, among the
+    items of each externalId sent more than once (`positions`): as `_targets_write` does, the
+    first valid item of an externalId is imported and every later valid one is a duplicate;
+    invalid ones fail with their own errors and take no externalId."""
+    wanted = sorted(position for group in positions for position in group)
+    seen: set[str] = set()
+    duplicates = []
+    for position, raw in fetch(_STAGED_READ_SQL, [job.tenant_id, job.pk, wanted]):
+        item = item_from(position, json_loads_strict(raw.encode()))
+        if item.errors:
+            continue
+        if item.external_id in seen:
+            duplicates.append(position)
+        else:
+            seen.add(item.external_id)
+    if duplicates:
+        with connection.cursor() as cursor:
+            cursor.execute(_STAGED_DUPLICATES_SQL, [job.tenant_id, job.pk, duplicates])
 
 
 def _chunks_defer(*, job: ImportJob) -> None:
@@ -125,15 +169,17 @@ def async_import_accept(
     *,
     api_key: ApiKey,
     items: Iterable[tuple[str, Any]],
+    item_from: Callable[[int, Any], ItemInput],
     endpoint: str,
     idempotency_key: str | None = None,
     fingerprint: Callable[[], str] | None = None,
 ) -> IdempotentAnswer:
     """Accept an asynchronous import of `items` (each its JSON text and parsed value, read from
     the request as it streams in; whatever the iterable raises refuses the whole request and
-    leaves nothing). Returns the answer (202, naming the new job); under an `idempotency_key`
-    whose answer is stored, no new job but that answer (`fingerprint()`, called once the items
-    are read, must match the stored one, else `IdempotencyKeyReused`)."""
+    leaves nothing; `item_from` validates one, as the chunks will). Returns the answer (202,
+    naming the new job); under an `idempotency_key` whose answer is stored, no new job but that
+    answer (`fingerprint()`, called once the items are read, must match the stored one, else
+    `IdempotencyKeyReused`)."""
     client = api_key.client
     try:
         with transaction.atomic():
@@ -146,7 +192,7 @@ def async_import_accept(
                 scopes=list(api_key.scopes),
             )
             bulk_insert(ImportJob, [job])
-            job.item_count = _items_stage(job=job, items=items)
+            job.item_count = _items_stage(job=job, items=items, item_from=item_from)
             if not job.item_count:
                 raise AsyncImportEmpty("The import holds no item.")
             ImportJob.objects.for_tenant(client.tenant_id).filter(pk=job.pk).update(

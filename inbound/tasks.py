@@ -3,15 +3,14 @@
 
 import gc
 import logging
-from typing import Any
 
 from django.db import InterfaceError, OperationalError
 from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
 
-from .api.serializers import item_input, target_validator
+from .api.serializers import async_item_input
 from .async_imports import IMPORT_CHUNK_TASK, IMPORT_QUEUE, async_import_chunk_process
-from .services import ImportConflict, ItemInput
+from .services import ImportConflict
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +37,6 @@ def _collector_tune() -> None:
         gc.set_threshold(*GC_THRESHOLDS)
 
 
-def _item_from(position: int, raw: Any) -> ItemInput:
-    """An item of an asynchronous import validated as a batch's item is."""
-    return item_input(target_validator(), position, raw, f"/items/{position}")
-
-
 def _retried(exc: Exception, attempts: int) -> bool:
     """Whether procrastinate runs the chunk again after `exc` (`attempts` before this one)."""
     return isinstance(exc, tuple(CHUNK_RETRY.retry_exceptions or ())) and attempts < (
@@ -56,7 +50,12 @@ def chunk_import(tenant_id: int, job_id: int, chunk: int, *, attempts: int = 0) 
     items are imported one by one, and only those that fail again are Failed items: a job never
     stays unfinished for one bad item."""
     _collector_tune()
-    arguments = {"tenant_id": tenant_id, "job_id": job_id, "chunk": chunk, "item_from": _item_from}
+    arguments = {
+        "tenant_id": tenant_id,
+        "job_id": job_id,
+        "chunk": chunk,
+        "item_from": async_item_input,
+    }
     try:
         async_import_chunk_process(**arguments)
     except Exception as exc:

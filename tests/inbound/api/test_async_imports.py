@@ -367,3 +367,42 @@ def test_the_admin_page_of_an_async_job_does_not_list_its_items(caller, client):
 
     assert page.status_code == 200
     assert b"JOB-000001" not in page.content
+
+
+SENT_AGAIN = [
+    {"externalId": "A"},  # invalid: takes no externalId
+    {"externalId": "A", "title": "first valid A"},
+    {"externalId": "A", "title": "later A"},
+    {"externalId": " B ", "title": "trimmed B"},
+    {"externalId": "B", "title": "B again"},
+    {"externalId": "C", "title": "C", "planning": {"priority": "urgent"}},  # invalid
+    {"externalId": "C", "title": "valid C"},
+    {"externalId": 7, "title": "a number"},
+    {"externalId": "7", "title": "its text"},
+    {"externalId": "D", "title": "alone"},
+]
+
+
+def settled(job: ImportJob) -> list[tuple]:
+    return [
+        (item.position, item.import_status, [(e["field"], e["code"]) for e in item.errors])
+        for item in ImportItem.objects.filter(job=job).order_by("position")
+    ]
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["in order", "reversed"])
+def test_an_externalid_sent_again_is_settled_as_in_a_batch(make_caller, reverse):
+    batch = make_caller().http.post(
+        BASE + "inbound/targets/batch", {"items": SENT_AGAIN}, format="json"
+    )
+    assert batch.status_code == 200
+    caller = make_caller()
+    limits = {**settings.INBOUND_LIMITS, "ASYNC_CHUNK_ITEMS": 2}
+
+    with override_settings(INBOUND_LIMITS=limits):
+        response = post_ndjson(caller, SENT_AGAIN)
+        run_chunks(order=(lambda chunks: list(reversed(chunks))) if reverse else None)
+
+    expected = settled(ImportJob.objects.get(pk=batch.json()["importJobId"]))
+    assert settled(job_of(response)) == expected
+    assert [status for _, status, _ in expected].count("Failed") == 5
