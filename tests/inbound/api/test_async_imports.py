@@ -4,7 +4,9 @@ the test's process, as a worker runs them), polled and paged."""
 import orjson
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from customers.models import Customer
@@ -406,3 +408,16 @@ def test_an_externalid_sent_again_is_settled_as_in_a_batch(make_caller, reverse)
     expected = settled(ImportJob.objects.get(pk=batch.json()["importJobId"]))
     assert settled(job_of(response)) == expected
     assert [status for _, status, _ in expected].count("Failed") == 5
+
+
+def test_a_jobs_summary_is_read_from_its_tallies_not_counted_from_its_items(caller):
+    response = post_ndjson(caller, [target(n) for n in range(600)] + [{"externalId": "X"}])
+    run_chunks()
+
+    with CaptureQueriesContext(connection) as captured:
+        job = caller.http.get(response.headers["Location"]).json()
+
+    assert job["summary"]["imported"] == 600
+    assert job["summary"]["failed"] == 1
+    assert job["progress"] == {"processed": 601, "total": 601}
+    assert not [q["sql"] for q in captured if "inbound_importitem" in q["sql"]]
