@@ -11,7 +11,8 @@ chunk run again (its worker was killed, and `jobs.stalled_retry` retried it) imp
 twice; one that was killed rolled back and is still all there. The chunk that counts the last
 items completes the job and publishes `import_job.completed`, in that same transaction.
 
-Chunks of one job run in parallel (up to ASYNC_CHUNK_LANES at once), on any worker: what an
+Chunks of one job run in parallel (up to ASYNC_CHUNK_LANES at once, each lane a chain of chunks
+that defer their successor as they commit), on any worker: what an
 item does does not depend on the chunks before it, except through the records they create (two
 chunks creating the same new customer: the unique constraints make the later one run again and
 find it, as for concurrent batches) and an externalId sent twice (the request validates the
@@ -140,21 +141,33 @@ def _duplicates_mark(
             cursor.execute(_STAGED_DUPLICATES_SQL, [job.tenant_id, job.pk, duplicates])
 
 
+def _chunk_task():
+    return procrastinate_app.configure_task(name=IMPORT_CHUNK_TASK, queue=IMPORT_QUEUE)
+
+
 def _chunks_defer(*, job: ImportJob) -> None:
-    """One worker job per chunk, on the current connection (in the accepting transaction), in
-    ASYNC_CHUNK_LANES lanes: the chunks of a lane share a procrastinate lock, so at most that
-    many chunks of one job run at once, each lane in chunk order."""
+    """The first chunk of each of ASYNC_CHUNK_LANES lanes, on the current connection (in the
+    accepting transaction): each chunk defers the next one of its lane when it commits
+    (`_next_chunk_defer`), so at most that many chunks of one job run at once, each lane in
+    chunk order, and a worker is woken for the next chunk at once (NOTIFY at commit). Chunks
+    queued behind a procrastinate lock instead were found only by polling, up to a second
+    after the chunk before them ended."""
     chunks = (job.item_count + chunk_size() - 1) // chunk_size()
-    lanes = settings.INBOUND_LIMITS["ASYNC_CHUNK_LANES"]
-    for lane in range(min(lanes, chunks)):
-        procrastinate_app.configure_task(
-            name=IMPORT_CHUNK_TASK, queue=IMPORT_QUEUE, lock=f"inbound-import:{job.pk}:{lane}"
-        ).batch_defer(
-            *(
-                {"tenant_id": job.tenant_id, "job_id": job.pk, "chunk": chunk}
-                for chunk in range(lane, chunks, lanes)
-            )
+    lanes = min(settings.INBOUND_LIMITS["ASYNC_CHUNK_LANES"], chunks)
+    _chunk_task().batch_defer(
+        *(
+            {"tenant_id": job.tenant_id, "job_id": job.pk, "chunk": chunk, "lanes": lanes}
+            for chunk in range(lanes)
         )
+    )
+
+
+def _next_chunk_defer(*, job: ImportJob, chunk: int, lanes: int) -> None:
+    """The next chunk of this one's lane, in its transaction: queued exactly when this one
+    commits (a chunk that rolls back, killed or failed, is run again and defers it then)."""
+    following = chunk + lanes
+    if lanes and following * chunk_size() < job.item_count:
+        _chunk_task().defer(tenant_id=job.tenant_id, job_id=job.pk, chunk=following, lanes=lanes)
 
 
 def async_import_answer(job: ImportJob) -> dict[str, Any]:
@@ -314,12 +327,14 @@ def async_import_chunk_process(
     job_id: int,
     chunk: int,
     item_from: Callable[[int, Any], ItemInput],
+    lanes: int = 0,
     one_by_one: bool = False,
 ) -> int:
     """Import chunk `chunk` of an asynchronous job (its items validated by `item_from`): one
     transaction that imports them, deletes them from the staged items and counts them into the
     job's progress; the last one completes the job. Returns how many items it imported (0 when
-    the chunk was done already, by this job's earlier run or another worker).
+    the chunk was done already, by this job's earlier run or another worker). It defers the
+    next chunk of its lane (`lanes` apart; 0: every chunk was queued at acceptance).
 
     `one_by_one`: for a chunk that failed whole and will not be retried; each item is imported
     alone, and one that fails again is recorded Failed (`processing_failed`) instead of
@@ -352,6 +367,7 @@ def async_import_chunk_process(
             _staged_import_one_by_one(job=job, staged=staged, item_from=item_from)
         else:
             _items_import(job=job, items=[_staged_item(row, item_from=item_from) for row in staged])
+        _next_chunk_defer(job=job, chunk=chunk, lanes=lanes)
         # Last: the job's row stays locked only until this transaction commits.
         [(processed, total)] = fetch(_JOB_PROGRESS_SQL, [len(staged), tenant_id, job_id])
         if processed >= total:

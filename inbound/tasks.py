@@ -44,7 +44,9 @@ def _retried(exc: Exception, attempts: int) -> bool:
     )
 
 
-def chunk_import(tenant_id: int, job_id: int, chunk: int, *, attempts: int = 0) -> None:
+def chunk_import(
+    tenant_id: int, job_id: int, chunk: int, lanes: int = 0, *, attempts: int = 0
+) -> None:
     """Import one chunk of an asynchronous import job (done already: nothing happens), in its
     attempt `attempts` + 1. When it fails for good (a bug, or conflicts past its retries), its
     items are imported one by one, and only those that fail again are Failed items: a job never
@@ -54,6 +56,7 @@ def chunk_import(tenant_id: int, job_id: int, chunk: int, *, attempts: int = 0) 
         "tenant_id": tenant_id,
         "job_id": job_id,
         "chunk": chunk,
+        "lanes": lanes,
         "item_from": async_item_input,
     }
     try:
@@ -66,6 +69,9 @@ def chunk_import(tenant_id: int, job_id: int, chunk: int, *, attempts: int = 0) 
 
 
 @app.task(name=IMPORT_CHUNK_TASK, queue=IMPORT_QUEUE, retry=CHUNK_RETRY, pass_context=True)
-def import_chunk(context: JobContext, tenant_id: int, job_id: int, chunk: int) -> None:
-    """The worker's task of `chunk_import` (the context tells the attempt)."""
-    chunk_import(tenant_id, job_id, chunk, attempts=context.job.attempts)
+def import_chunk(
+    context: JobContext, tenant_id: int, job_id: int, chunk: int, lanes: int = 0
+) -> None:
+    """The worker's task of `chunk_import` (the context tells the attempt). Jobs queued before
+    lanes were chained have no `lanes`: all their chunks are queued."""
+    chunk_import(tenant_id, job_id, chunk, lanes, attempts=context.job.attempts)

@@ -32,10 +32,14 @@ def queued_chunks() -> list[dict]:
 
 
 def run_chunks(order=None) -> int:
-    """Run every queued chunk job (as a worker would), then forget the jobs."""
-    chunks = queued_chunks()
-    for args in order(chunks) if order else chunks:
-        chunk_import(**args)
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM procrastinate_jobs WHERE queue_name = %s", [IMPORT_QUEUE])
-    return len(chunks)
+    """Run the queued chunk jobs (as a worker would) until none is left (each chunk queues the
+    next of its lane), forgetting those run; `order` reorders each round of them. Returns how
+    many ran."""
+    ran = 0
+    while chunks := queued_chunks():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM procrastinate_jobs WHERE queue_name = %s", [IMPORT_QUEUE])
+        for args in order(chunks) if order else chunks:
+            chunk_import(**args)
+        ran += len(chunks)
+    return ran

@@ -421,3 +421,21 @@ def test_a_jobs_summary_is_read_from_its_tallies_not_counted_from_its_items(call
     assert job["summary"]["failed"] == 1
     assert job["progress"] == {"processed": 601, "total": 601}
     assert not [q["sql"] for q in captured if "inbound_importitem" in q["sql"]]
+
+
+def test_each_chunk_queues_the_next_of_its_lane_as_it_commits(caller):
+    limits = {**settings.INBOUND_LIMITS, "ASYNC_CHUNK_ITEMS": 2, "ASYNC_CHUNK_LANES": 2}
+    with override_settings(INBOUND_LIMITS=limits):
+        response = post_ndjson(caller, [target(n) for n in range(7)])  # chunks 0 to 3
+        first = queued_chunks()
+        assert [(args["chunk"], args["lanes"]) for args in first] == [(0, 2), (1, 2)]
+
+        chunk_import(**first[0])
+        chunk_import(**first[0])  # run again (its worker was killed after the commit)
+        assert [args["chunk"] for args in queued_chunks()] == [0, 1, 2]
+        chunk_import(**first[1])
+        for args in queued_chunks()[2:]:
+            chunk_import(**args)
+
+    assert [args["chunk"] for args in queued_chunks()] == [0, 1, 2, 3]
+    assert job_of(response).status == "Completed"
