@@ -1,9 +1,14 @@
 """Worker tasks of the inbound app: the chunks of asynchronous imports (procrastinate discovers
 `tasks` modules; every worker runs every queue unless told otherwise)."""
 
+import contextlib
 import gc
 import logging
+import os
+import threading
+from collections.abc import Iterator
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
@@ -37,6 +42,23 @@ def _collector_tune() -> None:
         gc.set_threshold(*GC_THRESHOLDS)
 
 
+@contextlib.contextmanager
+def _thread_niced(nice: int) -> Iterator[None]:
+    """The current thread (only: Linux schedules threads, and a nice value is a thread's) at
+    nice value `nice` at least, for the block; back to its own after it where permitted."""
+    thread = threading.get_native_id()
+    before = os.getpriority(os.PRIO_PROCESS, thread)
+    if nice <= before:
+        yield
+        return
+    os.setpriority(os.PRIO_PROCESS, thread, nice)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(PermissionError):  # not permitted to raise priorities
+            os.setpriority(os.PRIO_PROCESS, thread, before)
+
+
 def _retried(exc: Exception, attempts: int) -> bool:
     """Whether procrastinate runs the chunk again after `exc` (`attempts` before this one)."""
     return isinstance(exc, tuple(CHUNK_RETRY.retry_exceptions or ())) and attempts < (
@@ -50,8 +72,13 @@ def chunk_import(
     """Import one chunk of an asynchronous import job (done already: nothing happens), in its
     attempt `attempts` + 1. When it fails for good (a bug, or conflicts past its retries), its
     items are imported one by one, and only those that fail again are Failed items: a job never
-    stays unfinished for one bad item."""
+    stays unfinished for one bad item. The thread runs it at ASYNC_CHUNK_NICE."""
     _collector_tune()
+    with _thread_niced(settings.INBOUND_LIMITS["ASYNC_CHUNK_NICE"]):
+        _chunk_import(tenant_id, job_id, chunk, lanes, attempts=attempts)
+
+
+def _chunk_import(tenant_id: int, job_id: int, chunk: int, lanes: int, *, attempts: int) -> None:
     arguments = {
         "tenant_id": tenant_id,
         "job_id": job_id,

@@ -1,9 +1,12 @@
 """The chunk task of asynchronous imports: a chunk that fails for good does not leave its job
 unfinished."""
 
+import os
+import threading
+
 import pytest
 
-from inbound import async_imports
+from inbound import async_imports, tasks
 from inbound.models import ImportItem, ImportJob, Target
 from inbound.services import ImportConflict
 from inbound.tasks import CHUNK_RETRY, chunk_import
@@ -76,3 +79,33 @@ def test_a_conflicting_chunk_is_retried_then_imported_one_by_one(caller, failing
         (7, "processing_failed")
     ]
     assert ImportItem.objects.filter(job=job, import_status="Imported").count() == 9
+
+
+def test_a_chunk_runs_at_the_configured_nice_value_and_its_thread_gets_its_priority_back(
+    monkeypatch, settings
+):
+    settings.INBOUND_LIMITS = {**settings.INBOUND_LIMITS, "ASYNC_CHUNK_NICE": 15}
+    seen = {}
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def process(**arguments) -> int:
+        seen["during"] = niceness()
+        return 0
+
+    monkeypatch.setattr(tasks, "async_import_chunk_process", process)
+
+    def worker_thread() -> None:
+        seen["before"] = niceness()
+        chunk_import(tenant_id=1, job_id=1, chunk=0)
+        seen["after"] = niceness()
+
+    thread = threading.Thread(target=worker_thread)  # not the test's own thread
+    thread.start()
+    thread.join()
+
+    assert seen["during"] == 15
+    assert seen["before"] < 15
+    if os.geteuid() == 0:  # permitted to raise it again
+        assert seen["after"] == seen["before"]
