@@ -11,13 +11,16 @@ chunk run again (its worker was killed, and `jobs.stalled_retry` retried it) imp
 twice; one that was killed rolled back and is still all there. The chunk that counts the last
 items completes the job and publishes `import_job.completed`, in that same transaction.
 
-Chunks of one job run in parallel (up to ASYNC_CHUNK_LANES at once), on any worker: what an
+Chunks of one job run in parallel (up to ASYNC_CHUNK_LANES at once, each lane a chain of chunks
+that defer their successor as they commit), on any worker: what an
 item does does not depend on the chunks before it, except through the records they create (two
 chunks creating the same new customer: the unique constraints make the later one run again and
-find it, as for concurrent batches) and an externalId sent twice (which the request marks while
-staging, so the later item fails as in a batch, wherever its chunk runs).
+find it, as for concurrent batches) and an externalId sent twice (the request validates the
+items of such externalIds once staged and marks those a batch would fail as duplicates, so the
+same items fail as in a batch, wherever their chunks run).
 """
 
+import logging
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -41,7 +44,10 @@ from .services import (
     _import_items_write,
     _import_retrying,
     _targets_write,
+    _TargetsWritten,
 )
+
+logger = logging.getLogger(__name__)
 
 IMPORT_QUEUE = "imports"
 IMPORT_CHUNK_TASK = "inbound.import_chunk"
@@ -64,19 +70,32 @@ def chunk_size() -> int:
 
 
 def _duplicate_key(raw: Any) -> str | None:
-    """The externalId an item will be imported under, as far as the raw item says (the
-    serializer trims it); None when it has none that could be valid."""
+    """The externalId an item will be imported under as far as the raw item says (the
+    serializer takes a string or a number as its text, trimmed); None when it has none."""
     if isinstance(raw, dict):
         external_id = raw.get("externalId")
-        if isinstance(external_id, str):
-            return external_id.strip() or None
+        if isinstance(external_id, str | int | float) and not isinstance(external_id, bool):
+            return str(external_id).strip() or None
     return None
 
 
-def _items_stage(*, job: ImportJob, items: Iterable[tuple[str, Any]]) -> int:
+_STAGED_READ_SQL = (
+    "SELECT position, raw FROM inbound_stagedimportitem WHERE tenant_id = %s AND job_id = %s "
+    "AND position = ANY(%s) ORDER BY position"
+)
+_STAGED_DUPLICATES_SQL = (
+    "UPDATE inbound_stagedimportitem SET duplicate = true WHERE tenant_id = %s AND job_id = %s "
+    "AND position = ANY(%s)"
+)
+
+
+def _items_stage(
+    *, job: ImportJob, items: Iterable[tuple[str, Any]], item_from: Callable[[int, Any], ItemInput]
+) -> int:
     """COPY the items (JSON text, parsed value) into the job's staged items, as they come;
     returns how many. Only the externalIds seen so far are kept in memory."""
-    seen: set[str] = set()
+    first: dict[str, int] = {}  # position of the first item with each externalId
+    repeated: dict[str, list[int]] = {}  # positions of the items of externalIds sent again
     count = 0
     table = StagedImportItem._meta.db_table
     with connection.cursor() as cursor:
@@ -84,29 +103,71 @@ def _items_stage(*, job: ImportJob, items: Iterable[tuple[str, Any]]) -> int:
         with cursor.cursor.copy(copy_sql) as copy:
             for position, (text, raw) in enumerate(items):
                 key = _duplicate_key(raw)
-                duplicate = key is not None and key in seen
                 if key is not None:
-                    seen.add(key)
-                copy.write_row((job.tenant_id, job.pk, position, text, duplicate))
+                    if key in first:
+                        repeated.setdefault(key, [first[key]]).append(position)
+                    else:
+                        first[key] = position
+                copy.write_row((job.tenant_id, job.pk, position, text, False))
                 count = position + 1
+    if repeated:
+        _duplicates_mark(job=job, positions=repeated.values(), item_from=item_from)
     return count
 
 
+def _duplicates_mark(
+    *,
+    job: ImportJob,
+    positions: Iterable[list[int]],
+    item_from: Callable[[int, Any], ItemInput],
+) -> None:
+    """Mark the staged items that a batch of all the items would fail as duplicates, among the
+    items of each externalId sent more than once (`positions`): as `_targets_write` does, the
+    first valid item of an externalId is imported and every later valid one is a duplicate;
+    invalid ones fail with their own errors and take no externalId."""
+    wanted = sorted(position for group in positions for position in group)
+    seen: set[str] = set()
+    duplicates = []
+    for position, raw in fetch(_STAGED_READ_SQL, [job.tenant_id, job.pk, wanted]):
+        item = item_from(position, json_loads_strict(raw.encode()))
+        if item.errors:
+            continue
+        if item.external_id in seen:
+            duplicates.append(position)
+        else:
+            seen.add(item.external_id)
+    if duplicates:
+        with connection.cursor() as cursor:
+            cursor.execute(_STAGED_DUPLICATES_SQL, [job.tenant_id, job.pk, duplicates])
+
+
+def _chunk_task():
+    return procrastinate_app.configure_task(name=IMPORT_CHUNK_TASK, queue=IMPORT_QUEUE)
+
+
 def _chunks_defer(*, job: ImportJob) -> None:
-    """One worker job per chunk, on the current connection (in the accepting transaction), in
-    ASYNC_CHUNK_LANES lanes: the chunks of a lane share a procrastinate lock, so at most that
-    many chunks of one job run at once, each lane in chunk order."""
+    """The first chunk of each of ASYNC_CHUNK_LANES lanes, on the current connection (in the
+    accepting transaction): each chunk defers the next one of its lane when it commits
+    (`_next_chunk_defer`), so at most that many chunks of one job run at once, each lane in
+    chunk order, and a worker is woken for the next chunk at once (NOTIFY at commit). Chunks
+    queued behind a procrastinate lock instead were found only by polling, up to a second
+    after the chunk before them ended."""
     chunks = (job.item_count + chunk_size() - 1) // chunk_size()
-    lanes = settings.INBOUND_LIMITS["ASYNC_CHUNK_LANES"]
-    for lane in range(min(lanes, chunks)):
-        procrastinate_app.configure_task(
-            name=IMPORT_CHUNK_TASK, queue=IMPORT_QUEUE, lock=f"inbound-import:{job.pk}:{lane}"
-        ).batch_defer(
-            *(
-                {"tenant_id": job.tenant_id, "job_id": job.pk, "chunk": chunk}
-                for chunk in range(lane, chunks, lanes)
-            )
+    lanes = min(settings.INBOUND_LIMITS["ASYNC_CHUNK_LANES"], chunks)
+    _chunk_task().batch_defer(
+        *(
+            {"tenant_id": job.tenant_id, "job_id": job.pk, "chunk": chunk, "lanes": lanes}
+            for chunk in range(lanes)
         )
+    )
+
+
+def _next_chunk_defer(*, job: ImportJob, chunk: int, lanes: int) -> None:
+    """The next chunk of this one's lane, in its transaction: queued exactly when this one
+    commits (a chunk that rolls back, killed or failed, is run again and defers it then)."""
+    following = chunk + lanes
+    if lanes and following * chunk_size() < job.item_count:
+        _chunk_task().defer(tenant_id=job.tenant_id, job_id=job.pk, chunk=following, lanes=lanes)
 
 
 def async_import_answer(job: ImportJob) -> dict[str, Any]:
@@ -121,15 +182,17 @@ def async_import_accept(
     *,
     api_key: ApiKey,
     items: Iterable[tuple[str, Any]],
+    item_from: Callable[[int, Any], ItemInput],
     endpoint: str,
     idempotency_key: str | None = None,
     fingerprint: Callable[[], str] | None = None,
 ) -> IdempotentAnswer:
     """Accept an asynchronous import of `items` (each its JSON text and parsed value, read from
     the request as it streams in; whatever the iterable raises refuses the whole request and
-    leaves nothing). Returns the answer (202, naming the new job); under an `idempotency_key`
-    whose answer is stored, no new job but that answer (`fingerprint()`, called once the items
-    are read, must match the stored one, else `IdempotencyKeyReused`)."""
+    leaves nothing; `item_from` validates one, as the chunks will). Returns the answer (202,
+    naming the new job); under an `idempotency_key` whose answer is stored, no new job but that
+    answer (`fingerprint()`, called once the items are read, must match the stored one, else
+    `IdempotencyKeyReused`)."""
     client = api_key.client
     try:
         with transaction.atomic():
@@ -142,7 +205,7 @@ def async_import_accept(
                 scopes=list(api_key.scopes),
             )
             bulk_insert(ImportJob, [job])
-            job.item_count = _items_stage(job=job, items=items)
+            job.item_count = _items_stage(job=job, items=items, item_from=item_from)
             if not job.item_count:
                 raise AsyncImportEmpty("The import holds no item.")
             ImportJob.objects.for_tenant(client.tenant_id).filter(pk=job.pk).update(
@@ -195,13 +258,87 @@ def _duplicate_error(position: int) -> list[dict[str, str]]:
     ]
 
 
+def _staged_item(
+    row: tuple[int, str, bool], *, item_from: Callable[[int, Any], ItemInput]
+) -> ItemInput:
+    """The item of a staged row, validated; one the request marked a repeated externalId fails
+    as such (when it is valid otherwise)."""
+    position, raw, duplicate = row
+    item = item_from(position, json_loads_strict(raw.encode()))
+    if duplicate and not item.errors:
+        return ItemInput(
+            position=position, external_id=item.external_id, errors=_duplicate_error(position)
+        )
+    return item
+
+
+def _items_import(*, job: ImportJob, items: list[ItemInput]) -> None:
+    written = _targets_write(
+        client=job.client, scopes=job.scopes, kind=ImportJobKind.ASYNC, items=items
+    )
+    _import_items_write(job=job, client=job.client, items=items, written=written)
+
+
+def _processing_failed_error(position: int) -> list[dict[str, str]]:
+    return [
+        {
+            "field": f"/items/{position}",
+            "code": "processing_failed",
+            "message": "The item could not be processed; send it again, or contact support.",
+        }
+    ]
+
+
+def _staged_import_one_by_one(
+    *,
+    job: ImportJob,
+    staged: list[tuple[int, str, bool]],
+    item_from: Callable[[int, Any], ItemInput],
+) -> None:
+    """The items of a chunk that failed whole, each in a savepoint of its own: those that fail
+    again become Failed items (`processing_failed`), so the job still completes."""
+    failed = []
+    for row in staged:
+        position = row[0]
+        try:
+            with transaction.atomic():
+                item = _staged_item(row, item_from=item_from)
+                _items_import(job=job, items=[item])
+        except Exception:
+            logger.exception("Item %s of import job %s failed to be processed", position, job.pk)
+            failed.append(
+                ItemInput(
+                    position=position,
+                    external_id=_duplicate_key(json_loads_strict(row[1].encode())),
+                    errors=_processing_failed_error(position),
+                )
+            )
+    if failed:  # written without the import that failed on them
+        failures = {item.position: item.errors for item in failed}
+        written = _TargetsWritten(
+            failures=failures, results={}, changed=set(), context_changed=set()
+        )
+        _import_items_write(job=job, client=job.client, items=failed, written=written)
+
+
 def async_import_chunk_process(
-    *, tenant_id: int, job_id: int, chunk: int, item_from: Callable[[int, Any], ItemInput]
+    *,
+    tenant_id: int,
+    job_id: int,
+    chunk: int,
+    item_from: Callable[[int, Any], ItemInput],
+    lanes: int = 0,
+    one_by_one: bool = False,
 ) -> int:
     """Import chunk `chunk` of an asynchronous job (its items validated by `item_from`): one
     transaction that imports them, deletes them from the staged items and counts them into the
     job's progress; the last one completes the job. Returns how many items it imported (0 when
-    the chunk was done already, by this job's earlier run or another worker)."""
+    the chunk was done already, by this job's earlier run or another worker). It defers the
+    next chunk of its lane (`lanes` apart; 0: every chunk was queued at acceptance).
+
+    `one_by_one`: for a chunk that failed whole and will not be retried; each item is imported
+    alone, and one that fails again is recorded Failed (`processing_failed`) instead of
+    failing the chunk (and leaving the job unfinished for ever)."""
     size = chunk_size()
     # Processing, on its own and at once, so a poll shows it while the first chunk runs.
     fetch(
@@ -226,25 +363,16 @@ def async_import_chunk_process(
         job = (
             ImportJob.objects.for_tenant(tenant_id).select_related("client__tenant").get(pk=job_id)
         )
-        items = []
-        for position, raw, duplicate in staged:
-            item = item_from(position, json_loads_strict(raw.encode()))
-            if duplicate and not item.errors:
-                item = ItemInput(
-                    position=position,
-                    external_id=item.external_id,
-                    errors=_duplicate_error(position),
-                )
-            items.append(item)
-        written = _targets_write(
-            client=job.client, scopes=job.scopes, kind=ImportJobKind.ASYNC, items=items
-        )
-        _import_items_write(job=job, client=job.client, items=items, written=written)
+        if one_by_one:
+            _staged_import_one_by_one(job=job, staged=staged, item_from=item_from)
+        else:
+            _items_import(job=job, items=[_staged_item(row, item_from=item_from) for row in staged])
+        _next_chunk_defer(job=job, chunk=chunk, lanes=lanes)
         # Last: the job's row stays locked only until this transaction commits.
-        [(processed, total)] = fetch(_JOB_PROGRESS_SQL, [len(items), tenant_id, job_id])
+        [(processed, total)] = fetch(_JOB_PROGRESS_SQL, [len(staged), tenant_id, job_id])
         if processed >= total:
             _job_complete(job=job)
-        return len(items)
+        return len(staged)
 
     return _import_retrying(attempt_once)
 

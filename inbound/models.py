@@ -184,10 +184,11 @@ class Target(TenantScopedModel):
 
 
 class ImportJob(TenantScopedModel):
-    """One accepted API request (single, batch or asynchronous). Summary counts are derived from
-    its items, so a dispatcher's later resolution shows in them. A single or batch job is written
-    complete; an asynchronous one is written when accepted, with its items staged
-    (`StagedImportItem`), and workers count up `processed_count` chunk by chunk."""
+    """One accepted API request (single, batch or asynchronous). Summary counts are its items'
+    current states (`ImportJobTally`), so a dispatcher's later resolution shows in them. A
+    single or batch job is written complete; an asynchronous one is written when accepted, with
+    its items staged (`StagedImportItem`), and workers count up `processed_count` chunk by
+    chunk."""
 
     client = models.ForeignKey(IntegrationClient, on_delete=models.PROTECT, related_name="jobs")
     api_key = models.ForeignKey(
@@ -222,6 +223,35 @@ class ImportJob(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"Import job {self.pk} ({self.kind}, {self.status})"
+
+
+class ImportJobTally(TenantScopedModel):
+    """How many items of a job are in one state (import, mapping and review status): a job's
+    summary and progress are read from its few tallies, never by counting its items (100,000
+    for an asynchronous job). Written in the transaction that writes or changes the items: the
+    import service (`inbound.services`) and the review actions (`import_item_tally_move`)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="tallies")
+    import_status = models.CharField(max_length=16, choices=ImportStatus.choices)
+    mapping_status = models.CharField(max_length=16, choices=MappingStatus.choices)
+    review_state = models.CharField(max_length=16, choices=ReviewState.choices)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "import job tally"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "job", "import_status", "mapping_status", "review_state"],
+                name="inbound_tally_unique_state_per_job",
+                violation_error_message="A job has one tally per item state.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"Job {self.job_id}: {self.count} {self.import_status}/{self.mapping_status}/"
+            f"{self.review_state}"
+        )
 
 
 # Since when an item's payload is no longer needed for review: its resolution, or its import

@@ -3,14 +3,14 @@
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import F, QuerySet
 
 from mapping.choices import MappingStatus
 from ordinavo.db import column_count, fetch, instance_from_row
 from tenants.models import Tenant
 
 from .choices import ImportStatus, ReviewState
-from .models import ApiKey, ImportItem, ImportJob, IntegrationClient, Target
+from .models import ApiKey, ImportItem, ImportJob, ImportJobTally, IntegrationClient, Target
 from .sql import api_key_sql, targets_of_client_sql
 
 
@@ -47,7 +47,8 @@ def import_items_of_job(*, job: ImportJob) -> QuerySet[ImportItem]:
 
 
 def import_job_summaries(*, jobs: Iterable[ImportJob]) -> dict[int, dict[str, Any]]:
-    """Summary counts per job from its items' current state, for many jobs in one query."""
+    """Summary counts per job from its items' current state (its tallies: a handful of rows
+    however many items), for many jobs in one query."""
     jobs = list(jobs)
     summaries = {
         job.pk: {
@@ -63,11 +64,9 @@ def import_job_summaries(*, jobs: Iterable[ImportJob]) -> dict[int, dict[str, An
     if not jobs:
         return summaries
     rows = (
-        ImportItem.objects.for_tenant(jobs[0].tenant_id)
-        .filter(job__in=[job.pk for job in jobs])
-        .values("job_id", "import_status", "mapping_status", "review_state")
-        .annotate(n=Count("id"))
-        .order_by()
+        ImportJobTally.objects.for_tenant(jobs[0].tenant_id)
+        .filter(job__in=[job.pk for job in jobs], count__gt=0)
+        .values("job_id", "import_status", "mapping_status", "review_state", n=F("count"))
     )
     import_keys = {
         ImportStatus.IMPORTED: "imported",

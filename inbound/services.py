@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -40,7 +41,12 @@ from .models import (
 )
 from .policy import mapping_policy
 from .selectors import targets_of_client_by_external_id, unrevoked_api_key_get
-from .sql import IDEMPOTENCY_RESERVE_SQL, LOCK_TIMEOUT_SET_SQL, THROTTLE_COUNT_SQL
+from .sql import (
+    IDEMPOTENCY_RESERVE_SQL,
+    LOCK_TIMEOUT_SET_SQL,
+    TALLIES_ADD_SQL,
+    THROTTLE_COUNT_SQL,
+)
 
 # What a key gets when nobody says otherwise: everything but the legacy alias.
 DEFAULT_SCOPES = (
@@ -533,6 +539,28 @@ def _targets_write(
     )
 
 
+type ItemState = tuple[str, str, str]  # import status, mapping status, review state
+
+
+def _tallies_add(*, tenant_id: int, job_id: int, counts: Counter[ItemState]) -> None:
+    """Count items into (or, negative, out of) their job's tallies, in this transaction."""
+    states = sorted(state for state, count in counts.items() if count)
+    if states:
+        columns = [list(column) for column in zip(*states, strict=True)]
+        fetch(TALLIES_ADD_SQL, [tenant_id, job_id, *columns, [counts[s] for s in states]])
+
+
+def import_item_tally_move(
+    *, item: ImportItem, mapping_status_before: str, review_state_before: str
+) -> None:
+    """Count a changed item (a dispatcher's decision, or its undo) out of the tally of its state
+    before and into its current one; call in the transaction that saves it."""
+    counts: Counter[ItemState] = Counter()
+    counts[item.import_status, mapping_status_before, review_state_before] -= 1
+    counts[item.import_status, item.mapping_status, item.review_state] += 1
+    _tallies_add(tenant_id=item.tenant_id, job_id=item.job_id, counts=counts)
+
+
 def _import_items_write(
     *, job: ImportJob, client: IntegrationClient, items: list[ItemInput], written: _TargetsWritten
 ) -> list[ImportItem]:
@@ -577,6 +605,13 @@ def _import_items_write(
                 values["review_state"] = ReviewState.OPEN
         import_items.append(new_instance(ImportItem, values))
     bulk_insert(ImportItem, import_items)
+    _tallies_add(
+        tenant_id=tenant_id,
+        job_id=job.pk,
+        counts=Counter(
+            (item.import_status, item.mapping_status, item.review_state) for item in import_items
+        ),
+    )
     # In the import's transaction, once per batch: the outbox records in bulk (webhooks).
     publish(
         _import_events(

@@ -9,7 +9,14 @@ from django.db import connection
 from ordinavo.db import select_columns
 from tenants.models import Tenant
 
-from .models import ApiKey, IdempotencyRecord, IntegrationClient, Target, ThrottleWindow
+from .models import (
+    ApiKey,
+    IdempotencyRecord,
+    ImportJobTally,
+    IntegrationClient,
+    Target,
+    ThrottleWindow,
+)
 
 
 def _table(model) -> str:
@@ -105,3 +112,25 @@ IDEMPOTENCY_RESERVE_SQL = _idempotency_reserve_sql()
 LOCK_TIMEOUT_SET_SQL = (
     "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)"
 )
+
+
+def _tallies_add_sql() -> str:
+    c = _columns(
+        ImportJobTally, "tenant", "job", "import_status", "mapping_status", "review_state", "count"
+    )
+    state = f"{c['import_status']}, {c['mapping_status']}, {c['review_state']}"
+    return f"""
+    INSERT INTO {_table(ImportJobTally)} AS t ({c["tenant"]}, {c["job"]}, {state}, {c["count"]})
+    SELECT %s, %s, s.import_status, s.mapping_status, s.review_state, s.count
+    FROM unnest(%s::text[], %s::text[], %s::text[], %s::int[])
+        AS s(import_status, mapping_status, review_state, count)
+    ON CONFLICT ({c["tenant"]}, {c["job"]}, {state}) DO UPDATE SET
+        {c["count"]} = t.{c["count"]} + excluded.{c["count"]}
+    RETURNING {c["count"]}
+"""  # noqa: S608 (quoted identifiers)
+
+
+# Add counts to a job's tallies (a negative count takes away), one row per state, created when
+# missing. Parameters: tenant, job, then the arrays of import statuses, mapping statuses, review
+# states and counts, in the order of the states (so concurrent writers lock rows in one order).
+TALLIES_ADD_SQL = _tallies_add_sql()

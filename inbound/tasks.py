@@ -1,16 +1,23 @@
 """Worker tasks of the inbound app: the chunks of asynchronous imports (procrastinate discovers
 `tasks` modules; every worker runs every queue unless told otherwise)."""
 
+import contextlib
 import gc
-from typing import Any
+import logging
+import os
+import threading
+from collections.abc import Iterator
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from procrastinate import RetryStrategy
+from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
 
-from .api.serializers import item_input, target_validator
+from .api.serializers import async_item_input
 from .async_imports import IMPORT_CHUNK_TASK, IMPORT_QUEUE, async_import_chunk_process
-from .services import ImportConflict, ItemInput
+from .services import ImportConflict
+
+logger = logging.getLogger(__name__)
 
 # A chunk that conflicted with concurrent imports three times in a row, or lost its database
 # connection, runs again a little later; anything else is a bug a retry would only repeat.
@@ -35,15 +42,63 @@ def _collector_tune() -> None:
         gc.set_threshold(*GC_THRESHOLDS)
 
 
-def _item_from(position: int, raw: Any) -> ItemInput:
-    """An item of an asynchronous import validated as a batch's item is."""
-    return item_input(target_validator(), position, raw, f"/items/{position}")
+@contextlib.contextmanager
+def _thread_niced(nice: int) -> Iterator[None]:
+    """The current thread (only: Linux schedules threads, and a nice value is a thread's) at
+    nice value `nice` at least, for the block; back to its own after it where permitted."""
+    thread = threading.get_native_id()
+    before = os.getpriority(os.PRIO_PROCESS, thread)
+    if nice <= before:
+        yield
+        return
+    os.setpriority(os.PRIO_PROCESS, thread, nice)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(PermissionError):  # not permitted to raise priorities
+            os.setpriority(os.PRIO_PROCESS, thread, before)
 
 
-@app.task(name=IMPORT_CHUNK_TASK, queue=IMPORT_QUEUE, retry=CHUNK_RETRY)
-def import_chunk(tenant_id: int, job_id: int, chunk: int) -> None:
-    """Import one chunk of an asynchronous import job (done already: nothing happens)."""
-    _collector_tune()
-    async_import_chunk_process(
-        tenant_id=tenant_id, job_id=job_id, chunk=chunk, item_from=_item_from
+def _retried(exc: Exception, attempts: int) -> bool:
+    """Whether procrastinate runs the chunk again after `exc` (`attempts` before this one)."""
+    return isinstance(exc, tuple(CHUNK_RETRY.retry_exceptions or ())) and attempts < (
+        CHUNK_RETRY.max_attempts or 0
     )
+
+
+def chunk_import(
+    tenant_id: int, job_id: int, chunk: int, lanes: int = 0, *, attempts: int = 0
+) -> None:
+    """Import one chunk of an asynchronous import job (done already: nothing happens), in its
+    attempt `attempts` + 1. When it fails for good (a bug, or conflicts past its retries), its
+    items are imported one by one, and only those that fail again are Failed items: a job never
+    stays unfinished for one bad item. The thread runs it at ASYNC_CHUNK_NICE."""
+    _collector_tune()
+    with _thread_niced(settings.INBOUND_LIMITS["ASYNC_CHUNK_NICE"]):
+        _chunk_import(tenant_id, job_id, chunk, lanes, attempts=attempts)
+
+
+def _chunk_import(tenant_id: int, job_id: int, chunk: int, lanes: int, *, attempts: int) -> None:
+    arguments = {
+        "tenant_id": tenant_id,
+        "job_id": job_id,
+        "chunk": chunk,
+        "lanes": lanes,
+        "item_from": async_item_input,
+    }
+    try:
+        async_import_chunk_process(**arguments)
+    except Exception as exc:
+        if _retried(exc, attempts):
+            raise
+        logger.exception("Chunk %s of import job %s failed; its items one by one", chunk, job_id)
+        async_import_chunk_process(**arguments, one_by_one=True)
+
+
+@app.task(name=IMPORT_CHUNK_TASK, queue=IMPORT_QUEUE, retry=CHUNK_RETRY, pass_context=True)
+def import_chunk(
+    context: JobContext, tenant_id: int, job_id: int, chunk: int, lanes: int = 0
+) -> None:
+    """The worker's task of `chunk_import` (the context tells the attempt). Jobs queued before
+    lanes were chained have no `lanes`: all their chunks are queued."""
+    chunk_import(tenant_id, job_id, chunk, lanes, attempts=context.job.attempts)

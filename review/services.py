@@ -18,6 +18,7 @@ from customers.models import Contact, Customer, Location
 from customers.services import contact_create, customer_create, location_create
 from inbound.choices import ReviewState
 from inbound.models import ImportItem, Target
+from inbound.services import import_item_tally_move
 from mapping.choices import ExternalType, MappingStatus, MatchMethod, RecordAction, ReferenceOrigin
 from mapping.fields import CONTACT_FIELDS, CUSTOMER_FIELDS, LOCATION_FIELDS
 from mapping.models import RECORD_FIELD_BY_TYPE, ExternalReference
@@ -94,6 +95,7 @@ def _snapshot(item: ImportItem) -> dict[str, Any]:
 
 
 def _restore(item: ImportItem, snapshot: dict[str, Any], *, contexts: _ContextChanges) -> None:
+    before = {"mappingStatus": item.mapping_status, "reviewState": item.review_state}
     item.review_state = snapshot["reviewState"]
     item.mapping_status = snapshot["mappingStatus"]
     item.warnings = snapshot["warnings"]
@@ -104,6 +106,11 @@ def _restore(item: ImportItem, snapshot: dict[str, Any], *, contexts: _ContextCh
     item.resolved_by_id = snapshot["resolvedById"]
     item.resolved_at = snapshot["resolvedAt"]
     item.save()
+    import_item_tally_move(
+        item=item,
+        mapping_status_before=before["mappingStatus"],
+        review_state_before=before["reviewState"],
+    )
     if item.target is not None and snapshot["target"] is not None:
         contexts.write(
             item.target,
@@ -208,6 +215,7 @@ def _attach(
     now,
     contexts: _ContextChanges,
 ) -> None:
+    mapping_status_before, review_state_before = item.mapping_status, item.review_state
     item.customer = records.get("customer")
     item.location = records.get("location")
     item.contact = records.get("contact")
@@ -226,6 +234,11 @@ def _attach(
     item.resolved_by = user
     item.resolved_at = now
     item.save()
+    import_item_tally_move(
+        item=item,
+        mapping_status_before=mapping_status_before,
+        review_state_before=review_state_before,
+    )
     if item.target_id:
         contexts.write(
             item.target,
@@ -386,6 +399,11 @@ def import_item_dismiss(*, item: ImportItem, user) -> ReviewAuditEntry:
         item.resolved_by = user
         item.resolved_at = timezone.now()
         item.save(update_fields=["review_state", "resolved_by", "resolved_at"])
+        import_item_tally_move(
+            item=item,
+            mapping_status_before=item.mapping_status,
+            review_state_before=before["reviewState"],
+        )
         return _audit(
             item,
             action=ReviewAction.DISMISS,

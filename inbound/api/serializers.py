@@ -276,6 +276,11 @@ def item_input(validator: FastValidator, position: int, raw: Any, pointer: str) 
     return ItemInput(position=position, external_id=data["external_id"], data=data)
 
 
+def async_item_input(position: int, raw: Any) -> ItemInput:
+    """An item of an asynchronous import, validated as a batch's item is."""
+    return item_input(target_validator(), position, raw, f"/items/{position}")
+
+
 class BatchInput(serializers.Serializer):
     """Only the envelope: each item is validated on its own, so one bad item fails alone."""
 

@@ -55,6 +55,7 @@ from .serializers import (
     ProblemOutput,
     TargetInput,
     TargetOutput,
+    async_item_input,
     item_input,
     target_validator,
 )
@@ -304,6 +305,7 @@ class AsyncImportView(APIView):
             answer = async_import_accept(
                 api_key=request.auth,
                 items=read_items(reader, max_items=limits["MAX_ASYNC_ITEMS"]),
+                item_from=async_item_input,
                 endpoint=self.endpoint,
                 idempotency_key=key,
                 fingerprint=lambda: reader.fingerprint(media_type),

@@ -215,6 +215,14 @@ INBOUND_LIMITS = {
     # How many chunks of one job may run at once (on any workers). More chunks in flight than
     # the database and the workers have cores only add contention (bench/async_import.py).
     "ASYNC_CHUNK_LANES": env.int("INBOUND_ASYNC_CHUNK_LANES", default=4),
+    # The nice value (0 to 19) of a worker thread while it imports a chunk: on a machine shared
+    # with the web processes, the synchronous endpoints keep their throughput beside a large
+    # import, which takes the CPU they leave (bench/async_import.py). 0: no change. Only the
+    # thread's own Python work is lowered, not its PostgreSQL backend's. A thread goes back to
+    # its priority after the chunk where the worker may raise priorities (root, CAP_SYS_NICE or
+    # RLIMIT_NICE, e.g. `ulimit -e 20`); elsewhere it keeps the lower one for the tasks it runs
+    # next (webhook deliveries, which mostly wait on the network).
+    "ASYNC_CHUNK_NICE": env.int("INBOUND_ASYNC_CHUNK_NICE", default=19),
 }
 # SPEC §9: an import item's incoming payload (names, e-mail, phone numbers) is kept while the
 # item waits for review and this many days after its resolution (or its import, when nobody had

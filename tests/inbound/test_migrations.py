@@ -92,3 +92,44 @@ def test_target_external_ids_move_onto_the_targets_and_back():
         assert references.filter(external_type="Customer").count() == 1
     finally:
         _migrate(_latest())
+
+
+def test_the_tallies_of_jobs_written_before_them_are_counted_from_their_items():
+    old = _migrate([("inbound", "0015_importjob_processed_count_importjob_scopes_and_more")])
+    try:
+        tenant = old.get_model("tenants", "Tenant").objects.create(slug="t", name="T")
+        client = old.get_model("inbound", "IntegrationClient").objects.create(
+            tenant=tenant, name="ERP", source_system="erp"
+        )
+        job_model = old.get_model("inbound", "ImportJob")
+        jobs = [job_model.objects.create(tenant=tenant, client=client, kind="Batch") for _ in "ab"]
+        states = [
+            (jobs[0], "Imported", "Mapped", "NotNeeded"),
+            (jobs[0], "Imported", "Mapped", "NotNeeded"),
+            (jobs[0], "Updated", "Failed", "Open"),
+            (jobs[1], "Failed", "Skipped", "NotNeeded"),
+        ]
+        old.get_model("inbound", "ImportItem").objects.bulk_create(
+            old.get_model("inbound", "ImportItem")(
+                tenant=tenant,
+                job=job,
+                position=position,
+                import_status=import_status,
+                mapping_status=mapping_status,
+                review_state=review_state,
+            )
+            for position, (job, import_status, mapping_status, review_state) in enumerate(states)
+        )
+
+        new = _migrate(_latest())
+
+        tallies = new.get_model("inbound", "ImportJobTally").objects
+        assert set(
+            tallies.values_list("job", "import_status", "mapping_status", "review_state", "count")
+        ) == {
+            (jobs[0].pk, "Imported", "Mapped", "NotNeeded", 2),
+            (jobs[0].pk, "Updated", "Failed", "Open", 1),
+            (jobs[1].pk, "Failed", "Skipped", "NotNeeded", 1),
+        }
+    finally:
+        _migrate(_latest())

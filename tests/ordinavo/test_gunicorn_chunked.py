@@ -16,6 +16,7 @@ from inbound.api.examples import MINIMAL_TARGET
 from inbound.models import Target
 from tests.api import BASE
 from tests.database import current_database_url
+from tests.workers import procrastinate_reset
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 4096
@@ -60,6 +61,7 @@ def gunicorn_url():
     finally:
         server.terminate()
         server.wait(timeout=10)
+        procrastinate_reset()  # the chunk jobs of its asynchronous imports, committed
 
 
 def _post_chunked(

@@ -1,9 +1,11 @@
 """Each review action, its propagation to other open items and its audit entry."""
 
+from collections import Counter
+
 import pytest
 
 from customers.models import Customer, Location
-from inbound.models import ImportItem, Target
+from inbound.models import ImportItem, ImportJobTally, Target
 from mapping.choices import ReferenceOrigin
 from mapping.models import ExternalReference
 from review.models import ReviewAuditEntry
@@ -243,3 +245,34 @@ def test_a_user_name_stored_by_an_earlier_review_is_left_out_of_the_api(failed_i
     assert target["customerMapping"]["details"] == {"customer": decision}
     for name, body in views.items():
         assert "dana.dispatcher" not in body, name
+
+
+def _tallied(job_id: int) -> dict:
+    tallies = ImportJobTally.objects.filter(job_id=job_id, count__gt=0)
+    return {(t.import_status, t.mapping_status, t.review_state): t.count for t in tallies}
+
+
+def _counted(job_id: int) -> dict:
+    states = ImportItem.objects.filter(job_id=job_id).values_list(
+        "import_status", "mapping_status", "review_state"
+    )
+    return dict(Counter(states))
+
+
+def test_the_job_tallies_follow_every_action_on_its_items(failed_items):
+    caller, (item, sibling) = failed_items
+    user = UserFactory()
+    jobs = (item.job_id, sibling.job_id)
+    assert [_tallied(job) for job in jobs] == [{("Imported", "Failed", "Open"): 1}] * 2
+
+    import_item_link(item=item, user=user, customer=CustomerFactory(tenant=caller.client.tenant))
+    assert [_tallied(job) for job in jobs] == [{("Imported", "Mapped", "Resolved"): 1}] * 2
+    import_item_undo(item=item, user=user)
+    assert [_tallied(job) for job in jobs] == [_counted(job) for job in jobs]
+    assert _tallied(sibling.job_id) == {("Imported", "Failed", "Open"): 1}
+    import_item_dismiss(item=sibling, user=user)
+    import_item_create(item=item, user=user)
+    import_item_undo(item=sibling, user=user)
+
+    assert [_tallied(job) for job in jobs] == [_counted(job) for job in jobs]
+    assert _tallied(sibling.job_id) == {("Imported", "Failed", "Open"): 1}

@@ -1,30 +1,27 @@
 """POST inbound/imports (SPEC §8): accepted at once, processed by the chunk tasks (run here in
 the test's process, as a worker runs them), polled and paged."""
 
-import json
-
 import orjson
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from customers.models import Customer
 from inbound.api.examples import MINIMAL_TARGET, TARGET_WITH_CUSTOMER_MAPPING
-from inbound.async_imports import IMPORT_CHUNK_TASK, IMPORT_QUEUE
 from inbound.choices import Scope
 from inbound.models import ImportItem, ImportJob, StagedImportItem, Target
-from inbound.tasks import import_chunk
+from inbound.tasks import chunk_import
 from ordinavo.events import EventType
 from tests.api import BASE
 from tests.factories import IntegrationClientFactory, TenantFactory, UserFactory
+from tests.inbound.async_jobs import PATH, post_ndjson, queued_chunks, run_chunks
 from tests.webhooks.factories import WebhookEndpointFactory
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
-
-PATH = "inbound/imports"
 
 
 def target(n: int, **fields) -> dict:
@@ -42,34 +39,6 @@ def post_json(caller, items, **headers):
         content_type="application/json",
         headers=headers or None,
     )
-
-
-def post_ndjson(caller, body: bytes | list, **headers):
-    if isinstance(body, list):
-        body = b"\n".join(orjson.dumps(item) for item in body) + b"\n"
-    return caller.http.post(
-        BASE + PATH, body, content_type="application/x-ndjson", headers=headers or None
-    )
-
-
-def queued_chunks() -> list[dict]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT args FROM procrastinate_jobs WHERE queue_name = %s AND task_name = %s "
-            "AND status = 'todo' ORDER BY id",
-            [IMPORT_QUEUE, IMPORT_CHUNK_TASK],
-        )
-        return [row[0] if isinstance(row[0], dict) else json.loads(row[0]) for row in cursor]
-
-
-def run_chunks(order=None) -> int:
-    """Run every queued chunk job (as a worker would), then forget the jobs."""
-    chunks = queued_chunks()
-    for args in order(chunks) if order else chunks:
-        import_chunk(**args)
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM procrastinate_jobs WHERE queue_name = %s", [IMPORT_QUEUE])
-    return len(chunks)
 
 
 def job_of(response) -> ImportJob:
@@ -109,7 +78,7 @@ def test_processing_shows_progress_chunk_by_chunk(caller):
     job_id = response.json()["importJobId"]
     first = queued_chunks()[0]
 
-    import_chunk(**first)
+    chunk_import(**first)
 
     polled = caller.get(f"inbound/import-jobs/{job_id}").json()
     assert polled["status"] == "Processing"
@@ -364,9 +333,9 @@ def test_import_job_completed_is_recorded_with_the_summary_when_the_last_chunk_e
     response = post_ndjson(caller, [target(n) for n in range(600)] + [{"externalId": "X"}])
     chunks = queued_chunks()
 
-    import_chunk(**chunks[0])
+    chunk_import(**chunks[0])
     assert not WebhookEvent.objects.filter(type=EventType.IMPORT_JOB_COMPLETED).exists()
-    import_chunk(**chunks[1])
+    chunk_import(**chunks[1])
 
     event = WebhookEvent.objects.get(type=EventType.IMPORT_JOB_COMPLETED)
     job = event.payload["importJob"]
@@ -381,8 +350,8 @@ def test_a_chunk_run_again_imports_nothing_twice(caller):
     response = post_ndjson(caller, [target(n) for n in range(10)])
     [chunk] = queued_chunks()
 
-    import_chunk(**chunk)
-    import_chunk(**chunk)
+    chunk_import(**chunk)
+    chunk_import(**chunk)
 
     job = job_of(response)
     assert job.processed_count == 10
@@ -400,3 +369,73 @@ def test_the_admin_page_of_an_async_job_does_not_list_its_items(caller, client):
 
     assert page.status_code == 200
     assert b"JOB-000001" not in page.content
+
+
+SENT_AGAIN = [
+    {"externalId": "A"},  # invalid: takes no externalId
+    {"externalId": "A", "title": "first valid A"},
+    {"externalId": "A", "title": "later A"},
+    {"externalId": " B ", "title": "trimmed B"},
+    {"externalId": "B", "title": "B again"},
+    {"externalId": "C", "title": "C", "planning": {"priority": "urgent"}},  # invalid
+    {"externalId": "C", "title": "valid C"},
+    {"externalId": 7, "title": "a number"},
+    {"externalId": "7", "title": "its text"},
+    {"externalId": "D", "title": "alone"},
+]
+
+
+def settled(job: ImportJob) -> list[tuple]:
+    return [
+        (item.position, item.import_status, [(e["field"], e["code"]) for e in item.errors])
+        for item in ImportItem.objects.filter(job=job).order_by("position")
+    ]
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["in order", "reversed"])
+def test_an_externalid_sent_again_is_settled_as_in_a_batch(make_caller, reverse):
+    batch = make_caller().http.post(
+        BASE + "inbound/targets/batch", {"items": SENT_AGAIN}, format="json"
+    )
+    assert batch.status_code == 200
+    caller = make_caller()
+    limits = {**settings.INBOUND_LIMITS, "ASYNC_CHUNK_ITEMS": 2}
+
+    with override_settings(INBOUND_LIMITS=limits):
+        response = post_ndjson(caller, SENT_AGAIN)
+        run_chunks(order=(lambda chunks: list(reversed(chunks))) if reverse else None)
+
+    expected = settled(ImportJob.objects.get(pk=batch.json()["importJobId"]))
+    assert settled(job_of(response)) == expected
+    assert [status for _, status, _ in expected].count("Failed") == 5
+
+
+def test_a_jobs_summary_is_read_from_its_tallies_not_counted_from_its_items(caller):
+    response = post_ndjson(caller, [target(n) for n in range(600)] + [{"externalId": "X"}])
+    run_chunks()
+
+    with CaptureQueriesContext(connection) as captured:
+        job = caller.http.get(response.headers["Location"]).json()
+
+    assert job["summary"]["imported"] == 600
+    assert job["summary"]["failed"] == 1
+    assert job["progress"] == {"processed": 601, "total": 601}
+    assert not [q["sql"] for q in captured if "inbound_importitem" in q["sql"]]
+
+
+def test_each_chunk_queues_the_next_of_its_lane_as_it_commits(caller):
+    limits = {**settings.INBOUND_LIMITS, "ASYNC_CHUNK_ITEMS": 2, "ASYNC_CHUNK_LANES": 2}
+    with override_settings(INBOUND_LIMITS=limits):
+        response = post_ndjson(caller, [target(n) for n in range(7)])  # chunks 0 to 3
+        first = queued_chunks()
+        assert [(args["chunk"], args["lanes"]) for args in first] == [(0, 2), (1, 2)]
+
+        chunk_import(**first[0])
+        chunk_import(**first[0])  # run again (its worker was killed after the commit)
+        assert [args["chunk"] for args in queued_chunks()] == [0, 1, 2]
+        chunk_import(**first[1])
+        for args in queued_chunks()[2:]:
+            chunk_import(**args)
+
+    assert [args["chunk"] for args in queued_chunks()] == [0, 1, 2, 3]
+    assert job_of(response).status == "Completed"
