@@ -6,7 +6,13 @@ from customers.models import Contact, Customer, Location
 from inbound.models import ImportItem, Target
 from mapping.choices import ExternalType, ReferenceOrigin
 from mapping.models import ExternalReference
-from tests.factories import CustomerFactory, CustomerReferenceFactory, LocationFactory
+from review.services import import_item_link
+from tests.factories import (
+    CustomerFactory,
+    CustomerReferenceFactory,
+    LocationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -280,10 +286,7 @@ def test_job_view_shows_the_items_current_mapping(make_caller):
     caller = make_caller(scopes=[*MAP_ONLY, "inbound.targets.batch.write"])
     job_id = caller.post("inbound/targets", _target(customer=CUSTOMER)).json()["importJobId"]
     customer = CustomerFactory(tenant=caller.client.tenant)
-    # What a dispatcher's resolution does to the item (the review service comes later).
-    ImportItem.objects.update(
-        customer=customer, mapping_status="Mapped", warnings=[], review_state="Resolved"
-    )
+    import_item_link(item=ImportItem.objects.get(), user=UserFactory(), customer=customer)
 
     job = caller.get(f"inbound/import-jobs/{job_id}").json()
 
