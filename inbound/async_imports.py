@@ -89,18 +89,37 @@ _STAGED_DUPLICATES_SQL = (
 )
 
 
+# COPY's text format: a backslash, and the tab and carriage return a JSON line may hold as
+# whitespace, escaped (a line holds no newline; JSON text holds no other control character).
+_COPY_ESCAPES = ((b"\\", b"\\\\"), (b"\t", b"\\t"), (b"\r", b"\\r"))
+_COPY_BLOCK_ROWS = 1000
+
+
+def _copy_text(text: bytes) -> bytes:
+    for char, escaped in _COPY_ESCAPES:
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
+
+
 def _items_stage(
-    *, job: ImportJob, items: Iterable[tuple[str, Any]], item_from: Callable[[int, Any], ItemInput]
+    *,
+    job: ImportJob,
+    items: Iterable[tuple[bytes, Any]],
+    item_from: Callable[[int, Any], ItemInput],
 ) -> int:
-    """COPY the items (JSON text, parsed value) into the job's staged items, as they come;
-    returns how many. Only the externalIds seen so far are kept in memory."""
+    """COPY the items (JSON text in UTF-8, parsed value) into the job's staged items, as they
+    come, as COPY text written in blocks (psycopg's row by row formatting took a third of the
+    request's CPU); returns how many. Only the externalIds seen so far are kept in memory."""
     first: dict[str, int] = {}  # position of the first item with each externalId
     repeated: dict[str, list[int]] = {}  # positions of the items of externalIds sent again
     count = 0
     table = StagedImportItem._meta.db_table
+    row_start = b"%d\t%d\t" % (job.tenant_id, job.pk)
     with connection.cursor() as cursor:
         copy_sql = f"COPY {table} (tenant_id, job_id, position, raw, duplicate) FROM STDIN"
         with cursor.cursor.copy(copy_sql) as copy:
+            block = []
             for position, (text, raw) in enumerate(items):
                 key = _duplicate_key(raw)
                 if key is not None:
@@ -108,8 +127,12 @@ def _items_stage(
                         repeated.setdefault(key, [first[key]]).append(position)
                     else:
                         first[key] = position
-                copy.write_row((job.tenant_id, job.pk, position, text, False))
+                block.append(b"%s%d\t%s\tf\n" % (row_start, position, _copy_text(text)))
+                if len(block) == _COPY_BLOCK_ROWS:
+                    copy.write(b"".join(block))
+                    block.clear()
                 count = position + 1
+            copy.write(b"".join(block))
     if repeated:
         _duplicates_mark(job=job, positions=repeated.values(), item_from=item_from)
     return count
@@ -181,7 +204,7 @@ def async_import_answer(job: ImportJob) -> dict[str, Any]:
 def async_import_accept(
     *,
     api_key: ApiKey,
-    items: Iterable[tuple[str, Any]],
+    items: Iterable[tuple[bytes, Any]],
     item_from: Callable[[int, Any], ItemInput],
     endpoint: str,
     idempotency_key: str | None = None,

@@ -1,9 +1,9 @@
 """Reading the body of an asynchronous import as it arrives: NDJSON line by line, or a JSON
 `{"items": [...]}` with an incremental parser (ijson), never the whole body at once.
 
-Each item comes out as (its JSON text, its parsed value). A body that is not what it says it is
-(not JSON, not NDJSON, not UTF-8, over a limit) raises here, which refuses the whole request;
-an item that is JSON but no valid target is the worker's to report as Failed.
+Each item comes out as (its JSON text in UTF-8, its parsed value). A body that is not what it
+says it is (not JSON, not NDJSON, not UTF-8, over a limit) raises here, which refuses the whole
+request; an item that is JSON but no valid target is the worker's to report as Failed.
 """
 
 import hashlib
@@ -82,13 +82,13 @@ def _storable(value: Any, where: str) -> None:
         raise ParseError(f"{where} contains {problem}, which cannot be stored.")
 
 
-def ndjson_items(reader: BodyReader, *, max_items: int) -> Iterator[tuple[str, Any]]:
+def ndjson_items(reader: BodyReader, *, max_items: int) -> Iterator[tuple[bytes, Any]]:
     """One item per non-blank line (`\\n` or `\\r\\n`)."""
     pending = b""
     line_number = 0
     count = 0
 
-    def item(line: bytes) -> tuple[str, Any] | None:
+    def item(line: bytes) -> tuple[bytes, Any] | None:
         nonlocal count
         line = line.strip()
         if not line:
@@ -104,7 +104,7 @@ def ndjson_items(reader: BodyReader, *, max_items: int) -> Iterator[tuple[str, A
         count += 1
         if count > max_items:
             raise _too_many(max_items, "")
-        return line.decode(), value
+        return line, value
 
     while block := reader.read(READ_SIZE):
         lines = (pending + block).split(b"\n")
@@ -119,7 +119,7 @@ def ndjson_items(reader: BodyReader, *, max_items: int) -> Iterator[tuple[str, A
             yield found
 
 
-def json_items(reader: BodyReader, *, max_items: int) -> Iterator[tuple[str, Any]]:
+def json_items(reader: BodyReader, *, max_items: int) -> Iterator[tuple[bytes, Any]]:
     """The elements of the top-level `items` array. Anything else in the object is read past
     and ignored; a top level that is no object, or an object without an `items` array, has no
     items (and is refused as empty)."""
@@ -143,7 +143,7 @@ def json_items(reader: BodyReader, *, max_items: int) -> Iterator[tuple[str, Any
                 text = orjson.dumps(value)
             except orjson.JSONEncodeError:  # an integer beyond 64 bits
                 text = _json_dumps_exact(value)
-            yield text.decode(), value
+            yield text, value
     except ijson.JSONError as exc:
         raise ParseError(f"The request body is not valid JSON: {exc}") from exc
     except UnicodeDecodeError as exc:

@@ -439,3 +439,13 @@ def test_each_chunk_queues_the_next_of_its_lane_as_it_commits(caller):
 
     assert [args["chunk"] for args in queued_chunks()] == [0, 1, 2, 3]
     assert job_of(response).status == "Completed"
+
+
+def test_an_item_is_staged_as_sent_whatever_its_json_whitespace_and_escapes(caller):
+    line = b'{"externalId":\t"TAB",\r "title": "back\\\\slash \\t \\" \\u00e9 \\\\N"}'
+    response = post_ndjson(caller, line + b"\r\n")
+
+    [staged] = StagedImportItem.objects.filter(job=job_of(response))
+    assert staged.raw == line.decode()
+    run_chunks()
+    assert Target.objects.get(external_id="TAB").title == 'back\\slash \t " é \\N'
