@@ -5,7 +5,7 @@ a decision is presented (API `details`, review queue): the one place signals bec
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .evidence import NO_FREQUENCIES, NameFrequencies, Shared
+from .evidence import NO_FREQUENCIES, NameFrequencies, Shared, out_of_reach
 from .party import Party
 from .scoring import Score, Signals, plausible, score
 
@@ -120,6 +120,14 @@ def _best(incoming: Party, parties: list[Party], **kwargs) -> Score:
     )
 
 
+def _out_of_reach(incoming: Party, parties: list[Party], frequencies: NameFrequencies) -> bool:
+    """A private person that none of its addresses can make a link, a review or a sharer of the
+    address, e-mail or phone: left out (see `evidence.out_of_reach`)."""
+    return all(
+        (incoming.person or p.person) and out_of_reach(incoming, p, frequencies) for p in parties
+    )
+
+
 def _ranked(
     incoming: Party, candidates: dict[int, list[Party]], frequencies: NameFrequencies
 ) -> list[Ranked]:
@@ -130,6 +138,7 @@ def _ranked(
     ranked = [
         Ranked(record_id, _best(incoming, parties, frequencies=frequencies))
         for record_id, parties in candidates.items()
+        if not _out_of_reach(incoming, parties, frequencies)
     ]
     if not (incoming.person or any(r.score.signals.evidence for r in ranked)):
         return ranked

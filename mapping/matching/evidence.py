@@ -36,6 +36,7 @@ from customers.phonetics import koelner
 from .given_names import given_name_variants, known_given_name
 from .names import slip_of
 from .party import Party, mobile
+from .places import same_house_number
 
 if TYPE_CHECKING:
     from .scoring import Signals
@@ -351,6 +352,22 @@ def compare_names(
     if best is None:  # no name words at all (only a title): nothing agrees
         return Part("missing", 0.0), Part("missing", 0.0), False, False
     return best[1], best[2], best[3], _generations_differ(wi, wc)
+
+
+def out_of_reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:
+    """Two persons that can be neither linked nor worth a reviewer's look, nor share the address,
+    e-mail or phone (`Shared`): no e-mail, phone or house number in common, and their names, read
+    as `compare_names` reads them, do not agree: the family name differs, or the given name does
+    (another member of the family). Most candidates found by a common family name's sound in the
+    postal code are such; they need not be scored (`decision`)."""
+    if (incoming.email and incoming.email == candidate.email) or (
+        incoming.phone and incoming.phone == candidate.phone
+    ):
+        return False
+    if same_house_number(incoming.house_number, candidate.house_number):
+        return False
+    family, given, _, generations = compare_names(incoming, candidate, frequencies)
+    return family.level == "different" or given.level in ("different", "near") or generations
 
 
 def person_evidence(

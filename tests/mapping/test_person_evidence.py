@@ -8,7 +8,7 @@ from customers.choices import CustomerType
 from customers.phonetics import koelner
 from mapping.choices import FrequencyKind
 from mapping.matching import Party, decide
-from mapping.matching.evidence import NameFrequencies, family_level, given_level
+from mapping.matching.evidence import NameFrequencies, family_level, given_level, out_of_reach
 from mapping.matching.given_names import VARIANT_GROUPS
 from mapping.models import NameFrequency
 from mapping.selectors import name_frequencies
@@ -231,3 +231,20 @@ def test_through_the_engine_a_nickname_links_and_the_spouse_is_created():
     assert not _review(spouse)
     assert spouse.customer is not None
     assert spouse.customer.pk != johann.pk
+
+
+def test_a_relative_elsewhere_is_not_scored_and_the_decision_stays_the_same():
+    """Candidates that can be neither linked, reviewed nor share the address, e-mail or phone are
+    left unscored (speed); the decision is the one the scores would give."""
+    thomas = _at("Thomas Müller", "Kantstraße 3", phone="0171 3664294")
+    julia = _at("Julia Müller", "Kantstraße 5")
+    incoming = _at("Thomas Müller", "Kantstraße 3")
+
+    assert out_of_reach(incoming, julia, TENANT)  # another given name, another house
+    assert not out_of_reach(incoming, thomas, TENANT)  # the name agrees
+    assert not out_of_reach(_at("Julia Müller", "Kantstraße 3"), thomas, TENANT)  # same house
+    phone = _at("Julia Müller", "Zeil 1", "60313", "Frankfurt", phone="+49 171 3664294")
+    assert not out_of_reach(phone, thomas, TENANT)  # the same mobile: worth a look
+    decision = _decide(incoming, thomas, julia)
+    assert decision.link == 1
+    assert [c.record_id for c in decision.candidates] == [1]
