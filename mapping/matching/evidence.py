@@ -72,7 +72,8 @@ MOBILE_BITS = 18.0
 LANDLINE_BITS = 14.0
 
 
-@dataclass(frozen=True)
+# eq=False: equal and hashed by identity, so one batch's counts can key a cache (`compare_names`).
+@dataclass(frozen=True, eq=False)
 class NameFrequencies:
     """How many of a tenant's private customers bear each name word (any position), each
     Kölner key, and live in each postal code; `persons` 0 when never counted."""
@@ -335,7 +336,15 @@ def compare_names(
 ) -> tuple[Part, Part, bool, bool]:
     """(family, given, swapped, generations differ): the reading of the two names (either may
     have the family name first) that agrees best."""
-    wi, wc = person_words(incoming), person_words(candidate)
+    return _compare_words(person_words(incoming), person_words(candidate), f, personal_contact)
+
+
+# A pair is compared up to three times in a batch (`out_of_reach`, its score, its score with the
+# shared counts); keyed by the batch's counts, so a later batch never reads an earlier one's.
+@functools.lru_cache(maxsize=16384)
+def _compare_words(
+    wi: tuple[str, ...], wc: tuple[str, ...], f: NameFrequencies, personal_contact: bool
+) -> tuple[Part, Part, bool, bool]:
     best = None
     # As written, or one of the two with its family name first: never both, which would
     # compare given names as family names (Jan / Jana are not Meier / Mayer).
