@@ -39,6 +39,7 @@ _HOME = {
     "MatchingStrategy": "mapping.choices",
     "Scope": "inbound.choices",
     "mapping_policy": "inbound.policy",
+    "GC_THRESHOLDS": "inbound.tasks",
     "ImportItem": "inbound.models",
     "ImportJob": "inbound.models",
     "IntegrationClient": "inbound.models",
