@@ -11,8 +11,10 @@ severalfold from day to day:
 1. throughput, new customers: N items (a new customer, location and contact each) sent
    - as 500-item batches by two concurrent clients (POST inbound/targets/batch): the reference;
    - as one asynchronous import (POST inbound/imports, NDJSON), from the request's start until
-     a poll (GET inbound/import-jobs/{id}) says Completed, with the two workers;
-   target: async >= 90% of the batches' items/s.
+     a poll (GET inbound/import-jobs/{id}, every 0.25 s) says Completed, with the two workers;
+   target: async >= 90% of the batches' items/s. Also printed: the same from the 202 (the
+   accepting request's answer) to Completed, the issue's "202 to Completed"; the headline (and
+   MET/MISSED) counts the request's start, the stricter of the two.
 2. the same for known customers (new targets of the customers phase 1 created).
 3. the synchronous batches' throughput (known customers, two clients) while an asynchronous job
    runs beside them, against the same batches alone just before: target >= 80%.
@@ -63,7 +65,7 @@ BATCH_SIZE = 500
 SERVER_BODY_LIMIT = 160 * 1024 * 1024
 MEMORY_BODY_BYTES = 100 * 1024 * 1024 - 64 * 1024  # just under INBOUND_MAX_ASYNC_BODY_BYTES
 
-POLL_SECONDS = 1.0
+POLL_SECONDS = 0.25
 TARGET_ASYNC_RATIO = 0.90
 TARGET_BESIDE_RATIO = 0.80
 TARGET_MEMORY_MB = 150
@@ -122,7 +124,8 @@ def job_wait(server: Server, location: str, *, timeout: float = 1800) -> dict:
         job = server.job(location)
         if job["status"] in ("Completed", "CompletedWithErrors"):
             return job
-        # Every second, as a client might: a poll counts the job's items (its summary).
+        # Four times a second: a poll reads the job's tallies (cheap), and a poll every second
+        # added half a second on average to the job's measured time.
         time.sleep(POLL_SECONDS)
     raise RuntimeError(f"{location} did not complete within {timeout} s")
 
@@ -139,26 +142,29 @@ def run_batches(server: Server, bodies: list[bytes], concurrency: int = 2) -> tu
     return len(bodies) * BATCH_SIZE / seconds, bad
 
 
-def run_async(server: Server, lines: list[bytes], label: str) -> tuple[float, bool]:
-    """Items/s of one asynchronous import of `lines`, from the request's start to Completed."""
+def run_async(server: Server, lines: list[bytes], label: str) -> tuple[float, float, bool]:
+    """Items/s of one asynchronous import of `lines` from the request's start to Completed (the
+    headline), and from its 202 to Completed (the issue's wording); whether it ended as
+    expected."""
     ndjson = b"\n".join(lines) + b"\n"
     started = time.perf_counter()
     status, headers, body = server.async_import(ndjson)
     accepted = time.perf_counter()
     if status != 202:
         print(f"  ! {label}: HTTP {status}: {body[:300]!r}")
-        return 0.0, False
+        return 0.0, 0.0, False
     job = job_wait(server, headers["Location"])
     finished = time.perf_counter()
     ok = job["status"] == "Completed" and job["summary"]["imported"] == len(lines)
     rate = len(lines) / (finished - started)
+    rate_from_202 = len(lines) / (finished - accepted)
     print(
         f"  {label}: {len(ndjson) / 2**20:.1f} MiB accepted in {accepted - started:.1f} s, "
         f"Completed {finished - accepted:.1f} s later: {rate:,.0f} items/s end to end "
-        f"({len(lines) / (finished - accepted):,.0f} items/s from the 202)"
+        f"({rate_from_202:,.0f} items/s from the 202)"
         + ("" if ok else f"  ! job ended {job['status']}, summary {job['summary']}")
     )
-    return rate, ok
+    return rate, rate_from_202, ok
 
 
 # --- processes -----------------------------------------------------------------------------------
@@ -351,13 +357,17 @@ def main() -> int:
                         print(f"\n{kind} customers")
                         rate, bad = run_batches(server, batch_bodies(data[f"sync {kind}"]))
                         print(f"  500-item batches, 2 clients: {rate:,.0f} items/s")
-                        async_rate, ok = run_async(server, data[f"async {kind}"], "async import")
+                        async_rate, rate_from_202, ok = run_async(
+                            server, data[f"async {kind}"], "async import"
+                        )
                         failures += bad + (not ok)
                         ratio = async_rate / rate if rate else 0
+                        ratio_from_202 = rate_from_202 / rate if rate else 0
                         figures.append(
                             (
                                 f"async / batches, {kind} customers",
-                                f"{ratio:.0%} ({async_rate:,.0f} vs {rate:,.0f} items/s)",
+                                f"{ratio:.0%} ({async_rate:,.0f} vs {rate:,.0f} items/s); "
+                                f"from the 202 {ratio_from_202:.0%} ({rate_from_202:,.0f})",
                                 ratio >= TARGET_ASYNC_RATIO,
                             )
                         )
