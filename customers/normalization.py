@@ -297,9 +297,15 @@ def street_as_written(street: str | None) -> str:
     return street_parts(street)[2]
 
 
+def street_key_and_number(street: str | None) -> tuple[str, str]:
+    """(`street_key`, house number) of a street, split once."""
+    name, number = split_street(street)
+    return name.replace(" ", ""), number
+
+
 def street_key(street: str | None) -> str:
     """The street name without spaces, for exact blocking: "hachestr" for every spelling."""
-    return split_street(street)[0].replace(" ", "")
+    return street_key_and_number(street)[0]
 
 
 def strip_site(name: str | None, city: str | None) -> str:

@@ -19,7 +19,7 @@ from tenants.services import tenant_consistency_check
 
 from .choices import CustomerType
 from .models import Contact, Customer, Location
-from .normalization import normalize_name, normalize_phone, split_street
+from .normalization import normalize_name, normalize_phone, street_key_and_number
 from .phonetics import family_name_keys
 
 _NAME_KEY_LENGTH = Customer._meta.get_field("normalized_name").max_length
@@ -45,7 +45,7 @@ def customer_prepare(
     `changed`: the fields that changed on a stored customer, so only the keys derived from them
     are recomputed (normalizing a name is the costly part); None (a new or fully saved record)
     recomputes every key. The family key is returned only when its value changed: its locations'
-    copies then need the new one (`customer_locations_sync`)."""
+    copies then need the new one (`locations_family_key_sync`)."""
     keys = []
     if changed is None or "name" in changed:
         customer.normalized_name = normalize_name(customer.name)[:_NAME_KEY_LENGTH]
@@ -69,8 +69,8 @@ def location_prepare(
     the customer's, taken when the location is new or moves to another customer."""
     keys = []
     if changed is None or "street" in changed:
-        street_name, number = split_street(location.street)
-        location.street_key = street_name.replace(" ", "")[:_STREET_KEY_LENGTH]
+        key, number = street_key_and_number(location.street)
+        location.street_key = key[:_STREET_KEY_LENGTH]
         location.house_number = number[:_HOUSE_NUMBER_LENGTH]
         keys += ["street_key", "house_number"]
     if (changed is None or "customer" in changed) and location.customer_id is not None:
