@@ -21,6 +21,7 @@ same items fail as in a batch, wherever their chunks run).
 """
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -46,6 +47,7 @@ from .services import (
     _targets_write,
     _TargetsWritten,
 )
+from .sql import SYNC_IMPORT_LOCK, SYNC_IMPORTS_RUNNING_SQL
 
 logger = logging.getLogger(__name__)
 
@@ -256,6 +258,41 @@ def async_import_accept(
 
 
 # --- processing ----------------------------------------------------------------------------------
+
+# How often a waiting chunk looks for synchronous imports, and how long none must have been seen
+# before it starts: two clients sending batches back to back leave gaps of a few tens of ms
+# between their transactions (parsing, answering), never this long.
+SYNC_IMPORTS_CHECK_SECONDS = 0.05
+SYNC_IMPORTS_QUIET_SECONDS = 0.25
+
+
+def sync_imports_running() -> bool:
+    """Whether a synchronous import (POST inbound/targets, targets/batch) of any tenant is in its
+    transaction on this database right now (the advisory lock it holds; asking never waits)."""
+    [(running,)] = fetch(SYNC_IMPORTS_RUNNING_SQL, SYNC_IMPORT_LOCK * 2)
+    return running
+
+
+def sync_imports_yield(*, most: float) -> float:
+    """Wait while synchronous imports run, until none has been seen for
+    SYNC_IMPORTS_QUIET_SECONDS, but `most` seconds at most (a job is never starved by a steady
+    stream of requests); returns the seconds waited (0 when none was running). Outside any
+    transaction: it holds nothing while it waits."""
+    if most <= 0 or not sync_imports_running():
+        return 0.0
+    started = time.monotonic()
+    deadline = started + most
+    quiet_since = None
+    while (now := time.monotonic()) < deadline:
+        if quiet_since is not None and now - quiet_since >= SYNC_IMPORTS_QUIET_SECONDS:
+            break
+        time.sleep(min(SYNC_IMPORTS_CHECK_SECONDS, deadline - now))
+        if sync_imports_running():
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+    return time.monotonic() - started
+
 
 _JOB_STARTED_SQL = (
     "UPDATE inbound_importjob SET status = %s, started_at = %s "

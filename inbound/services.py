@@ -44,6 +44,8 @@ from .selectors import targets_of_client_by_external_id, unrevoked_api_key_get
 from .sql import (
     IDEMPOTENCY_RESERVE_SQL,
     LOCK_TIMEOUT_SET_SQL,
+    SYNC_IMPORT_LOCK,
+    SYNC_IMPORT_MARK_SQL,
     TALLIES_ADD_SQL,
     THROTTLE_COUNT_SQL,
 )
@@ -630,6 +632,8 @@ def _import_once(
 ) -> tuple[ImportJob, list[ImportItem]]:
     client = api_key.client
     started_at = timezone.now()
+    # Workers importing asynchronous jobs give way while this is held (async_imports).
+    fetch(SYNC_IMPORT_MARK_SQL, SYNC_IMPORT_LOCK)
     written = _targets_write(client=client, scopes=api_key.scopes, kind=kind, items=items)
     # Written once, complete: the request is the processing, so nobody sees it half done.
     job = ImportJob(

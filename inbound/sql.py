@@ -134,3 +134,16 @@ def _tallies_add_sql() -> str:
 # missing. Parameters: tenant, job, then the arrays of import statuses, mapping statuses, review
 # states and counts, in the order of the states (so concurrent writers lock rows in one order).
 TALLIES_ADD_SQL = _tallies_add_sql()
+
+
+# A synchronous import holds this advisory lock (namespace "OI", key 1) shared for its
+# transaction; a worker about to import a chunk of an asynchronous one asks, never waiting,
+# whether anybody holds it, to leave the machine to the requests (async_imports.sync_imports_yield).
+SYNC_IMPORT_LOCK = (0x4F49, 1)
+SYNC_IMPORT_MARK_SQL = "SELECT pg_advisory_xact_lock_shared(%s, %s)"
+# True while a synchronous import holds the lock (taken exclusively for no longer than the
+# statement when free, so a request never waits on it).
+SYNC_IMPORTS_RUNNING_SQL = (
+    "SELECT CASE WHEN pg_try_advisory_lock(%s, %s) THEN NOT pg_advisory_unlock(%s, %s) "
+    "ELSE true END"
+)

@@ -14,7 +14,12 @@ from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
 
 from .api.serializers import async_item_input
-from .async_imports import IMPORT_CHUNK_TASK, IMPORT_QUEUE, async_import_chunk_process
+from .async_imports import (
+    IMPORT_CHUNK_TASK,
+    IMPORT_QUEUE,
+    async_import_chunk_process,
+    sync_imports_yield,
+)
 from .services import ImportConflict
 
 logger = logging.getLogger(__name__)
@@ -72,8 +77,10 @@ def chunk_import(
     """Import one chunk of an asynchronous import job (done already: nothing happens), in its
     attempt `attempts` + 1. When it fails for good (a bug, or conflicts past its retries), its
     items are imported one by one, and only those that fail again are Failed items: a job never
-    stays unfinished for one bad item. The thread runs it at ASYNC_CHUNK_NICE."""
+    stays unfinished for one bad item. It first gives way to synchronous imports (at most
+    ASYNC_YIELD_SECONDS), then the thread runs it at ASYNC_CHUNK_NICE."""
     _collector_tune()
+    sync_imports_yield(most=settings.INBOUND_LIMITS["ASYNC_YIELD_SECONDS"])
     with _thread_niced(settings.INBOUND_LIMITS["ASYNC_CHUNK_NICE"]):
         _chunk_import(tenant_id, job_id, chunk, lanes, attempts=attempts)
 

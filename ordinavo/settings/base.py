@@ -223,6 +223,12 @@ INBOUND_LIMITS = {
     # RLIMIT_NICE, e.g. `ulimit -e 20`); elsewhere it keeps the lower one for the tasks it runs
     # next (webhook deliveries, which mostly wait on the network).
     "ASYNC_CHUNK_NICE": env.int("INBOUND_ASYNC_CHUNK_NICE", default=19),
+    # How long a chunk waits at most, before it starts, while synchronous imports are running
+    # (on any worker, for any tenant: they share the database's CPUs), until none was seen for a
+    # quarter of a second: requests keep their throughput beside a large import (a nice value
+    # does not reach the worker's PostgreSQL backend), and under a steady stream of them each
+    # lane still imports a chunk every few seconds. 0: never wait.
+    "ASYNC_YIELD_SECONDS": env.float("INBOUND_ASYNC_YIELD_SECONDS", default=5.0),
 }
 # SPEC §9: an import item's incoming payload (names, e-mail, phone numbers) is kept while the
 # item waits for review and this many days after its resolution (or its import, when nobody had
