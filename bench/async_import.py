@@ -12,9 +12,11 @@ severalfold from day to day:
    - as 500-item batches by two concurrent clients (POST inbound/targets/batch): the reference;
    - as one asynchronous import (POST inbound/imports, NDJSON), from the request's start until
      a poll (GET inbound/import-jobs/{id}, every 0.25 s) says Completed, with the two workers;
-   target: async >= 90% of the batches' items/s. Also printed: the same from the 202 (the
-   accepting request's answer) to Completed, the issue's "202 to Completed"; the headline (and
-   MET/MISSED) counts the request's start, the stricter of the two.
+   target: async >= 90% of the batches' items/s, from the 202 (the accepting request's
+   answer) to Completed, as issue 15 defines it ("end to end (202 to Completed)"): MET/MISSED
+   counts that. Also printed: the same from the request's start, which adds the upload and
+   the staging (about 2 s for 100,000 items, while the workers have nothing to do yet: a body
+   is accepted whole or not at all, so no chunk may start before its last line is read).
 2. the same for known customers (new targets of the customers phase 1 created).
 3. the synchronous batches' throughput (known customers, two clients) while an asynchronous job
    runs beside them, against the same batches alone just before: target >= 80%.
@@ -130,26 +132,42 @@ def job_wait(server: Server, location: str, *, timeout: float = 1800) -> dict:
     raise RuntimeError(f"{location} did not complete within {timeout} s")
 
 
-def run_batches(server: Server, bodies: list[bytes], concurrency: int = 2) -> tuple[float, int]:
-    """The items/s of the batches sent `concurrency` at a time, and how many failed."""
+def cpu_note(before: CpuTimes | None, items: int) -> str:
+    """The machine's CPU use since `before`: its busy share, and CPU ms per 1,000 items (every
+    process: where a ratio is missed, more CPU per item or idle CPUs tell why)."""
+    after = CpuTimes.now()
+    if not (before and after):
+        return ""
+    per_thousand = 1000 * after.busy_seconds_since(before) / items * 1000
+    return f"; CPU busy {after.busy_percent_since(before):.0f}%, {per_thousand:.0f} ms/1,000 items"
+
+
+def run_batches(
+    server: Server, bodies: list[bytes], concurrency: int = 2
+) -> tuple[float, int, str]:
+    """The items/s of the batches sent `concurrency` at a time, how many failed, and the CPU
+    note."""
+    cpu_before = CpuTimes.now()
     replies, seconds = sync_bench.run_concurrently(
         server.api, sync_bench.BATCH_PATH, bodies, concurrency
     )
+    cpu = cpu_note(cpu_before, len(bodies) * BATCH_SIZE)
     bad = sum(1 for reply in replies if reply is None or reply.status != 200)
     if bad:
         first = next(r for r in replies if r is None or r.status != 200)
         print(f"  ! {bad} batches failed, e.g. {first and first.body[:300]!r}")
-    return len(bodies) * BATCH_SIZE / seconds, bad
+    return len(bodies) * BATCH_SIZE / seconds, bad, cpu
 
 
 def run_async(server: Server, lines: list[bytes], label: str) -> tuple[float, float, bool]:
-    """Items/s of one asynchronous import of `lines` from the request's start to Completed (the
-    headline), and from its 202 to Completed (the issue's wording); whether it ended as
+    """Items/s of one asynchronous import of `lines` from the request's start to Completed, and
+    from its 202 to Completed (the issue's wording, the target's); whether it ended as
     expected."""
     ndjson = b"\n".join(lines) + b"\n"
     started = time.perf_counter()
     status, headers, body = server.async_import(ndjson)
     accepted = time.perf_counter()
+    cpu_accepted = CpuTimes.now()
     if status != 202:
         print(f"  ! {label}: HTTP {status}: {body[:300]!r}")
         return 0.0, 0.0, False
@@ -161,7 +179,7 @@ def run_async(server: Server, lines: list[bytes], label: str) -> tuple[float, fl
     print(
         f"  {label}: {len(ndjson) / 2**20:.1f} MiB accepted in {accepted - started:.1f} s, "
         f"Completed {finished - accepted:.1f} s later: {rate:,.0f} items/s end to end "
-        f"({rate_from_202:,.0f} items/s from the 202)"
+        f"({rate_from_202:,.0f} items/s from the 202{cpu_note(cpu_accepted, len(lines))})"
         + ("" if ok else f"  ! job ended {job['status']}, summary {job['summary']}")
     )
     return rate, rate_from_202, ok
@@ -355,8 +373,8 @@ def main() -> int:
                     run_batches(server, batch_bodies(items("WARM", 0, 2 * BATCH_SIZE)))
                     for kind in ("new", "known"):
                         print(f"\n{kind} customers")
-                        rate, bad = run_batches(server, batch_bodies(data[f"sync {kind}"]))
-                        print(f"  500-item batches, 2 clients: {rate:,.0f} items/s")
+                        rate, bad, cpu = run_batches(server, batch_bodies(data[f"sync {kind}"]))
+                        print(f"  500-item batches, 2 clients: {rate:,.0f} items/s{cpu}")
                         async_rate, rate_from_202, ok = run_async(
                             server, data[f"async {kind}"], "async import"
                         )
@@ -365,15 +383,16 @@ def main() -> int:
                         ratio_from_202 = rate_from_202 / rate if rate else 0
                         figures.append(
                             (
-                                f"async / batches, {kind} customers",
-                                f"{ratio:.0%} ({async_rate:,.0f} vs {rate:,.0f} items/s); "
-                                f"from the 202 {ratio_from_202:.0%} ({rate_from_202:,.0f})",
-                                ratio >= TARGET_ASYNC_RATIO,
+                                f"async (202 to Completed) / batches, {kind} customers",
+                                f"{ratio_from_202:.0%} ({rate_from_202:,.0f} vs {rate:,.0f} "
+                                f"items/s); from the request's start {ratio:.0%} "
+                                f"({async_rate:,.0f})",
+                                ratio_from_202 >= TARGET_ASYNC_RATIO,
                             )
                         )
 
                     print("\nsynchronous batches alone, then beside an asynchronous job")
-                    alone, bad = run_batches(server, batch_bodies(data["alone"]))
+                    alone, bad, _ = run_batches(server, batch_bodies(data["alone"]))
                     failures += bad
                     status, headers, body = server.async_import(
                         b"\n".join(data["beside async"]) + b"\n"
@@ -381,7 +400,7 @@ def main() -> int:
                     if status != 202:
                         raise RuntimeError(f"beside: HTTP {status}: {body[:300]!r}")
                     time.sleep(1)  # the workers are at it
-                    beside, bad = run_batches(server, batch_bodies(data["beside"]))
+                    beside, bad, _ = run_batches(server, batch_bodies(data["beside"]))
                     job = server.job(headers["Location"])
                     still_running = job["status"] == "Processing"
                     failures += bad

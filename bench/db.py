@@ -112,6 +112,8 @@ class CpuTimes:
 
     total: int
     steal: int
+    # user, nice, system, irq and softirq: what every process of the machine ran
+    busy: int = 0
 
     @classmethod
     def now(cls) -> "CpuTimes | None":
@@ -119,8 +121,18 @@ class CpuTimes:
             fields = Path("/proc/stat").read_text().splitlines()[0].split()
             # cpu user nice system idle iowait irq softirq steal guest guest_nice
             ticks = [int(value) for value in fields[1:9]]
-            return cls(total=sum(ticks), steal=ticks[7])
+            busy = ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]
+            return cls(total=sum(ticks), steal=ticks[7], busy=busy)
         return None
+
+    def busy_seconds_since(self, earlier: "CpuTimes") -> float:
+        """CPU seconds the machine's processes ran since `earlier` (all of them: server,
+        workers, PostgreSQL and the load generator alike)."""
+        return (self.busy - earlier.busy) / os.sysconf("SC_CLK_TCK")
+
+    def busy_percent_since(self, earlier: "CpuTimes") -> float:
+        elapsed = self.total - earlier.total
+        return 100 * (self.busy - earlier.busy) / elapsed if elapsed else 0.0
 
     def steal_percent_since(self, earlier: "CpuTimes") -> float:
         elapsed = self.total - earlier.total
