@@ -4,7 +4,8 @@
 
 Like bench/import_throughput.py it creates its own database (`ordinavo_bench_async`, dropped at
 the end), migrates it with the production settings, starts `gunicorn ordinavo.wsgi --workers 4`
-and, here, two worker processes (`manage.py procrastinate worker`, the Procfile's command). Each
+and, here, two importer processes (`manage.py procrastinate worker --queues imports
+--concurrency 1`, the Procfile's `importer`: each imports one chunk at a time). Each
 figure is a ratio to a reference measured in the same run, on this machine, whose speed varies
 severalfold from day to day:
 
@@ -67,6 +68,8 @@ BATCH_SIZE = 500
 SERVER_BODY_LIMIT = 160 * 1024 * 1024
 MEMORY_BODY_BYTES = 100 * 1024 * 1024 - 64 * 1024  # just under INBOUND_MAX_ASYNC_BODY_BYTES
 
+# The Procfile's `importer` (tests/test_procfiles.py checks the Procfile has these).
+IMPORTER_OPTIONS = ["--queues", "imports", "--concurrency", "1"]
 POLL_SECONDS = 0.25
 TARGET_ASYNC_RATIO = 0.90
 TARGET_BESIDE_RATIO = 0.80
@@ -197,6 +200,7 @@ def workers(count: int, log_dir: Path, nice: int) -> Iterator[list[subprocess.Po
         for n in range(count):
             log = (log_dir / f"worker-{n}.log").open("w")
             command = [str(ROOT / ".venv/bin/python"), "manage.py", "procrastinate", "worker"]
+            command += IMPORTER_OPTIONS
             if nice:
                 command = ["nice", "-n", str(nice), *command]
             processes.append(
@@ -357,7 +361,7 @@ def main() -> int:
         print(
             f"  server: gunicorn ordinavo.wsgi --workers {args.workers}, production settings, "
             f"INBOUND_MAX_ASYNC_BODY_BYTES={SERVER_BODY_LIMIT} (see above); 2 workers "
-            "(manage.py procrastinate worker, default concurrency"
+            f"(manage.py procrastinate worker {' '.join(IMPORTER_OPTIONS)}, the Procfile's importer"
             + (f", nice -n {args.worker_nice}" if args.worker_nice else "")
             + f"); {count:,} items per throughput phase, batches of {BATCH_SIZE} by 2 clients"
         )

@@ -1,6 +1,6 @@
 """The processes: `make run` serves the app and one worker together (Procfile.dev under honcho,
 both stopped by Ctrl-C), `make worker` runs a worker alone, and the production Procfile lists
-web and worker."""
+web, worker and importer."""
 
 import os
 import signal
@@ -14,6 +14,10 @@ import psutil
 import pytest
 from django.db import connection
 from honcho.environ import parse_procfile
+from procrastinate.contrib.django import app as procrastinate_app
+
+from bench.async_import import IMPORTER_OPTIONS
+from inbound.async_imports import IMPORT_QUEUE
 
 ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 90
@@ -23,14 +27,31 @@ def _procfile(name: str) -> dict[str, str]:
     return dict(parse_procfile((ROOT / name).read_text()).processes)
 
 
-def test_the_production_procfile_lists_web_and_worker():
+def _queues(command: str) -> set[str]:
+    return set(command.split("--queues ", 1)[1].split()[0].split(","))
+
+
+def test_the_production_procfile_lists_web_worker_and_importer():
     processes = _procfile("Procfile")
 
-    assert list(processes) == ["web", "worker"]
+    assert list(processes) == ["web", "worker", "importer"]
     assert ".venv/bin/gunicorn ordinavo.wsgi" in processes["web"]
-    assert "manage.py procrastinate worker" in processes["worker"]
-    # manage.py defaults to the local settings; a production worker must not.
-    assert "ordinavo.settings.production" in processes["worker"]
+    for name in ("worker", "importer"):
+        assert "manage.py procrastinate worker" in processes[name]
+        # manage.py defaults to the local settings; a production worker must not.
+        assert "ordinavo.settings.production" in processes[name]
+    # Import chunks one at a time per process, on importers only.
+    assert _queues(processes["importer"]) == {IMPORT_QUEUE}
+    # As bench/async_import.py runs the importers.
+    assert " ".join(IMPORTER_OPTIONS) in processes["importer"]
+    assert IMPORT_QUEUE not in _queues(processes["worker"])
+
+
+def test_the_production_workers_listen_to_every_queue_a_task_is_on():
+    processes = _procfile("Procfile")
+    task_queues = {task.queue for task in procrastinate_app.tasks.values()}
+
+    assert task_queues <= _queues(processes["worker"]) | _queues(processes["importer"])
 
 
 def test_make_run_and_make_worker_go_through_devdb():
