@@ -135,7 +135,7 @@ def load(data: Data, by_name: dict[str, str], tenant_ids: list[int]) -> float:
         conn.execute("SET synchronous_commit = off")
 
         # The keys the app's services store (bench.app): the house number per location, the
-        # family key a copy of its customer's.
+        # family key and normalized name copies of its customer's.
         family_keys = [
             app.customer_family_key(name=name, type=kind)
             for name, kind in zip(data.names, data.types, strict=True)
@@ -143,7 +143,7 @@ def load(data: Data, by_name: dict[str, str], tenant_ids: list[int]) -> float:
         house_numbers = {s: app.split_street(s)[1] for s in dict.fromkeys(data.loc_street)}
         base = ["id", "tenant_id", "customer_id", "name", "type", "street", "postal_code"]
         base += ["city", "country", "street_key", "house_number", "family_key", "created_at"]
-        base += ["updated_at"]
+        base += ["updated_at", "normalized_name"]
         extra = copy_columns(conn, "customers_location", base)
         t0 = time.perf_counter()
         with conn.transaction(), conn.cursor() as cur:
@@ -160,7 +160,7 @@ def load(data: Data, by_name: dict[str, str], tenant_ids: list[int]) -> float:
                             j + 1, tenant_ids[tenant_of[i]], i + 1, data.loc_name[j],
                             "Branch", data.loc_street[j], data.loc_postal[j], data.loc_city[j],
                             "DE", data.loc_key[j], house_numbers[data.loc_street[j]],
-                            family_keys[i], now, now, *blanks,
+                            family_keys[i], now, now, by_name[data.names[i]], *blanks,
                         )
                     )  # fmt: skip
         print(f"  COPY {len(data.loc_customer):,} locations: {time.perf_counter() - t0:.1f} s")

@@ -153,9 +153,15 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
         "tenant": tenant.pk,
         "limit": CANDIDATES_PER_NAME,
         "threshold": TRIGRAM_THRESHOLD,
+        "tenant_wide_threshold": TENANT_WIDE_THRESHOLD,
     }
     with connection.cursor() as cursor:
-        if any(p.name and not p.postal_code for p in wanted):  # `%`: threshold from the setting
+        # `%` (both trigram lookups) takes its threshold from the setting: the lower of the two
+        # in use (each lookup then compares the similarity with its own), set for each
+        # statement, as an earlier one in the transaction may have set another.
+        if any(p.name and p.postal_code and not p.person for p in wanted):
+            cursor.execute(TRIGRAM_THRESHOLD_SET_SQL, [TRIGRAM_THRESHOLD])
+        elif any(p.name and not p.postal_code for p in wanted):
             cursor.execute(TRIGRAM_THRESHOLD_SET_SQL, [TENANT_WIDE_THRESHOLD])
         cursor.execute(candidate_records_sql(), params)
         return cursor.fetchall()

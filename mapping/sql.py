@@ -159,22 +159,18 @@ _CANDIDATES_SQL = """
         )
         UNION
         (
-            SELECT c.id
-            FROM (
-                SELECT DISTINCT l.{l_customer} AS customer_id FROM {location} l
-                WHERE q.name <> '' AND q.postal_code <> '' AND NOT q.person
-                  AND l.{l_tenant} = %(tenant)s::bigint
-                  AND l.{l_postal_code} IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
-            ) AS here
-            -- LIMIT 1 (of a primary key) keeps this a lookup per location's customer: else, on a
-            -- small table, the planner may compute the similarity for every customer instead.
-            CROSS JOIN LATERAL (
-                SELECT c.{c_id} AS id, c.{c_normalized_name} AS normalized_name FROM {customer} c
-                WHERE c.{c_id} = here.customer_id AND c.{c_tenant} = %(tenant)s::bigint
-                LIMIT 1
-            ) AS c
-            WHERE similarity(c.normalized_name, q.name) >= %(threshold)s
-            ORDER BY similarity(c.normalized_name, q.name) DESC, c.id
+            -- The customer's name on its locations (a copy) in the pg_trgm GIN of (tenant,
+            -- postal code, name): the index intersects the postal code's locations with the
+            -- similar names. `%%` at the statement's threshold (TRIGRAM_THRESHOLD_SET_SQL, never
+            -- above this one), the similarity itself decides.
+            SELECT l.{l_customer} FROM {location} l
+            WHERE q.name <> '' AND q.postal_code <> '' AND NOT q.person
+              AND l.{l_tenant} = %(tenant)s::bigint
+              AND l.{l_postal_code} IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
+              AND l.{l_normalized_name} %% q.name
+              AND similarity(l.{l_normalized_name}, q.name) >= %(threshold)s
+            GROUP BY l.{l_customer}
+            ORDER BY max(similarity(l.{l_normalized_name}, q.name)) DESC, l.{l_customer}
             LIMIT %(limit)s
         )
         UNION
@@ -182,6 +178,7 @@ _CANDIDATES_SQL = """
             SELECT c.{c_id} FROM {customer} c
             WHERE q.name <> '' AND q.postal_code = ''
               AND c.{c_tenant} = %(tenant)s::bigint AND c.{c_normalized_name} %% q.name
+              AND similarity(c.{c_normalized_name}, q.name) >= %(tenant_wide_threshold)s
               AND NOT EXISTS (
                   SELECT FROM {customer} e
                   WHERE e.{c_tenant} = %(tenant)s::bigint
@@ -208,6 +205,7 @@ CANDIDATES_SQL = _CANDIDATES_SQL.format(
             "street_key",
             "house_number",
             "family_key",
+            "normalized_name",
         )
     },
 )
