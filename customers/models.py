@@ -124,6 +124,21 @@ class Location(TenantScopedModel):
         editable=False,
         help_text="The house number from the street, normalized (12a, 249-253), for matching.",
     )
+    # The street as the matcher compares it, split once when it is written: the candidates of a
+    # batch come out of the candidate search ready to compare (mapping.selectors).
+    street_name = models.CharField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="The street name normalized, with its words (hache str), for matching.",
+    )
+    street_written = models.CharField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="The street name folded as written, without house number and spaces, for "
+        "matching.",
+    )
     # The customer's family key, here too: a person is looked up by the sound of the family name
     # within a postal code in one index (customers_location_family).
     family_key = models.CharField(

@@ -1,14 +1,15 @@
 """Writes of customer master data, and the one owner of its matching keys.
 
-The matching keys are columns derived from other fields that the candidate search compares
-(`Customer.normalized_name` from the name, `phone_key` from the phone, `family_key` from a
-private person's name; `Location.street_key` and `house_number` from the street, and
-`family_key` and `normalized_name`, copies of its customer's). Only this module computes them:
-every create and update of a customer or location goes through the services below, the mapping
-engine's bulk path calls `customer_prepare` / `location_prepare` for each new or changed record
-before its bulk write (and `locations_customer_keys_sync` when a family key or name changed),
-the factories of the tests build and create through them, and migrations 0007, 0009 and 0011
-recomputed the stored ones. Contacts have no key.
+The matching keys are columns derived from other fields that the candidate search compares and
+the matcher reads (`Customer.normalized_name` from the name, `phone_key` from the phone,
+`family_key` from a private person's name; `Location.street_key`, `house_number`, `street_name`
+and `street_written` from the street, and `family_key` and `normalized_name`, copies of its
+customer's). Only this module computes them: every create and update of a customer or location
+goes through the services below, the mapping engine's bulk path calls `customer_prepare` /
+`location_prepare` for each new or changed record before its bulk write (and
+`locations_customer_keys_sync` when a family key or name changed), the factories of the tests
+build and create through them, and migrations 0007, 0009, 0011 and 0015 recomputed the stored
+ones. Contacts have no key.
 """
 
 from collections.abc import Collection
@@ -19,7 +20,7 @@ from tenants.services import tenant_consistency_check
 
 from .choices import CustomerType
 from .models import Contact, Customer, Location
-from .normalization import normalize_name, normalize_phone, street_key_and_number
+from .normalization import normalize_name, normalize_phone, street_parts
 from .phonetics import family_name_keys
 
 _NAME_KEY_LENGTH = Customer._meta.get_field("normalized_name").max_length
@@ -44,13 +45,15 @@ def customer_prepare(
 
     `changed`: the fields that changed on a stored customer, so only the keys derived from them
     are recomputed (normalizing a name is the costly part); None (a new or fully saved record)
-    recomputes every key. The family key is returned only when its value changed; its locations'
-    copies of it and of the normalized name then need the new one
+    recomputes every key. The normalized name and family key are returned only when their value
+    changed: their copies on the customer's locations then need the new one
     (`locations_customer_keys_sync`)."""
     keys = []
     if changed is None or "name" in changed:
-        customer.normalized_name = normalize_name(customer.name)[:_NAME_KEY_LENGTH]
-        keys.append("normalized_name")
+        normalized = normalize_name(customer.name)[:_NAME_KEY_LENGTH]
+        if changed is None or normalized != customer.normalized_name:
+            customer.normalized_name = normalized
+            keys.append("normalized_name")
     if changed is None or "phone" in changed:
         customer.phone_key = normalize_phone(customer.phone)[:_PHONE_KEY_LENGTH]
         keys.append("phone_key")
@@ -71,10 +74,12 @@ def location_prepare(
     customer."""
     keys = []
     if changed is None or "street" in changed:
-        key, number = street_key_and_number(location.street)
-        location.street_key = key[:_STREET_KEY_LENGTH]
+        name, number, written = street_parts(location.street)
+        location.street_key = name.replace(" ", "")[:_STREET_KEY_LENGTH]
         location.house_number = number[:_HOUSE_NUMBER_LENGTH]
-        keys += ["street_key", "house_number"]
+        location.street_name = name[:_STREET_KEY_LENGTH]
+        location.street_written = (written if name else "")[:_STREET_KEY_LENGTH]
+        keys += ["street_key", "house_number", "street_name", "street_written"]
     if (changed is None or "customer" in changed) and location.customer_id is not None:
         location.family_key = location.customer.family_key
         location.normalized_name = location.customer.normalized_name

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from customers.choices import CustomerType
 from customers.models import Customer
+from customers.normalization import fold
 from customers.phonetics import family_name_keys, koelner
 from ordinavo.db import column_count, fetch, in_values, instance_from_row, select_columns
 from tenants.models import Tenant
@@ -19,6 +20,7 @@ from tenants.models import Tenant
 from .choices import ExternalType, FrequencyKind
 from .matching import Party
 from .matching.evidence import NameFrequencies, person_words
+from .matching.party import StoredCustomer
 from .models import RECORD_FIELD_BY_TYPE, ExternalReference, NameFrequency
 from .sql import (
     ADVISORY_LOCKS_SQL,
@@ -197,42 +199,35 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
     the same normalized address and house number, e-mail or phone; with every location of each
     (one known only in Munich must be scored as being in Munich, not on its name alone, which
     ties it with the real match in Essen and blocks the link). One statement for any batch (two
-    with a party without a postal code)."""
+    with a trigram lookup). Each candidate is made comparable from its stored keys
+    (`Party.stored`), once per batch."""
     result = CandidateSet()
     rows = _candidate_rows(tenant, parties)
     if not rows:
         return result
-    name, email, phone, kind = map(_customer_column, ("name", "email", "phone", "type"))
+    columns = ("name", "normalized_name", "email", "phone", "phone_key", "type")
+    name, normalized, email, phone, phone_key, kind = map(_customer_column, columns)
     records: dict[int, tuple] = {}
     comparable: dict[int, list[Party]] = {}  # each candidate normalized once per batch
     for index, *record, addresses in rows:
         customer_id = record[0]
         if customer_id not in comparable:
             records[customer_id] = record
-            comparable[customer_id] = _parties_of(
-                record[name], record[email], record[phone], record[kind], addresses
+            stored = StoredCustomer(
+                name=record[name],
+                normalized_name=record[normalized],
+                written=tuple(fold(record[name]).split()),
+                email=record[email],
+                phone=record[phone],
+                phone_key=record[phone_key],
+                person=record[kind] == CustomerType.PRIVATE,
             )
+            comparable[customer_id] = [Party.stored(stored, a) for a in addresses] or [
+                Party.stored(stored, None)
+            ]
         result.parties_by_index.setdefault(index, {})[customer_id] = comparable[customer_id]
     result.customers = RowRecords(Customer, records)
     return result
-
-
-def _parties_of(
-    name: str, email: str, phone: str, kind: str, addresses: list[list[str]]
-) -> list[Party]:
-    """The customer at each of its addresses (street, postal code, city, country)."""
-    base = {
-        "name": name,
-        "email": email,
-        "phone": phone,
-        "person": kind == CustomerType.PRIVATE,
-    }
-    if not addresses:
-        return [Party.of(**base)]
-    return [
-        Party.of(**base, street=street, postal_code=postal_code, city=city, country=country)
-        for street, postal_code, city, country in addresses
-    ]
 
 
 def name_locks_take(*, tenant: Tenant, names: list[str]) -> None:

@@ -212,13 +212,17 @@ CANDIDATES_SQL = _CANDIDATES_SQL.format(
 
 # The candidates with their records, in the same statement: per (item, customer) the customer's
 # columns (`select_columns`) and the addresses of every location (street, postal code, city,
-# country; in the locations' order), so a batch reads its candidates in one round trip, not in
-# three with thousands of ids in each.
+# country, and the street's parts as stored: `matching.StoredAddress`; in the locations'
+# order), so a batch reads its candidates in one round trip, not in three with thousands of ids
+# in each.
 _CANDIDATE_RECORDS_SQL = """
     WITH found AS MATERIALIZED ({candidates})
     SELECT found.idx, {customer_columns},
         ARRAY(
-            SELECT ARRAY[l.{l_street}, l.{l_postal_code}, l.{l_city}, l.{l_country}]::text[]
+            SELECT ARRAY[
+                l.{l_street}, l.{l_postal_code}, l.{l_city}, l.{l_country}, l.{l_street_name},
+                l.{l_house_number}, l.{l_street_written}
+            ]::text[]
             FROM {location} l
             WHERE l.{l_tenant} = %(tenant)s::bigint AND l.{l_customer} = c.{c_id}
             ORDER BY l.{l_name}, l.{l_id}
@@ -248,6 +252,7 @@ def candidate_records_sql() -> str:
             for name in (
                 *("id", "name", "customer", "tenant"),
                 *("street", "postal_code", "city", "country"),
+                *("street_name", "house_number", "street_written"),
             )
         },
     )

@@ -82,8 +82,12 @@ def test_preparation_sets_only_the_keys_of_changed_sources_and_runs_no_query():
         )
 
     assert untouched == ((), ())
-    assert refreshed == (("normalized_name",), ("street_key", "house_number"))
+    assert refreshed == (
+        ("normalized_name",),
+        ("street_key", "house_number", "street_name", "street_written"),
+    )
     assert (customer.normalized_name, location.street_key) == ("nordsee feinkost", "hachestr")
+    assert (location.street_name, location.street_written) == ("hache str", "hachestrasse")
     assert len(queries) == 0
 
 
