@@ -209,6 +209,7 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
     name, normalized, email, phone, phone_key, kind = map(_customer_column, columns)
     records: dict[int, tuple] = {}
     comparable: dict[int, list[Party]] = {}  # each candidate normalized once per batch
+    places: dict[tuple[str, str, str], tuple[str, str]] = {}  # for this batch only
     for index, *record, addresses in rows:
         customer_id = record[0]
         if customer_id not in comparable:
@@ -222,7 +223,7 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
                 phone_key=record[phone_key],
                 person=record[kind] == CustomerType.PRIVATE,
             )
-            comparable[customer_id] = [Party.stored(stored, a) for a in addresses] or [
+            comparable[customer_id] = [Party.stored(stored, a, places) for a in addresses] or [
                 Party.stored(stored, None)
             ]
         result.parties_by_index.setdefault(index, {})[customer_id] = comparable[customer_id]

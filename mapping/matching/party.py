@@ -134,11 +134,17 @@ class Party:
         )
 
     @classmethod
-    def stored(cls, customer: "StoredCustomer", address: "StoredAddress | None") -> "Party":
+    def stored(
+        cls,
+        customer: "StoredCustomer",
+        address: "StoredAddress | None",
+        places: dict[tuple[str, str, str], tuple[str, str]] | None = None,
+    ) -> "Party":
         """`Party.of` a stored customer at one of its addresses (or none), made from the keys
         customers.services stored with them (the normalized name, phone and street parts)
         instead of normalizing anew: the same party. A key cut to its column's length, or a name
-        with a site in the address's city, is computed from the fields."""
+        with a site in the address's city, is computed from the fields. `places`: the postal
+        codes and cities normalized so far (the caller's, for one batch: they repeat)."""
         street, postal_code, city, country, street_name, number, written_street = address or (
             ("",) * 7
         )
@@ -154,14 +160,19 @@ class Party:
             normalized, written = customer.normalized_name, customer.written
         else:
             normalized, written = normalize_name(without_site), tuple(fold(without_site).split())
+        place = places.get((postal_code, city, country)) if places is not None else None
+        if place is None:
+            place = normalize_postal_code(postal_code, country), fold(city)
+            if places is not None:
+                places[(postal_code, city, country)] = place
         return cls._made(
             normalized=normalized,
             written=written,
             street=street_name,
             house_number=number,
             street_written=written_street if street_name else "",
-            postal_code=normalize_postal_code(postal_code, country),
-            city=fold(city),
+            postal_code=place[0],
+            city=place[1],
             email=normalize_email(customer.email),
             phone=customer.phone_key
             if len(customer.phone_key) < STORED_PHONE_LENGTH
