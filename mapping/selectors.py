@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from itertools import permutations
 
 from django.db import connection, models
-from django.db.models import Q
 
 from customers.choices import CustomerType
 from customers.models import Customer
@@ -21,11 +20,12 @@ from .choices import ExternalType, FrequencyKind
 from .matching import Party
 from .matching.evidence import NameFrequencies, person_words
 from .matching.party import StoredCustomer
-from .models import RECORD_FIELD_BY_TYPE, ExternalReference, NameFrequency
+from .models import RECORD_FIELD_BY_TYPE, ExternalReference
 from .sql import (
     ADVISORY_LOCKS_SQL,
     TRIGRAM_THRESHOLD_SET_SQL,
     candidate_records_sql,
+    name_frequencies_sql,
     record_join,
     references_column,
     references_sql,
@@ -251,15 +251,20 @@ def name_frequencies(*, tenant: Tenant | int, parties: Collection[Party]) -> Nam
     words = {w for p in parties for w in person_words(p)}
     keys = {koelner(w) for w in words} - {""}
     codes = {p.postal_code for p in parties if p.postal_code}
-    wanted = (
-        Q(kind=FrequencyKind.PERSONS)
-        | Q(kind=FrequencyKind.WORD, value__in=words)
-        | Q(kind=FrequencyKind.KEY, value__in=keys)
-        | Q(kind=FrequencyKind.POSTAL_CODE, value__in=codes)
-    )
+    wanted = [
+        (kind, value)
+        for kind, values in (
+            (FrequencyKind.WORD, words),
+            (FrequencyKind.KEY, keys),
+            (FrequencyKind.POSTAL_CODE, codes),
+        )
+        for value in sorted(values)
+    ]
+    tenant_id = getattr(tenant, "pk", tenant)
+    params = [tenant_id, FrequencyKind.PERSONS.value]
+    params += [[str(k) for k, _ in wanted], [v for _, v in wanted], tenant_id]
     found: dict[str, dict[str, int]] = defaultdict(dict)
-    rows = NameFrequency.objects.for_tenant(tenant).filter(wanted)
-    for kind, value, count in rows.values_list("kind", "value", "count"):
+    for kind, value, count in fetch(name_frequencies_sql(), params):
         found[kind][value] = count
     return NameFrequencies(
         persons=found[FrequencyKind.PERSONS].get("", 0),

@@ -9,7 +9,7 @@ from django.db import connection
 from customers.models import Customer, Location
 from ordinavo.db import quoted_column, quoted_table, select_columns
 
-from .models import ExternalReference
+from .models import ExternalReference, NameFrequency
 
 
 def _quote(name: str) -> str:
@@ -78,9 +78,10 @@ def references_sql(select: list[str], joins: list[str]) -> str:
 #   Studio Essen" or "Pflegedienst Lebensfreude Essen" in Essen is found under "fitwerk studios"
 #   or "pflegedienst lebensfreude" (a chain's new site; `_site_bases`, scoring decides);
 # * for a company, a similar name (typos, words added or dropped) among the customers with a
-#   location at the party's postal code (btree customers_location_address, a few hundred rows
-#   even at a million customers); a person's namesakes there are found by the family name's
-#   sound, and a typo in a person's family name at the same address by the address;
+#   location at the party's postal code (the trigram GiST customers_location_name_trgm of
+#   tenant, postal code and the customer's name copied onto its locations); a person's
+#   namesakes there are found by the family name's sound, and a typo in a person's family name
+#   at the same address by the address;
 # * only for a party without a postal code, and only when no customer has its very name (in any
 #   word order): a similar
 #   name anywhere in the tenant (the pg_trgm GIN). This is the expensive search (tens of ms at a
@@ -266,6 +267,36 @@ def candidate_records_sql() -> str:
                 )
             },
         )
+    )
+
+
+# --- name frequencies -----------------------------------------------------------------------------
+
+# The counts of one tenant (parameters: the tenant, the kind of the one row counting all persons,
+# then the tenant and the wanted (kind, value) pairs as two arrays): one probe of the unique
+# (tenant, kind, value) index per pair, whatever the table's size when the statement was
+# prepared (LATERAL ... OFFSET 0). Two arrays, not an IN list of thousands of values: Django
+# compiled and psycopg converted such a list anew for every batch.
+_NAME_FREQUENCIES_SQL = """
+    SELECT f.{kind}, f.{value}, f.{count} FROM {table} f
+    WHERE f.{tenant} = %s AND f.{kind} = %s
+    UNION ALL
+    SELECT f.{kind}, f.{value}, f.{count}
+    FROM unnest(%s::text[], %s::text[]) AS w(kind, value)
+    JOIN LATERAL (
+        SELECT * FROM {table} f
+        WHERE f.{tenant} = %s AND f.{kind} = w.kind AND f.{value} = w.value OFFSET 0
+    ) f ON TRUE
+"""
+
+
+@functools.cache
+def name_frequencies_sql() -> str:
+    return " ".join(
+        _NAME_FREQUENCIES_SQL.format(
+            table=quoted_table(NameFrequency),
+            **{n: quoted_column(NameFrequency, n) for n in ("tenant", "kind", "value", "count")},
+        ).split()
     )
 
 
