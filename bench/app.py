@@ -27,6 +27,7 @@ _HOME = {
     "normalize_name": "customers.normalization",
     "normalize_phone": "customers.normalization",
     "split_street": "customers.normalization",
+    "street_parts": "customers.normalization",
     "street_key": "customers.normalization",
     "CANDIDATES_PER_NAME": "mapping.selectors",
     "TENANT_WIDE_THRESHOLD": "mapping.selectors",

@@ -134,16 +134,16 @@ def load(data: Data, by_name: dict[str, str], tenant_ids: list[int]) -> float:
         conn.execute("SET session_replication_role = replica")  # no FK triggers per row
         conn.execute("SET synchronous_commit = off")
 
-        # The keys the app's services store (bench.app): the house number per location, the
-        # family key a copy of its customer's.
+        # The keys the app's services store (bench.app): the street parts per location, the
+        # family key and normalized name copies of its customer's.
         family_keys = [
             app.customer_family_key(name=name, type=kind)
             for name, kind in zip(data.names, data.types, strict=True)
         ]
-        house_numbers = {s: app.split_street(s)[1] for s in dict.fromkeys(data.loc_street)}
+        parts = {s: app.street_parts(s) for s in dict.fromkeys(data.loc_street)}
         base = ["id", "tenant_id", "customer_id", "name", "type", "street", "postal_code"]
         base += ["city", "country", "street_key", "house_number", "family_key", "created_at"]
-        base += ["updated_at"]
+        base += ["updated_at", "normalized_name", "street_name", "street_written"]
         extra = copy_columns(conn, "customers_location", base)
         t0 = time.perf_counter()
         with conn.transaction(), conn.cursor() as cur:
@@ -159,8 +159,11 @@ def load(data: Data, by_name: dict[str, str], tenant_ids: list[int]) -> float:
                         (
                             j + 1, tenant_ids[tenant_of[i]], i + 1, data.loc_name[j],
                             "Branch", data.loc_street[j], data.loc_postal[j], data.loc_city[j],
-                            "DE", data.loc_key[j], house_numbers[data.loc_street[j]],
-                            family_keys[i], now, now, *blanks,
+                            "DE", data.loc_key[j], parts[data.loc_street[j]][1],
+                            family_keys[i], now, now, by_name[data.names[i]],
+                            parts[data.loc_street[j]][0],
+                            parts[data.loc_street[j]][2] if parts[data.loc_street[j]][0] else "",
+                            *blanks,
                         )
                     )  # fmt: skip
         print(f"  COPY {len(data.loc_customer):,} locations: {time.perf_counter() - t0:.1f} s")

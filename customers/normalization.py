@@ -308,15 +308,25 @@ def street_key(street: str | None) -> str:
     return street_key_and_number(street)[0]
 
 
+# The words a site designation starts with (_SITE_SUFFIX), for a quick look before the pattern.
+_SITE_WORDS = ("filiale", "niederlassung", "standort", "zweigstelle", "betriebsst", "nl", "branch")
+
+
 def strip_site(name: str | None, city: str | None) -> str:
     """The name without a site designation: "Frischemarkt Nord GmbH - Essen" in Essen,
     "..., Filiale Essen", "... (Essen)" are Frischemarkt Nord GmbH."""
     name = str(name or "")
-    cut = _SITE_SUFFIX.sub("", name)
-    if cut.strip():
-        name = cut
+    # An ASCII name holds a pattern's word only as its ASCII letters in any case (a pattern of
+    # ASCII letters; IGNORECASE also matches "K" to the Kelvin sign, never in an ASCII name):
+    # without the word, the pattern cannot match and is not run (most names).
+    lowered = name.lower() if name.isascii() else None
+    if lowered is None or any(word in lowered for word in _SITE_WORDS):
+        cut = _SITE_SUFFIX.sub("", name)
+        if cut.strip():
+            name = cut
+            lowered = name.lower() if name.isascii() else None
     first = re.split(r"[\s/(,-]", str(city or "").strip())[0]
-    if len(first) >= 3:
+    if len(first) >= 3 and (lowered is None or not first.isascii() or first.lower() in lowered):
         cut = _site_pattern(first).sub("", name)
         if cut.strip():
             name = cut

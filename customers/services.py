@@ -1,25 +1,26 @@
 """Writes of customer master data, and the one owner of its matching keys.
 
-The matching keys are columns derived from other fields that the candidate search compares
-(`Customer.normalized_name` from the name, `phone_key` from the phone, `family_key` from a
-private person's name; `Location.street_key` and `house_number` from the street, and
-`family_key`, a copy of its customer's). Only this module computes them: every create and update
-of a customer or location goes through the services below, the mapping engine's bulk path calls
-`customer_prepare` / `location_prepare` for each new or changed record before its bulk write
-(and `locations_family_key_sync` when a family key changed), the factories of the tests build
-and create through them, and migrations 0007 and 0009 recomputed the stored ones. Contacts have
-no key.
+The matching keys are columns derived from other fields that the candidate search compares and
+the matcher reads (`Customer.normalized_name` from the name, `phone_key` from the phone,
+`family_key` from a private person's name; `Location.street_key`, `house_number`, `street_name`
+and `street_written` from the street, and `family_key` and `normalized_name`, copies of its
+customer's). Only this module computes them: every create and update of a customer or location
+goes through the services below, the mapping engine's bulk path calls `customer_prepare` /
+`location_prepare` for each new or changed record before its bulk write (and
+`locations_customer_keys_sync` when a family key or name changed), the factories of the tests
+build and create through them, and migrations 0007, 0009, 0011 and 0015 recomputed the stored
+ones. Contacts have no key.
 """
 
 from collections.abc import Collection
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 from tenants.services import tenant_consistency_check
 
 from .choices import CustomerType
 from .models import Contact, Customer, Location
-from .normalization import normalize_name, normalize_phone, street_key_and_number
+from .normalization import normalize_name, normalize_phone, street_parts
 from .phonetics import family_name_keys
 
 _NAME_KEY_LENGTH = Customer._meta.get_field("normalized_name").max_length
@@ -44,12 +45,15 @@ def customer_prepare(
 
     `changed`: the fields that changed on a stored customer, so only the keys derived from them
     are recomputed (normalizing a name is the costly part); None (a new or fully saved record)
-    recomputes every key. The family key is returned only when its value changed: its locations'
-    copies then need the new one (`locations_family_key_sync`)."""
+    recomputes every key. The normalized name and family key are returned only when their value
+    changed: their copies on the customer's locations then need the new one
+    (`locations_customer_keys_sync`)."""
     keys = []
     if changed is None or "name" in changed:
-        customer.normalized_name = normalize_name(customer.name)[:_NAME_KEY_LENGTH]
-        keys.append("normalized_name")
+        normalized = normalize_name(customer.name)[:_NAME_KEY_LENGTH]
+        if changed is None or normalized != customer.normalized_name:
+            customer.normalized_name = normalized
+            keys.append("normalized_name")
     if changed is None or "phone" in changed:
         customer.phone_key = normalize_phone(customer.phone)[:_PHONE_KEY_LENGTH]
         keys.append("phone_key")
@@ -65,31 +69,46 @@ def location_prepare(
     *, location: Location, changed: Collection[str] | None = None
 ) -> tuple[str, ...]:
     """Refresh a location's matching keys in memory (no save; a query only to read a customer
-    not loaded yet); return the keys set. `changed` as for `customer_prepare`. The family key is
-    the customer's, taken when the location is new or moves to another customer."""
+    not loaded yet); return the keys set. `changed` as for `customer_prepare`. The family key and
+    the normalized name are the customer's, taken when the location is new or moves to another
+    customer."""
     keys = []
     if changed is None or "street" in changed:
-        key, number = street_key_and_number(location.street)
-        location.street_key = key[:_STREET_KEY_LENGTH]
+        name, number, written = street_parts(location.street)
+        location.street_key = name.replace(" ", "")[:_STREET_KEY_LENGTH]
         location.house_number = number[:_HOUSE_NUMBER_LENGTH]
-        keys += ["street_key", "house_number"]
+        location.street_name = name[:_STREET_KEY_LENGTH]
+        location.street_written = (written if name else "")[:_STREET_KEY_LENGTH]
+        keys += ["street_key", "house_number", "street_name", "street_written"]
     if (changed is None or "customer" in changed) and location.customer_id is not None:
         location.family_key = location.customer.family_key
-        keys.append("family_key")
+        location.normalized_name = location.customer.normalized_name
+        keys += ["family_key", "normalized_name"]
     return tuple(keys)
 
 
-def locations_family_key_sync(*, tenant_id: int, customer_ids: Collection[int]) -> int:
-    """Give every location of these customers its customer's family key (after the key changed,
-    or locations moved to another customer), in one query; returns the locations changed."""
+# The keys a location copies from its customer.
+CUSTOMER_KEYS_COPIED = ("family_key", "normalized_name")
+
+
+def locations_customer_keys_sync(*, tenant_id: int, customer_ids: Collection[int]) -> int:
+    """Give every location of these customers its customer's family key and normalized name
+    (after a rename, or locations moved to another customer), in one query; returns the
+    locations changed."""
     if not customer_ids:
         return 0
-    family_key = Customer.objects.filter(pk=OuterRef("customer_id")).values("family_key")[:1]
+    copied = {
+        key: Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values(key)[:1])
+        for key in CUSTOMER_KEYS_COPIED
+    }
+    differs = Q()
+    for key, value in copied.items():
+        differs |= ~Q(**{key: value})
     return (
         Location.objects.for_tenant(tenant_id)
         .filter(customer_id__in=customer_ids)
-        .exclude(family_key=Subquery(family_key))
-        .update(family_key=Subquery(family_key))
+        .filter(differs)
+        .update(**copied)
     )
 
 
@@ -113,8 +132,8 @@ def customer_update(*, customer: Customer, fields: Collection[str] | None = None
     derived from them) when given."""
     keys = customer_prepare(customer=customer, changed=fields)
     _saved(customer, keys=keys, fields=fields)
-    if "family_key" in keys and customer.pk is not None:
-        locations_family_key_sync(tenant_id=customer.tenant_id, customer_ids=[customer.pk])
+    if customer.pk is not None and any(key in keys for key in CUSTOMER_KEYS_COPIED):
+        locations_customer_keys_sync(tenant_id=customer.tenant_id, customer_ids=[customer.pk])
     return customer
 
 

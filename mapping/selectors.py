@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from itertools import permutations
 
 from django.db import connection, models
-from django.db.models import Q
 
 from customers.choices import CustomerType
 from customers.models import Customer
+from customers.normalization import fold
 from customers.phonetics import family_name_keys, koelner
 from ordinavo.db import column_count, fetch, in_values, instance_from_row, select_columns
 from tenants.models import Tenant
@@ -19,11 +19,13 @@ from tenants.models import Tenant
 from .choices import ExternalType, FrequencyKind
 from .matching import Party
 from .matching.evidence import NameFrequencies, person_words
-from .models import RECORD_FIELD_BY_TYPE, ExternalReference, NameFrequency
+from .matching.party import StoredCustomer
+from .models import RECORD_FIELD_BY_TYPE, ExternalReference
 from .sql import (
     ADVISORY_LOCKS_SQL,
     TRIGRAM_THRESHOLD_SET_SQL,
     candidate_records_sql,
+    name_frequencies_sql,
     record_join,
     references_column,
     references_sql,
@@ -153,9 +155,15 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
         "tenant": tenant.pk,
         "limit": CANDIDATES_PER_NAME,
         "threshold": TRIGRAM_THRESHOLD,
+        "tenant_wide_threshold": TENANT_WIDE_THRESHOLD,
     }
     with connection.cursor() as cursor:
-        if any(p.name and not p.postal_code for p in wanted):  # `%`: threshold from the setting
+        # `%` (both trigram lookups) takes its threshold from the setting: the lower of the two
+        # in use (each lookup then compares the similarity with its own), set for each
+        # statement, as an earlier one in the transaction may have set another.
+        if any(p.name and p.postal_code and not p.person for p in wanted):
+            cursor.execute(TRIGRAM_THRESHOLD_SET_SQL, [TRIGRAM_THRESHOLD])
+        elif any(p.name and not p.postal_code for p in wanted):
             cursor.execute(TRIGRAM_THRESHOLD_SET_SQL, [TENANT_WIDE_THRESHOLD])
         cursor.execute(candidate_records_sql(), params)
         return cursor.fetchall()
@@ -191,42 +199,36 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
     the same normalized address and house number, e-mail or phone; with every location of each
     (one known only in Munich must be scored as being in Munich, not on its name alone, which
     ties it with the real match in Essen and blocks the link). One statement for any batch (two
-    with a party without a postal code)."""
+    with a trigram lookup). Each candidate is made comparable from its stored keys
+    (`Party.stored`), once per batch."""
     result = CandidateSet()
     rows = _candidate_rows(tenant, parties)
     if not rows:
         return result
-    name, email, phone, kind = map(_customer_column, ("name", "email", "phone", "type"))
+    columns = ("name", "normalized_name", "email", "phone", "phone_key", "type")
+    name, normalized, email, phone, phone_key, kind = map(_customer_column, columns)
     records: dict[int, tuple] = {}
     comparable: dict[int, list[Party]] = {}  # each candidate normalized once per batch
+    places: dict[tuple[str, str, str], tuple[str, str]] = {}  # for this batch only
     for index, *record, addresses in rows:
         customer_id = record[0]
         if customer_id not in comparable:
             records[customer_id] = record
-            comparable[customer_id] = _parties_of(
-                record[name], record[email], record[phone], record[kind], addresses
+            stored = StoredCustomer(
+                name=record[name],
+                normalized_name=record[normalized],
+                written=tuple(fold(record[name]).split()),
+                email=record[email],
+                phone=record[phone],
+                phone_key=record[phone_key],
+                person=record[kind] == CustomerType.PRIVATE,
             )
+            comparable[customer_id] = [Party.stored(stored, a, places) for a in addresses] or [
+                Party.stored(stored, None)
+            ]
         result.parties_by_index.setdefault(index, {})[customer_id] = comparable[customer_id]
     result.customers = RowRecords(Customer, records)
     return result
-
-
-def _parties_of(
-    name: str, email: str, phone: str, kind: str, addresses: list[list[str]]
-) -> list[Party]:
-    """The customer at each of its addresses (street, postal code, city, country)."""
-    base = {
-        "name": name,
-        "email": email,
-        "phone": phone,
-        "person": kind == CustomerType.PRIVATE,
-    }
-    if not addresses:
-        return [Party.of(**base)]
-    return [
-        Party.of(**base, street=street, postal_code=postal_code, city=city, country=country)
-        for street, postal_code, city, country in addresses
-    ]
 
 
 def name_locks_take(*, tenant: Tenant, names: list[str]) -> None:
@@ -249,15 +251,20 @@ def name_frequencies(*, tenant: Tenant | int, parties: Collection[Party]) -> Nam
     words = {w for p in parties for w in person_words(p)}
     keys = {koelner(w) for w in words} - {""}
     codes = {p.postal_code for p in parties if p.postal_code}
-    wanted = (
-        Q(kind=FrequencyKind.PERSONS)
-        | Q(kind=FrequencyKind.WORD, value__in=words)
-        | Q(kind=FrequencyKind.KEY, value__in=keys)
-        | Q(kind=FrequencyKind.POSTAL_CODE, value__in=codes)
-    )
+    wanted = [
+        (kind, value)
+        for kind, values in (
+            (FrequencyKind.WORD, words),
+            (FrequencyKind.KEY, keys),
+            (FrequencyKind.POSTAL_CODE, codes),
+        )
+        for value in sorted(values)
+    ]
+    tenant_id = getattr(tenant, "pk", tenant)
+    params = [tenant_id, FrequencyKind.PERSONS.value]
+    params += [[str(k) for k, _ in wanted], [v for _, v in wanted], tenant_id]
     found: dict[str, dict[str, int]] = defaultdict(dict)
-    rows = NameFrequency.objects.for_tenant(tenant).filter(wanted)
-    for kind, value, count in rows.values_list("kind", "value", "count"):
+    for kind, value, count in fetch(name_frequencies_sql(), params):
         found[kind][value] = count
     return NameFrequencies(
         persons=found[FrequencyKind.PERSONS].get("", 0),

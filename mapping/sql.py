@@ -2,13 +2,14 @@
 search and the advisory locks. Table and column names come from the models' `_meta`, quoted."""
 
 import functools
+import re
 
 from django.db import connection
 
 from customers.models import Customer, Location
 from ordinavo.db import quoted_column, quoted_table, select_columns
 
-from .models import ExternalReference
+from .models import ExternalReference, NameFrequency
 
 
 def _quote(name: str) -> str:
@@ -77,9 +78,10 @@ def references_sql(select: list[str], joins: list[str]) -> str:
 #   Studio Essen" or "Pflegedienst Lebensfreude Essen" in Essen is found under "fitwerk studios"
 #   or "pflegedienst lebensfreude" (a chain's new site; `_site_bases`, scoring decides);
 # * for a company, a similar name (typos, words added or dropped) among the customers with a
-#   location at the party's postal code (btree customers_location_address, a few hundred rows
-#   even at a million customers); a person's namesakes there are found by the family name's
-#   sound, and a typo in a person's family name at the same address by the address;
+#   location at the party's postal code (the trigram GiST customers_location_name_trgm of
+#   tenant, postal code and the customer's name copied onto its locations); a person's
+#   namesakes there are found by the family name's sound, and a typo in a person's family name
+#   at the same address by the address;
 # * only for a party without a postal code, and only when no customer has its very name (in any
 #   word order): a similar
 #   name anywhere in the tenant (the pg_trgm GIN). This is the expensive search (tens of ms at a
@@ -159,22 +161,18 @@ _CANDIDATES_SQL = """
         )
         UNION
         (
-            SELECT c.id
-            FROM (
-                SELECT DISTINCT l.{l_customer} AS customer_id FROM {location} l
-                WHERE q.name <> '' AND q.postal_code <> '' AND NOT q.person
-                  AND l.{l_tenant} = %(tenant)s::bigint
-                  AND l.{l_postal_code} IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
-            ) AS here
-            -- LIMIT 1 (of a primary key) keeps this a lookup per location's customer: else, on a
-            -- small table, the planner may compute the similarity for every customer instead.
-            CROSS JOIN LATERAL (
-                SELECT c.{c_id} AS id, c.{c_normalized_name} AS normalized_name FROM {customer} c
-                WHERE c.{c_id} = here.customer_id AND c.{c_tenant} = %(tenant)s::bigint
-                LIMIT 1
-            ) AS c
-            WHERE similarity(c.normalized_name, q.name) >= %(threshold)s
-            ORDER BY similarity(c.normalized_name, q.name) DESC, c.id
+            -- The customer's name on its locations (a copy) in the pg_trgm GIN of (tenant,
+            -- postal code, name): the index intersects the postal code's locations with the
+            -- similar names. `%%` at the statement's threshold (TRIGRAM_THRESHOLD_SET_SQL, never
+            -- above this one), the similarity itself decides.
+            SELECT l.{l_customer} FROM {location} l
+            WHERE q.name <> '' AND q.postal_code <> '' AND NOT q.person
+              AND l.{l_tenant} = %(tenant)s::bigint
+              AND l.{l_postal_code} IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
+              AND l.{l_normalized_name} %% q.name
+              AND similarity(l.{l_normalized_name}, q.name) >= %(threshold)s
+            GROUP BY l.{l_customer}
+            ORDER BY max(similarity(l.{l_normalized_name}, q.name)) DESC, l.{l_customer}
             LIMIT %(limit)s
         )
         UNION
@@ -182,6 +180,7 @@ _CANDIDATES_SQL = """
             SELECT c.{c_id} FROM {customer} c
             WHERE q.name <> '' AND q.postal_code = ''
               AND c.{c_tenant} = %(tenant)s::bigint AND c.{c_normalized_name} %% q.name
+              AND similarity(c.{c_normalized_name}, q.name) >= %(tenant_wide_threshold)s
               AND NOT EXISTS (
                   SELECT FROM {customer} e
                   WHERE e.{c_tenant} = %(tenant)s::bigint
@@ -208,19 +207,24 @@ CANDIDATES_SQL = _CANDIDATES_SQL.format(
             "street_key",
             "house_number",
             "family_key",
+            "normalized_name",
         )
     },
 )
 
 # The candidates with their records, in the same statement: per (item, customer) the customer's
 # columns (`select_columns`) and the addresses of every location (street, postal code, city,
-# country; in the locations' order), so a batch reads its candidates in one round trip, not in
-# three with thousands of ids in each.
+# country, and the street's parts as stored: `matching.StoredAddress`; in the locations'
+# order), so a batch reads its candidates in one round trip, not in three with thousands of ids
+# in each.
 _CANDIDATE_RECORDS_SQL = """
     WITH found AS MATERIALIZED ({candidates})
     SELECT found.idx, {customer_columns},
         ARRAY(
-            SELECT ARRAY[l.{l_street}, l.{l_postal_code}, l.{l_city}, l.{l_country}]::text[]
+            SELECT ARRAY[
+                l.{l_street}, l.{l_postal_code}, l.{l_city}, l.{l_country}, l.{l_street_name},
+                l.{l_house_number}, l.{l_street_written}
+            ]::text[]
             FROM {location} l
             WHERE l.{l_tenant} = %(tenant)s::bigint AND l.{l_customer} = c.{c_id}
             ORDER BY l.{l_name}, l.{l_id}
@@ -235,23 +239,64 @@ _CANDIDATE_RECORDS_SQL = """
 """
 
 
+def _compact(sql: str) -> str:
+    """The statement without its comments and with single spaces (it has no literal holding
+    "--" or more than one space): under 4,096 bytes psycopg caches how it turns the statement's
+    named placeholders into PostgreSQL's, which it otherwise parsed anew on every batch (several
+    milliseconds for this statement)."""
+    return " ".join(re.sub(r"--[^\n]*", "", sql).split())
+
+
 @functools.cache
 def candidate_records_sql() -> str:
     """_CANDIDATE_RECORDS_SQL for the models as they are (made on first use: the column list
-    needs the apps ready)."""
-    return _CANDIDATE_RECORDS_SQL.format(
-        candidates=CANDIDATES_SQL,
-        customer_columns=select_columns(Customer, "c"),
-        customer=quoted_table(Customer),
-        location=quoted_table(Location),
-        **{f"c_{name}": quoted_column(Customer, name) for name in ("id", "tenant")},
-        **{
-            f"l_{name}": quoted_column(Location, name)
-            for name in (
-                *("id", "name", "customer", "tenant"),
-                *("street", "postal_code", "city", "country"),
-            )
-        },
+    needs the apps ready), compacted."""
+    return _compact(
+        _CANDIDATE_RECORDS_SQL.format(
+            candidates=CANDIDATES_SQL,
+            customer_columns=select_columns(Customer, "c"),
+            customer=quoted_table(Customer),
+            location=quoted_table(Location),
+            **{f"c_{name}": quoted_column(Customer, name) for name in ("id", "tenant")},
+            **{
+                f"l_{name}": quoted_column(Location, name)
+                for name in (
+                    *("id", "name", "customer", "tenant"),
+                    *("street", "postal_code", "city", "country"),
+                    *("street_name", "house_number", "street_written"),
+                )
+            },
+        )
+    )
+
+
+# --- name frequencies -----------------------------------------------------------------------------
+
+# The counts of one tenant (parameters: the tenant, the kind of the one row counting all persons,
+# then the tenant and the wanted (kind, value) pairs as two arrays): one probe of the unique
+# (tenant, kind, value) index per pair, whatever the table's size when the statement was
+# prepared (LATERAL ... OFFSET 0). Two arrays, not an IN list of thousands of values: Django
+# compiled and psycopg converted such a list anew for every batch.
+_NAME_FREQUENCIES_SQL = """
+    SELECT f.{kind}, f.{value}, f.{count} FROM {table} f
+    WHERE f.{tenant} = %s AND f.{kind} = %s
+    UNION ALL
+    SELECT f.{kind}, f.{value}, f.{count}
+    FROM unnest(%s::text[], %s::text[]) AS w(kind, value)
+    JOIN LATERAL (
+        SELECT * FROM {table} f
+        WHERE f.{tenant} = %s AND f.{kind} = w.kind AND f.{value} = w.value OFFSET 0
+    ) f ON TRUE
+"""
+
+
+@functools.cache
+def name_frequencies_sql() -> str:
+    return " ".join(
+        _NAME_FREQUENCIES_SQL.format(
+            table=quoted_table(NameFrequency),
+            **{n: quoted_column(NameFrequency, n) for n in ("tenant", "kind", "value", "count")},
+        ).split()
     )
 
 

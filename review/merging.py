@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from customers.models import Contact, Customer, Location
-from customers.services import customer_create, customer_update, locations_family_key_sync
+from customers.services import customer_create, customer_update, locations_customer_keys_sync
 from inbound.models import ImportItem, Target
 from mapping.fields import CUSTOMER_FIELDS
 from mapping.models import ExternalReference
@@ -96,7 +96,7 @@ def customer_merge(
             model.objects.for_tenant(tenant_id).filter(customer_id__in=ids).update(
                 customer_id=survivor.pk
             )
-        locations_family_key_sync(tenant_id=tenant_id, customer_ids=[survivor.pk])
+        locations_customer_keys_sync(tenant_id=tenant_id, customer_ids=[survivor.pk])
         # Deleted before the survivor takes their values: a customer number moves with them.
         Customer.objects.for_tenant(tenant_id).filter(pk__in=ids).delete()
         changed = [name for name, value in values.items() if getattr(survivor, name) != value]
@@ -164,7 +164,7 @@ def customer_merge_undo(*, merge: CustomerMerge, user) -> CustomerMerge:
                     pk__in=duplicate[key], customer_id=survivor.pk
                 ).update(customer_id=pk)
             moved_targets += duplicate["targets"]
-        locations_family_key_sync(
+        locations_customer_keys_sync(
             tenant_id=tenant_id, customer_ids=[d["id"] for d in merge.before["merged"]]
         )
         targets = list(

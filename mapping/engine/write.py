@@ -4,7 +4,7 @@ in the same order and wait for each other instead of deadlocking)."""
 from typing import Any
 
 from customers.models import Customer
-from customers.services import locations_family_key_sync
+from customers.services import CUSTOMER_KEYS_COPIED, locations_customer_keys_sync
 from ordinavo.db import bulk_insert, bulk_update, insert_rows
 from tenants.models import Tenant
 
@@ -27,9 +27,13 @@ def plan_write(batch: Batch) -> None:
         rows = [changed[pk] for pk in sorted(changed)]
         fields = sorted(set().union(*(f for _, f in rows)) | {"updated_at"})
         bulk_update(model, [instance for instance, _ in rows], fields)
-    # A person renamed to another family name: its locations carry the family key too.
-    renamed = [pk for pk, (_, f) in plan.changed.get(Customer, {}).items() if "family_key" in f]
-    locations_family_key_sync(tenant_id=batch.tenant.pk, customer_ids=renamed)
+    # A renamed customer: its locations carry its family key and normalized name too.
+    renamed = [
+        pk
+        for pk, (_, f) in plan.changed.get(Customer, {}).items()
+        if any(key in f for key in CUSTOMER_KEYS_COPIED)
+    ]
+    locations_customer_keys_sync(tenant_id=batch.tenant.pk, customer_ids=renamed)
     references_write(
         tenant=batch.tenant,
         source_system=batch.policy.source_system,

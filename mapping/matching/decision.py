@@ -5,7 +5,7 @@ a decision is presented (API `details`, review queue): the one place signals bec
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .evidence import NO_FREQUENCIES, NameFrequencies, Shared, out_of_reach
+from .evidence import NO_FREQUENCIES, NameFrequencies, Shared, beyond_review, out_of_reach
 from .party import Party
 from .scoring import Score, Signals, plausible, score
 
@@ -128,17 +128,28 @@ def _out_of_reach(incoming: Party, parties: list[Party], frequencies: NameFreque
     )
 
 
+def _unscored(incoming: Party, parties: list[Party], frequencies: NameFrequencies) -> bool:
+    """A candidate that cannot change the decision: a private person that none of its
+    addresses can make a link, a review or a sharer of the address, e-mail or phone (see
+    `evidence.out_of_reach`); for an incoming person, also one whose every address is only a
+    namesake's elsewhere (`evidence.beyond_review`). Only for a person: a company's chain rule
+    counts every candidate whose name agrees (`_chain_branches`)."""
+    if _out_of_reach(incoming, parties, frequencies):
+        return True
+    return incoming.person and all(beyond_review(incoming, p, frequencies) for p in parties)
+
+
 def _ranked(
     incoming: Party, candidates: dict[int, list[Party]], frequencies: NameFrequencies
 ) -> list[Ranked]:
-    """Every candidate scored. A private person's address, e-mail and phone say less the more
-    candidates share them (a block of flats, a household's landline): counted among the
-    candidates, which hold every customer at the address and with the e-mail, and scored again
-    with the counts."""
+    """Every candidate scored that can change the decision (`_unscored`). A private person's
+    address, e-mail and phone say less the more candidates share them (a block of flats, a
+    household's landline): counted among the candidates, which hold every customer at the
+    address and with the e-mail, and scored again with the counts."""
     ranked = [
         Ranked(record_id, _best(incoming, parties, frequencies=frequencies))
         for record_id, parties in candidates.items()
-        if not _out_of_reach(incoming, parties, frequencies)
+        if not _unscored(incoming, parties, frequencies)
     ]
     if not (incoming.person or any(r.score.signals.evidence for r in ranked)):
         return ranked

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from rapidfuzz.distance import OSA
 
-from customers.normalization import JUNIOR, SENIOR, person_name_words, plain_vowels
+from customers.normalization import JUNIOR, SENIOR, plain_vowels
 from customers.phonetics import koelner
 
 from .given_names import given_name_variants, known_given_name
@@ -161,13 +161,15 @@ class Evidence(NamedTuple):
 def person_words(party: Party) -> tuple[str, ...]:
     """The name's words without salutation or title, as written (single letters kept: an
     initial)."""
-    return person_name_words(party.written)
+    return party.person_words
+
+
+_GENERATIONS = SENIOR | JUNIOR
 
 
 def _split(words: tuple[str, ...], swapped: bool) -> tuple[tuple[str, ...], str]:
-    """(given names, family name): the family name last, or first when swapped ("Müller,
-    Hans"). Generation markers are left out (compared apart)."""
-    words = tuple(w for w in words if w not in SENIOR | JUNIOR)
+    """(given names, family name) of words without generation markers (compared apart): the
+    family name last, or first when swapped ("Müller, Hans")."""
     if not words:
         return (), ""
     if len(words) == 1:
@@ -283,6 +285,7 @@ def _given_level(incoming: str, candidate: str) -> str:
 
 
 _GIVEN_ORDER = ("exact", "variant", "phonetic", "initial", "typo", "missing", "near", "different")
+_GIVEN_RANK = {level: rank for rank, level in enumerate(_GIVEN_ORDER)}
 
 
 def _given(
@@ -290,14 +293,15 @@ def _given(
 ) -> Part:
     if not incoming or not candidate:
         return Part("missing", 0.0)
-    best = min(
-        (
-            (given_level(a, b, f, personal_contact=personal), a, b)
-            for a in incoming
-            for b in candidate
-        ),
-        key=lambda t: _GIVEN_ORDER.index(t[0]),
-    )
+    # The first pair with the best level (nothing is better than "exact").
+    best, rank = None, len(_GIVEN_ORDER)
+    for x in incoming:
+        for y in candidate:
+            level = given_level(x, y, f, personal_contact=personal)
+            if _GIVEN_RANK[level] < rank:
+                best, rank = (level, x, y), _GIVEN_RANK[level]
+        if rank == 0:
+            break
     level, a, b = best
     if level in ("different", "near"):
         return Part(level, DIFFERENT_NAME_BITS)
@@ -346,13 +350,15 @@ def _compare_words(
     wi: tuple[str, ...], wc: tuple[str, ...], f: NameFrequencies, personal_contact: bool
 ) -> tuple[Part, Part, bool, bool]:
     best = None
+    names_i = tuple(w for w in wi if w not in _GENERATIONS)
+    names_c = tuple(w for w in wc if w not in _GENERATIONS)
     # As written, or one of the two with its family name first: never both, which would
     # compare given names as family names (Jan / Jana are not Meier / Mayer).
     for swap_i, swap_c in ((False, False), (True, False), (False, True)):
         if (swap_i and len(wi) < 2) or (swap_c and len(wc) < 2):
             continue
-        gi, fi = _split(wi, swap_i)
-        gc, fc = _split(wc, swap_c)
+        gi, fi = _split(names_i, swap_i)
+        gc, fc = _split(names_c, swap_c)
         family = _family(fi, fc, f, swap_i or swap_c)
         given = _given(gi, gc, f, personal_contact)
         total = family.bits + given.bits
@@ -377,6 +383,29 @@ def out_of_reach(incoming: Party, candidate: Party, frequencies: NameFrequencies
         return False
     family, given, _, generations = compare_names(incoming, candidate, frequencies)
     return family.level == "different" or given.level in ("different", "near") or generations
+
+
+def beyond_review(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:
+    """Two persons whose addresses were both compared (a street and a place on each side) and
+    differ, with no e-mail or phone in common, and whose names, however well they agree, leave
+    the odds below a reviewer's look even at the best such address (another one in the same
+    city): a namesake elsewhere ("Peter Müller" of another street). Neither linked, nor
+    reviewed, nor sharing the address, e-mail or phone (`Shared`): scoring it changes nothing
+    (`decision`). The bound is `person_evidence`'s sum, in its order, with the address at its
+    most for a different one."""
+    if (incoming.email and incoming.email == candidate.email) or (
+        incoming.phone and incoming.phone == candidate.phone
+    ):
+        return False
+    if same_house_number(incoming.house_number, candidate.house_number):
+        return False  # maybe the same address
+    places = (incoming.postal_code and candidate.postal_code) or (incoming.city and candidate.city)
+    if not (incoming.street and candidate.street and places):
+        return False  # the street not compared: the postal code alone may back a name
+    family, given, _, _ = compare_names(incoming, candidate, frequencies)
+    prior = -math.log2(frequencies.population)
+    best = prior + family.bits + given.bits + max(MOVED_BITS, MOVED_IN_CITY_BITS) + 0.0 + 0.0
+    return best < REVIEW_BITS
 
 
 def person_evidence(

@@ -1,6 +1,8 @@
 """What the matcher compares: a customer's identity and one of its addresses, normalized once."""
 
+import functools
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from customers.normalization import (
     fold,
@@ -8,6 +10,7 @@ from customers.normalization import (
     normalize_name,
     normalize_phone,
     normalize_postal_code,
+    person_name_words,
     plain_vowels,
     street_parts,
     strip_site,
@@ -55,6 +58,30 @@ def mobile(phone: str) -> bool:
     return phone.startswith(_MOBILE_PREFIXES)
 
 
+# The lengths of the stored keys' columns (customers.models): a key this long may have been cut.
+STORED_LENGTH = 200
+STORED_NUMBER_LENGTH = 20
+STORED_PHONE_LENGTH = 50
+
+
+class StoredCustomer(NamedTuple):
+    """What `Party.stored` takes of a stored customer: its fields and stored keys, and its name
+    folded into words (`fold`, made once per customer)."""
+
+    name: str
+    normalized_name: str
+    written: tuple[str, ...]
+    email: str
+    phone: str
+    phone_key: str
+    person: bool
+
+
+# (street, postal code, city, country, street name, house number, street as written) of a
+# stored location: its fields and the street parts customers.services stored.
+StoredAddress = tuple[str, str, str, str, str, str, str]
+
+
 @dataclass(frozen=True)
 class Party:
     """What is compared: a customer's identity and one of its addresses, normalized."""
@@ -93,25 +120,85 @@ class Party:
     ) -> "Party":
         street_name, number, written_street = street_parts(street)
         without_site = strip_site(name, city)
-        normalized = normalize_name(without_site)
-        key = plain_vowels(normalized)
-        email = normalize_email(email)
-        domain = email.rsplit("@", 1)[-1] if "@" in email else ""
-        return cls(
-            name=normalized,
+        return cls._made(
+            normalized=normalize_name(without_site),
+            written=tuple(fold(without_site).split()),
             street=street_name,
             house_number=number,
             street_written=written_street if street_name else "",
             postal_code=normalize_postal_code(postal_code, country),
             city=fold(city),
-            email=email,
+            email=normalize_email(email),
             phone=normalize_phone(phone),
             person=person,
+        )
+
+    @classmethod
+    def stored(
+        cls,
+        customer: "StoredCustomer",
+        address: "StoredAddress | None",
+        places: dict[tuple[str, str, str], tuple[str, str]] | None = None,
+    ) -> "Party":
+        """`Party.of` a stored customer at one of its addresses (or none), made from the keys
+        customers.services stored with them (the normalized name, phone and street parts)
+        instead of normalizing anew: the same party. A key cut to its column's length, or a name
+        with a site in the address's city, is computed from the fields. `places`: the postal
+        codes and cities normalized so far (the caller's, for one batch: they repeat)."""
+        street, postal_code, city, country, street_name, number, written_street = address or (
+            ("",) * 7
+        )
+        name = customer.name
+        if (
+            len(street_name) >= STORED_LENGTH
+            or len(written_street) >= STORED_LENGTH
+            or len(number) >= STORED_NUMBER_LENGTH
+        ):
+            street_name, number, written_street = street_parts(street)
+        without_site = strip_site(name, city)
+        if without_site == name and len(customer.normalized_name) < STORED_LENGTH:
+            normalized, written = customer.normalized_name, customer.written
+        else:
+            normalized, written = normalize_name(without_site), tuple(fold(without_site).split())
+        place = places.get((postal_code, city, country)) if places is not None else None
+        if place is None:
+            place = normalize_postal_code(postal_code, country), fold(city)
+            if places is not None:
+                places[(postal_code, city, country)] = place
+        return cls._made(
+            normalized=normalized,
+            written=written,
+            street=street_name,
+            house_number=number,
+            street_written=written_street if street_name else "",
+            postal_code=place[0],
+            city=place[1],
+            email=normalize_email(customer.email),
+            phone=customer.phone_key
+            if len(customer.phone_key) < STORED_PHONE_LENGTH
+            else normalize_phone(customer.phone),
+            person=customer.person,
+        )
+
+    @classmethod
+    def _made(cls, *, normalized: str, written: tuple[str, ...], email: str, **parts) -> "Party":
+        key = plain_vowels(normalized)
+        domain = email.rsplit("@", 1)[-1] if "@" in email else ""
+        return cls(
+            name=normalized,
             name_key=" ".join(sorted(key.split())),
             name_numbers=tuple(sorted(t for t in normalized.split() if t.isdigit())),
+            email=email,
             email_domain="" if domain in FREEMAIL_DOMAINS else domain,
-            written=tuple(fold(without_site).split()),
+            written=written,
+            **parts,
         )
+
+    @functools.cached_property
+    def person_words(self) -> tuple[str, ...]:
+        """The name's words without salutation or title, as written (single letters kept: an
+        initial); what the person matcher compares (`evidence`), made once per party."""
+        return person_name_words(self.written)
 
     @property
     def has_address(self) -> bool:

@@ -72,3 +72,41 @@ def test_person_candidate_keys_are_backfilled_in_batches(monkeypatch):
         .values_list("family_key", "house_number", "street_key")
     ) == [("67", "12", "greenln"), ("862", "12", "greenln"), ("44", "12", "greenln"),
           ("", "12", "greenln")]  # fmt: skip
+
+
+copy_names = importlib.import_module("customers.migrations.0011_backfill_location_normalized_name")
+
+
+def test_locations_take_their_customers_normalized_name():
+    customers = [CustomerFactory(name=name) for name in ("Nordsee Feinkost GmbH", "Café Blau")]
+    locations = [LocationFactory(customer=c) for c in customers for _ in range(2)]
+    Location.objects.update(normalized_name="")
+
+    copy_names.backfill_location_normalized_name(apps, None)
+
+    assert list(
+        Location.objects.filter(pk__in=[loc.pk for loc in locations])
+        .order_by("pk")
+        .values_list("normalized_name", flat=True)
+    ) == ["nordsee feinkost", "nordsee feinkost", "cafe blau", "cafe blau"]
+
+
+street_backfill = importlib.import_module(
+    "customers.migrations.0015_backfill_location_street_parts"
+)
+
+
+def test_street_parts_are_backfilled_in_batches(monkeypatch):
+    monkeypatch.setattr(street_backfill, "BATCH", 2)
+    streets = ["Hachestraße 12a", "12 Green Lane", "", "Industriestrqße 5", "Zeil"]
+    locations = [LocationFactory(street=street) for street in streets]
+    Location.objects.update(street_name="", street_written="")
+
+    street_backfill.backfill_location_street_parts(apps, None)
+
+    assert list(
+        Location.objects.filter(pk__in=[loc.pk for loc in locations])
+        .order_by("pk")
+        .values_list("street_name", "street_written")
+    ) == [("hache str", "hachestrasse"), ("green ln", "greenlane"), ("", ""),
+          ("industriestrqsse", "industriestrqsse"), ("zeil", "zeil")]  # fmt: skip

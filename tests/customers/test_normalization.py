@@ -11,6 +11,7 @@ from customers.normalization import (
     normalize_phone,
     split_street,
     street_key,
+    strip_site,
 )
 
 
@@ -119,3 +120,51 @@ def test_salutations_and_mistyped_legal_forms_are_dropped():
     assert normalize_name("Herr Dr. Peter Schmidt") == "peter schmidt"
     assert normalize_name("Pflegedienst Maier GmHb") == "pflegedienst maier"
     assert normalize_name("Klinikum Essen gGmbH") == "klinikum essen"
+
+
+@pytest.mark.parametrize(
+    ("name", "city", "expected"),
+    [
+        ("Frischemarkt Nord GmbH - Essen", "Essen", "Frischemarkt Nord GmbH"),
+        ("Frischemarkt Nord GmbH, FILIALE Essen", "Köln", "Frischemarkt Nord GmbH"),
+        ("Frischemarkt Nord GmbH (essen)", "Essen-Rüttenscheid", "Frischemarkt Nord GmbH"),
+        ("Frischemarkt Nord GmbH, Standort Dortmund", "", "Frischemarkt Nord GmbH"),
+        ("Sonnen-Apotheke Köln", "Köln", "Sonnen-Apotheke Köln"),  # no separator before it
+        ("Bäckerei Blum - Köln", "Köln", "Bäckerei Blum"),  # not ASCII: the patterns decide
+        ("Kraus Partner - Kelvin", "\u212aelvin", "Kraus Partner"),  # the Kelvin sign is a K
+        ("Frischemarkt Nord GmbH", "Essen", "Frischemarkt Nord GmbH"),
+    ],
+)
+def test_a_site_after_the_name_is_stripped(name, city, expected):
+    assert strip_site(name, city) == expected
+
+
+def _strip_site_by_patterns(name, city):
+    """strip_site without its quick look: both patterns always run."""
+    import re
+
+    from customers.normalization import _SITE_SUFFIX, _site_pattern
+
+    cut = _SITE_SUFFIX.sub("", name)
+    name = cut if cut.strip() else name
+    first = re.split(r"[\s/(,-]", city.strip())[0]
+    if len(first) >= 3:
+        cut = _site_pattern(first).sub("", name)
+        name = cut if cut.strip() else name
+    return name
+
+
+_SITE_PARTS = [
+    *("Frischemarkt", "Nord", "GmbH", "-", ",", "(", "Filiale", "NL", "branch", "Essen", "ESSEN"),
+    *("Köln", "\u212aelvin", "Kelvin", "\u017ftandort", "Betriebsstätte", "\u2013"),
+]
+
+
+@given(
+    st.lists(st.sampled_from(_SITE_PARTS), max_size=6),
+    st.sampled_from(["", " ", ", ", " - ", " ("]),
+    st.sampled_from(["", "Essen", "Köln", "Kelvin", "\u212aelvin", "Frankfurt (Oder)", "Es"]),
+)
+def test_the_quick_look_for_a_site_strips_what_the_patterns_strip(words, glue, city):
+    name = glue.join(words)
+    assert strip_site(name, city) == _strip_site_by_patterns(name, city)

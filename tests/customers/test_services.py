@@ -82,8 +82,12 @@ def test_preparation_sets_only_the_keys_of_changed_sources_and_runs_no_query():
         )
 
     assert untouched == ((), ())
-    assert refreshed == (("normalized_name",), ("street_key", "house_number"))
+    assert refreshed == (
+        ("normalized_name",),
+        ("street_key", "house_number", "street_name", "street_written"),
+    )
     assert (customer.normalized_name, location.street_key) == ("nordsee feinkost", "hachestr")
+    assert (location.street_name, location.street_written) == ("hache str", "hachestrasse")
     assert len(queries) == 0
 
 
@@ -139,3 +143,17 @@ def test_a_persons_family_key_follows_a_rename_onto_its_locations():
     customer.type = CustomerType.BUSINESS  # a company has no family key
     customer_update(customer=customer, fields={"type"})
     assert Location.objects.get(pk=home.pk).family_key == ""
+
+
+def test_the_normalized_name_follows_a_rename_onto_the_locations():
+    customer = CustomerFactory(name="Nordsee Feinkost GmbH")
+    site = LocationFactory(customer=customer)
+    assert site.normalized_name == "nordsee feinkost"
+
+    customer.name = "Ostsee Feinkost AG"
+    customer_update(customer=customer, fields={"name"})
+    assert Location.objects.get(pk=site.pk).normalized_name == "ostsee feinkost"
+    customer.email = "info@ostsee.example"  # no rename: the locations are left alone
+    Location.objects.filter(pk=site.pk).update(normalized_name="stale")
+    customer_update(customer=customer, fields={"email"})
+    assert Location.objects.get(pk=site.pk).normalized_name == "stale"

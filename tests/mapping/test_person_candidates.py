@@ -8,10 +8,14 @@ import pytest
 from customers.choices import CustomerType
 from customers.models import Customer, Location
 from customers.services import customer_prepare, location_prepare
+from inbound.choices import Scope
+from inbound.policy import mapping_policy
+from mapping.choices import ExternalType, MatchingStrategy, ReferenceOrigin
+from mapping.engine import IncomingContext
 from mapping.matching import Party
 from mapping.selectors import customer_candidates
-from mapping.services import name_frequencies_refresh
-from tests.factories import TenantFactory
+from mapping.services import customer_contexts_map, name_frequencies_refresh, references_create
+from tests.factories import IntegrationClientFactory, TenantFactory
 from tests.mapping.test_name_address_rules import _customer, _linked, _map, _review
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +156,45 @@ def test_the_family_key_is_kept_on_the_customer_and_its_locations():
     assert (person.family_key, person.phone_key) == ("67", "49201123456")
     assert company.family_key == ""
     assert list(person.locations.values_list("family_key", "house_number")) == [("67", "12")]
+
+
+def test_a_company_is_looked_up_by_a_similar_name_in_its_postal_code_only():
+    """The similar-name lookup within the postal code reads the customers' names copied onto
+    their locations (customers_location_name_trgm): a similarity of 0.35 is enough there, also
+    when an earlier statement of the transaction set pg_trgm's threshold higher."""
+    from django.db import connection
+
+    tenant = TenantFactory()
+    _customer(tenant, "Nordsee Feinkost Handel GmbH", HOME)
+    _customer(tenant, "Nordsee Feinkost Handel GmbH", ("Zeil 3", "60313", "Frankfurt", "DE"))
+    _customer(tenant, "Autohaus Krämer KG", HOME)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = 0.9")
+    company = Party.of(name="Nordsee Feinkost", street="Zeil 9", postal_code="45127")
+    found = customer_candidates(tenant=tenant, parties={0: company})
+    assert [found.customers[pk].name for pk in found.parties_by_index[0]] == [
+        "Nordsee Feinkost Handel GmbH"
+    ]
+    (pk,) = found.parties_by_index[0]
+    assert found.parties_by_index[0][pk][0].postal_code == "45127"  # the one in Essen
+
+
+def test_the_normalized_name_is_copied_onto_the_locations_and_follows_a_rename():
+    tenant = TenantFactory()
+    company = _customer(tenant, "Nordsee Feinkost GmbH", HOME)
+    assert list(company.locations.values_list("normalized_name", flat=True)) == ["nordsee feinkost"]
+    # renamed through an import (the engine's bulk write)
+    client = IntegrationClientFactory(tenant=tenant, strategy=MatchingStrategy.EXTERNAL_ID_FIRST)
+    policy = mapping_policy(client=client, scopes=[Scope.CUSTOMERS_MAP, Scope.CUSTOMERS_WRITE])
+    references_create(
+        tenant=tenant,
+        source_system=client.source_system,
+        records={(ExternalType.CUSTOMER, "C-1"): company},
+        origin=ReferenceOrigin.IMPORT,
+    )
+    customer_contexts_map(
+        tenant=tenant,
+        policy=policy,
+        contexts=[IncomingContext(customer={"external_id": "C-1", "name": "Ostsee Feinkost AG"})],
+    )
+    assert list(company.locations.values_list("normalized_name", flat=True)) == ["ostsee feinkost"]

@@ -1,0 +1,123 @@
+"""What makes a batch's candidates cheap must not change what is decided: candidates made from
+their stored keys (`Party.stored`) are the parties `Party.of` makes, and the candidates `decide`
+leaves unscored (`evidence.beyond_review`) change no decision."""
+
+import itertools
+
+import pytest
+
+from customers.choices import CustomerType
+from customers.models import Location
+from customers.normalization import fold
+from mapping.matching import Party, decide
+from mapping.matching import decision as decision_module
+from mapping.matching.evidence import NameFrequencies, beyond_review
+from mapping.matching.party import StoredCustomer
+from tests.factories import CustomerFactory, LocationFactory
+
+pytestmark = pytest.mark.django_db
+
+NAMES = [
+    ("Herr Johann Meier sen.", CustomerType.PRIVATE, "0171 3664294", "j.meier@web.de"),
+    ("FitWerk Studios GmbH - Essen", CustomerType.BUSINESS, "+49 (0)201 123456", "Info@FitWerk.de"),
+    ("Müller, Anna", CustomerType.PRIVATE, "", ""),
+    ("Bäckerei Blum GmbH & Co. KG", "", "030/932723", ""),
+]
+ADDRESSES = [
+    ("Hachestraße 12a", "45127", "Essen", "DE"),
+    ("12 Green Ln", "M1 1AE", "Manchester", "GB"),
+    ("Kölner Straße 249-253", "1067", "Dresden", "DE"),
+    ("", "", "", ""),
+    ("Straße des 17. Juni 4 " + "läng" * 44, "10115", "Berlin", "DE"),  # keys cut to 200
+]
+
+
+def test_a_stored_customer_is_the_party_its_fields_make():
+    for (name, kind, phone, email), address in itertools.product(NAMES, ADDRESSES):
+        customer = CustomerFactory(name=name, type=kind, phone=phone, email=email)
+        street, postal_code, city, country = address
+        location = LocationFactory(
+            customer=customer, street=street, postal_code=postal_code, city=city, country=country
+        )
+        location = Location.objects.get(pk=location.pk)
+        stored = StoredCustomer(
+            name=customer.name,
+            normalized_name=customer.normalized_name,
+            written=tuple(fold(customer.name).split()),
+            email=customer.email,
+            phone=customer.phone,
+            phone_key=customer.phone_key,
+            person=kind == CustomerType.PRIVATE,
+        )
+        row = (street, postal_code, city, country, location.street_name,
+               location.house_number, location.street_written)  # fmt: skip
+        expected = Party.of(
+            name=name, street=street, postal_code=postal_code, city=city, email=email,
+            phone=phone, person=kind == CustomerType.PRIVATE, country=country,
+        )  # fmt: skip
+        assert Party.stored(stored, row) == expected, (name, address)
+        assert Party.stored(stored, None) == Party.of(
+            name=name, email=email, phone=phone, person=kind == CustomerType.PRIVATE
+        )
+
+
+FREQUENCIES = NameFrequencies(
+    persons=5000,
+    words={"peter": 90, "mueller": 120, "anna": 60, "eichhorst": 1, "meier": 40, "hans": 30},
+    keys={"657": 130},
+    postal_codes={"45127": 40},
+)
+STREETS = ["Hachestraße 12", "Hachestraße 14", "Kantstraße 3", "", "Zeil 12"]
+PLACES = [("45127", "Essen"), ("45128", "Essen"), ("60313", "Frankfurt"), ("", "Essen")]
+PEOPLE = ["Peter Müller", "Anna Müller", "Müller Peter", "Peter Eichhorst", "Hans Meier"]
+
+
+def _people() -> list[Party]:
+    return [
+        Party.of(name=name, street=street, postal_code=code, city=city, person=True, phone=phone)
+        for name, street, (code, city), phone in itertools.product(
+            PEOPLE, STREETS, PLACES, ["", "0171 3664294"]
+        )
+    ]
+
+
+def _person(name, street, postal_code, city, phone=""):
+    return Party.of(
+        name=name, street=street, postal_code=postal_code, city=city, person=True, phone=phone
+    )
+
+
+def test_a_namesake_elsewhere_is_beyond_review_the_same_address_or_phone_is_not():
+    at_home = _person("Peter Müller", "Hachestraße 12", "45127", "Essen")
+    elsewhere = _person("Peter Müller", "Zeil 3", "60313", "Frankfurt")
+    assert beyond_review(at_home, elsewhere, FREQUENCIES)
+    assert not beyond_review(at_home, at_home, FREQUENCIES)
+    # the same mobile number
+    called = _person("Peter Müller", "Zeil 3", "60313", "Frankfurt", phone="0171 3664294")
+    calling = _person("Peter Müller", "Hachestraße 12", "45127", "Essen", phone="0171 3664294")
+    assert not beyond_review(calling, called, FREQUENCIES)
+    # a rare name elsewhere is worth a look
+    rare = _person("Peter Eichhorst", "Zeil 3", "60313", "Frankfurt")
+    assert not beyond_review(
+        _person("Peter Eichhorst", "Hachestraße 12", "45127", "Essen"), rare, FREQUENCIES
+    )
+    # no street on one side: the postal code may back the name
+    assert not beyond_review(_person("Peter Müller", "", "45127", "Essen"), at_home, FREQUENCIES)
+
+
+def test_the_candidates_left_unscored_change_no_decision(monkeypatch):
+    people = _people()
+    unscored_only_out_of_reach = decision_module._out_of_reach
+    left_out = 0
+    for incoming in people[::7]:
+        left_out += sum(beyond_review(incoming, p, FREQUENCIES) for p in people)
+        candidates = {n: [p] for n, p in enumerate(people, start=1)}
+        candidates[0] = [people[3], people[40]]  # a customer at two addresses
+        fast = decide(incoming, candidates, threshold=0.92, margin=0.08, frequencies=FREQUENCIES)
+        with monkeypatch.context() as m:
+            m.setattr(decision_module, "_unscored", unscored_only_out_of_reach)
+            full = decide(
+                incoming, candidates, threshold=0.92, margin=0.08, frequencies=FREQUENCIES
+            )
+        assert fast == full
+    assert left_out > 100  # the test compares decisions where candidates were left out
