@@ -297,15 +297,15 @@ def street_as_written(street: str | None) -> str:
     return street_parts(street)[2]
 
 
-def street_key_and_number(street: str | None) -> tuple[str, str]:
-    """(`street_key`, house number) of a street, split once."""
-    name, number = split_street(street)
-    return name.replace(" ", ""), number
+def street_key_of_name(name: str) -> str:
+    """A street name (`split_street`'s) without spaces, for exact blocking: "hachestr" for every
+    spelling."""
+    return name.replace(" ", "")
 
 
 def street_key(street: str | None) -> str:
-    """The street name without spaces, for exact blocking: "hachestr" for every spelling."""
-    return street_key_and_number(street)[0]
+    """The street's `street_key_of_name`."""
+    return street_key_of_name(split_street(street)[0])
 
 
 # The words a site designation starts with (_SITE_SUFFIX), for a quick look before the pattern.

@@ -20,7 +20,7 @@ from tenants.services import tenant_consistency_check
 
 from .choices import CustomerType
 from .models import Contact, Customer, Location
-from .normalization import normalize_name, normalize_phone, street_parts
+from .normalization import normalize_name, normalize_phone, street_key_of_name, street_parts
 from .phonetics import family_name_keys
 
 _NAME_KEY_LENGTH = Customer._meta.get_field("normalized_name").max_length
@@ -75,7 +75,7 @@ def location_prepare(
     keys = []
     if changed is None or "street" in changed:
         name, number, written = street_parts(location.street)
-        location.street_key = name.replace(" ", "")[:_STREET_KEY_LENGTH]
+        location.street_key = street_key_of_name(name)[:_STREET_KEY_LENGTH]
         location.house_number = number[:_HOUSE_NUMBER_LENGTH]
         location.street_name = name[:_STREET_KEY_LENGTH]
         location.street_written = (written if name else "")[:_STREET_KEY_LENGTH]

@@ -11,7 +11,7 @@ from django.db import connection, models
 
 from customers.choices import CustomerType
 from customers.models import Customer
-from customers.normalization import fold
+from customers.normalization import fold, street_key_of_name
 from customers.phonetics import family_name_keys, koelner
 from ordinavo.db import column_count, fetch, in_values, instance_from_row, select_columns
 from tenants.models import Tenant
@@ -142,7 +142,7 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
         "word_orders": [_word_orders(p.name) for p in wanted],
         "postal_codes": [p.postal_code for p in wanted],
         **{f"spelling_{n + 1}": [s[n] for s in spellings] for n in range(3)},
-        "street_keys": [p.street.replace(" ", "") if p.has_address else "" for p in wanted],
+        "street_keys": [street_key_of_name(p.street) if p.has_address else "" for p in wanted],
         "house_numbers": [p.house_number for p in wanted],
         "emails": [p.email for p in wanted],
         "phones": [p.phone for p in wanted],

@@ -212,8 +212,8 @@ INBOUND_LIMITS = {
     "MAX_ASYNC_ITEMS": env.int("INBOUND_MAX_ASYNC_ITEMS", default=100_000),
     "MAX_ASYNC_BODY_BYTES": env.int("INBOUND_MAX_ASYNC_BODY_BYTES", default=100 * 1024 * 1024),
     "ASYNC_CHUNK_ITEMS": 500,
-    # How many chunks of one job may run at once (on any workers). More chunks in flight than
-    # the database and the workers have cores only add contention (bench/async_import.py).
+    # How many chunks of one job may be queued at once (Procfile's importers run one each at a
+    # time): more lanes than importers keep every importer fed between chunks.
     "ASYNC_CHUNK_LANES": env.int("INBOUND_ASYNC_CHUNK_LANES", default=4),
     # The nice value (0 to 19) of a worker thread while it imports a chunk: on a machine shared
     # with the web processes, the synchronous endpoints keep their throughput beside a large
