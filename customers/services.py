@@ -28,6 +28,8 @@ _PHONE_KEY_LENGTH = Customer._meta.get_field("phone_key").max_length
 _FAMILY_KEY_LENGTH = Customer._meta.get_field("family_key").max_length
 _STREET_KEY_LENGTH = Location._meta.get_field("street_key").max_length
 _HOUSE_NUMBER_LENGTH = Location._meta.get_field("house_number").max_length
+_STREET_NAME_LENGTH = Location._meta.get_field("street_name").max_length
+_STREET_WRITTEN_LENGTH = Location._meta.get_field("street_written").max_length
 
 
 def customer_family_key(*, name: str, type: str) -> str:
@@ -77,8 +79,8 @@ def location_prepare(
         name, number, written = street_parts(location.street)
         location.street_key = street_key_of_name(name)[:_STREET_KEY_LENGTH]
         location.house_number = number[:_HOUSE_NUMBER_LENGTH]
-        location.street_name = name[:_STREET_KEY_LENGTH]
-        location.street_written = (written if name else "")[:_STREET_KEY_LENGTH]
+        location.street_name = name[:_STREET_NAME_LENGTH]
+        location.street_written = (written if name else "")[:_STREET_WRITTEN_LENGTH]
         keys += ["street_key", "house_number", "street_name", "street_written"]
     if (changed is None or "customer" in changed) and location.customer_id is not None:
         location.family_key = location.customer.family_key

@@ -58,7 +58,9 @@ def mobile(phone: str) -> bool:
     return phone.startswith(_MOBILE_PREFIXES)
 
 
-# The lengths of the stored keys' columns (customers.models): a key this long may have been cut.
+# The lengths of the stored keys' columns (customers.models; the matcher imports no model, and
+# tests/mapping/test_candidate_speed.py holds these to the fields): a key this long may have been
+# cut.
 STORED_LENGTH = 200
 STORED_NUMBER_LENGTH = 20
 STORED_PHONE_LENGTH = 50

@@ -7,12 +7,17 @@ import itertools
 import pytest
 
 from customers.choices import CustomerType
-from customers.models import Location
+from customers.models import Customer, Location
 from customers.normalization import fold
 from mapping.matching import Party, decide
 from mapping.matching import decision as decision_module
 from mapping.matching.evidence import NameFrequencies, beyond_review
-from mapping.matching.party import StoredCustomer
+from mapping.matching.party import (
+    STORED_LENGTH,
+    STORED_NUMBER_LENGTH,
+    STORED_PHONE_LENGTH,
+    StoredCustomer,
+)
 from tests.factories import CustomerFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +126,16 @@ def test_the_candidates_left_unscored_change_no_decision(monkeypatch):
             )
         assert fast == full
     assert left_out > 100  # the test compares decisions where candidates were left out
+
+
+def test_the_matcher_knows_the_lengths_of_the_stored_keys_columns():
+    """`Party.stored` recomputes a key as long as its column (it may have been cut)."""
+
+    def length(model, name: str) -> int:
+        return model._meta.get_field(name).max_length
+
+    assert length(Customer, "normalized_name") == STORED_LENGTH
+    assert length(Location, "street_name") == STORED_LENGTH
+    assert length(Location, "street_written") == STORED_LENGTH
+    assert length(Location, "house_number") == STORED_NUMBER_LENGTH
+    assert length(Customer, "phone_key") == STORED_PHONE_LENGTH
