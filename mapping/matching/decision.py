@@ -5,9 +5,9 @@ a decision is presented (API `details`, review queue): the one place signals bec
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .evidence import NO_FREQUENCIES, NameFrequencies, Shared, beyond_review, out_of_reach
+from .evidence import NO_FREQUENCIES, NameFrequencies, Shared, out_of_reach, reach
 from .party import Party
-from .scoring import Score, Signals, plausible, score
+from .scoring import Score, Signals, person_rescored, plausible, score
 
 MATCHER_VERSION = "name-address/6"
 
@@ -134,9 +134,16 @@ def _unscored(incoming: Party, parties: list[Party], frequencies: NameFrequencie
     `evidence.out_of_reach`); for an incoming person, also one whose every address is only a
     namesake's elsewhere (`evidence.beyond_review`). Only for a person: a company's chain rule
     counts every candidate whose name agrees (`_chain_branches`)."""
-    if _out_of_reach(incoming, parties, frequencies):
-        return True
-    return incoming.person and all(beyond_review(incoming, p, frequencies) for p in parties)
+    # Both rules in one pass, each pair's names compared once (`evidence.reach`).
+    out_everywhere, beyond_everywhere = True, incoming.person
+    for p in parties:
+        if not (incoming.person or p.person):
+            return False  # two companies: scored
+        out, beyond = reach(incoming, p, frequencies)
+        out_everywhere, beyond_everywhere = out_everywhere and out, beyond_everywhere and beyond
+        if not (out_everywhere or beyond_everywhere):
+            return False
+    return out_everywhere or beyond_everywhere
 
 
 def _ranked(
@@ -161,16 +168,31 @@ def _ranked(
     if max(shared) <= 1:
         return ranked
     # Only a candidate that shares one of them scores differently with the counts (they only
-    # lower its bits; another of its addresses cannot overtake the best).
+    # lower its bits; another of its addresses cannot overtake the best). One with a single
+    # address keeps its signals: only the evidence is weighed again.
     return [
         Ranked(
             r.record_id,
-            _best(incoming, candidates[r.record_id], frequencies=frequencies, shared=shared),
+            _shared_counted(incoming, candidates[r.record_id], r.score, frequencies, shared),
         )
         if (r.score.signals.same_address or r.score.signals.email or r.score.signals.phone)
         else r
         for r in ranked
     ]
+
+
+def _shared_counted(
+    incoming: Party,
+    parties: list[Party],
+    earlier: Score,
+    frequencies: NameFrequencies,
+    shared: Shared,
+) -> Score:
+    if len(parties) == 1 and earlier.signals.evidence is not None:
+        return person_rescored(
+            incoming, parties[0], earlier, frequencies=frequencies, shared=shared
+        )
+    return _best(incoming, parties, frequencies=frequencies, shared=shared)
 
 
 def decide(

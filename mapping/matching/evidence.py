@@ -288,6 +288,7 @@ _GIVEN_ORDER = ("exact", "variant", "phonetic", "initial", "typo", "missing", "n
 _GIVEN_RANK = {level: rank for rank, level in enumerate(_GIVEN_ORDER)}
 
 
+@functools.lru_cache(maxsize=65536)
 def _given(
     incoming: tuple[str, ...], candidate: tuple[str, ...], f: NameFrequencies, personal: bool
 ) -> Part:
@@ -313,6 +314,7 @@ def _given(
     return Part(level, bits - (1.0 if len(incoming) != len(candidate) else 0.0))
 
 
+@functools.lru_cache(maxsize=65536)
 def _family(incoming: str, candidate: str, f: NameFrequencies, swapped: bool) -> Part:
     level = family_level(incoming, candidate, ends_fixed=swapped)
     if level == "missing":
@@ -343,30 +345,55 @@ def compare_names(
     return _compare_words(person_words(incoming), person_words(candidate), f, personal_contact)
 
 
+@functools.lru_cache(maxsize=65536)
+def _readings(words: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(given names, family name) of a name's words without generation markers: as written,
+    then (two words or more) with the family name first; made once per name, not per pair."""
+    names = tuple(w for w in words if w not in _GENERATIONS)
+    as_written = _split(names, False)
+    return (as_written, _split(names, True)) if len(words) >= 2 else (as_written,)
+
+
 # A pair is compared up to three times in a batch (`out_of_reach`, its score, its score with the
 # shared counts); keyed by the batch's counts, so a later batch never reads an earlier one's.
 @functools.lru_cache(maxsize=16384)
 def _compare_words(
     wi: tuple[str, ...], wc: tuple[str, ...], f: NameFrequencies, personal_contact: bool
 ) -> tuple[Part, Part, bool, bool]:
-    best = None
-    names_i = tuple(w for w in wi if w not in _GENERATIONS)
-    names_c = tuple(w for w in wc if w not in _GENERATIONS)
+    readings_i, readings_c = _readings(wi), _readings(wc)
     # As written, or one of the two with its family name first: never both, which would
     # compare given names as family names (Jan / Jana are not Meier / Mayer).
-    for swap_i, swap_c in ((False, False), (True, False), (False, True)):
-        if (swap_i and len(wi) < 2) or (swap_c and len(wc) < 2):
-            continue
-        gi, fi = _split(names_i, swap_i)
-        gc, fc = _split(names_c, swap_c)
-        family = _family(fi, fc, f, swap_i or swap_c)
+    pairs = [(readings_i[0], readings_c[0], False)]
+    if len(readings_i) > 1:
+        pairs.append((readings_i[1], readings_c[0], True))
+    if len(readings_c) > 1:
+        pairs.append((readings_i[0], readings_c[1], True))
+    best = None
+    for (gi, fi), (gc, fc), swapped in pairs:
+        family = _family(fi, fc, f, swapped)
         given = _given(gi, gc, f, personal_contact)
         total = family.bits + given.bits
         if best is None or total > best[0]:
-            best = (total, family, given, swap_i or swap_c)
-    if best is None:  # no name words at all (only a title): nothing agrees
-        return Part("missing", 0.0), Part("missing", 0.0), False, False
+            best = (total, family, given, swapped)
     return best[1], best[2], best[3], _generations_differ(wi, wc)
+
+
+def reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> tuple[bool, bool]:
+    """(`out_of_reach`, `beyond_review`) of two persons, with one comparison of their names."""
+    if (incoming.email and incoming.email == candidate.email) or (
+        incoming.phone and incoming.phone == candidate.phone
+    ):
+        return False, False
+    if same_house_number(incoming.house_number, candidate.house_number):
+        return False, False  # maybe the same address
+    family, given, _, generations = compare_names(incoming, candidate, frequencies)
+    out = family.level == "different" or given.level in ("different", "near") or generations
+    places = (incoming.postal_code and candidate.postal_code) or (incoming.city and candidate.city)
+    if not (incoming.street and candidate.street and places):
+        return out, False  # the street not compared: the postal code alone may back a name
+    prior = -math.log2(frequencies.population)
+    best = prior + family.bits + given.bits + max(MOVED_BITS, MOVED_IN_CITY_BITS) + 0.0 + 0.0
+    return out, best < REVIEW_BITS
 
 
 def out_of_reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:
@@ -375,14 +402,7 @@ def out_of_reach(incoming: Party, candidate: Party, frequencies: NameFrequencies
     as `compare_names` reads them, do not agree: the family name differs, or the given name does
     (another member of the family). Most candidates found by a common family name's sound in the
     postal code are such; they need not be scored (`decision`)."""
-    if (incoming.email and incoming.email == candidate.email) or (
-        incoming.phone and incoming.phone == candidate.phone
-    ):
-        return False
-    if same_house_number(incoming.house_number, candidate.house_number):
-        return False
-    family, given, _, generations = compare_names(incoming, candidate, frequencies)
-    return family.level == "different" or given.level in ("different", "near") or generations
+    return reach(incoming, candidate, frequencies)[0]
 
 
 def beyond_review(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:
@@ -393,19 +413,7 @@ def beyond_review(incoming: Party, candidate: Party, frequencies: NameFrequencie
     reviewed, nor sharing the address, e-mail or phone (`Shared`): scoring it changes nothing
     (`decision`). The bound is `person_evidence`'s sum, in its order, with the address at its
     most for a different one."""
-    if (incoming.email and incoming.email == candidate.email) or (
-        incoming.phone and incoming.phone == candidate.phone
-    ):
-        return False
-    if same_house_number(incoming.house_number, candidate.house_number):
-        return False  # maybe the same address
-    places = (incoming.postal_code and candidate.postal_code) or (incoming.city and candidate.city)
-    if not (incoming.street and candidate.street and places):
-        return False  # the street not compared: the postal code alone may back a name
-    family, given, _, _ = compare_names(incoming, candidate, frequencies)
-    prior = -math.log2(frequencies.population)
-    best = prior + family.bits + given.bits + max(MOVED_BITS, MOVED_IN_CITY_BITS) + 0.0 + 0.0
-    return best < REVIEW_BITS
+    return reach(incoming, candidate, frequencies)[1]
 
 
 def person_evidence(

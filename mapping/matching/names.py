@@ -104,21 +104,6 @@ def slip_of(written: str, meant: str) -> str:
     return _slip(written, meant)
 
 
-def person_slip(incoming: Party, candidate: Party) -> str:
-    """The slip by which two person names differ in one word, all other words the same."""
-    a, b = incoming.name_key.split(), candidate.name_key.split()
-    if len(a) != len(b):
-        return ""
-    only_a, only_b = list(a), list(b)
-    for word in a:
-        if word in only_b:
-            only_a.remove(word)
-            only_b.remove(word)
-    if len(only_a) != 1 or len(only_b) != 1:
-        return ""
-    return _slip(only_a[0], only_b[0])
-
-
 def without_mistyped_form(incoming: Party, candidate: Party) -> Party:
     """The incoming company without its last word when that is the candidate's short legal
     form mistyped, standing where the candidate has it: "Lambert SRAL" for "Lambert SARL",

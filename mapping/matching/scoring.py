@@ -13,8 +13,8 @@ from .evidence import (
     person_evidence,
     score_of,
 )
-from .names import person_slip, similarity, site_of, without_mistyped_form, words_align
-from .party import Party, mobile
+from .names import similarity, site_of, without_mistyped_form, words_align
+from .party import Party
 from .places import same_city, same_house_number, same_street
 
 
@@ -74,9 +74,8 @@ def score(
     exact name in the same postal code. E-mail and phone only ever count for a candidate:
     customers have several addresses. "The same address" is the same street (a typo aside)
     and house number in the same postal code, or in the same city where a side has no postal
-    code. "The name agrees": every word of a company name (a typo aside); for private persons
-    the exact name, or at the same address one word with a slip of the fingers (see
-    `names.person_slip`).
+    code. "The name agrees": every word of a company name (a typo aside). Private persons are
+    decided by the evidence in bits instead (`_person_score`), from the signals both share.
     """
     person = incoming.person or candidate.person
     if not person:
@@ -120,38 +119,6 @@ def score(
         and incoming.name_numbers != candidate.name_numbers
     )
     exact_name = incoming.name_key == candidate.name_key
-    slip = ""
-    if person:  # neighbours and families share an address and differ by a letter: Jan / Jana
-        name_agrees = exact_name
-        if not exact_name and same_address:
-            slip = person_slip(incoming, candidate)
-            # A swapped or doubled letter is a slip at the same address; a neighbouring key, a
-            # letter less or another letter can be another member of the household (Anna /
-            # Anja, Timo / Tino, Laura / Lara): only with the same e-mail or mobile number as
-            # well (a household shares its landline, rarely an e-mail address or a mobile).
-            personal = same_email or (same_phone and mobile(incoming.phone))
-            name_agrees = slip in ("swap", "double") or (
-                slip in ("key", "drop", "other") and personal
-            )
-    else:
-        name_agrees = site or (
-            name >= 0.85
-            and (
-                words_align(incoming.name, candidate.name)
-                or words_align(incoming.name_key, candidate.name_key)
-            )
-        )
-    name_agrees = name_agrees and not numbers_differ
-    # A company sent without a street: its exact name in the same postal code is that company
-    # (a register keeps firms of one place apart); a person's name is not (namesakes).
-    same_firm_in_postal_code = (
-        not person
-        and not incoming.street
-        and same_postal
-        and (exact_name or site)
-        and not numbers_differ
-    )
-
     address = 0.0
     # A city missing on one side neither helps nor hurts: the postal code then stands for it.
     city_part = same_town if incoming.city and candidate.city else same_place
@@ -161,27 +128,6 @@ def score(
     elif compared_place:
         address = 0.6 * same_place + 0.4 * city_part
     contact = 1.0 if (same_email or same_phone) else 0.8 if same_domain else 0.0
-
-    # Weights over the signals both sides have, so a missing field neither helps nor hurts;
-    # a different e-mail or phone is no evidence against a candidate (info@ vs. rechnung@).
-    weights = {"name": 0.55}
-    if compared_place:
-        weights["address"] = 0.35
-    if contact:
-        weights["contact"] = 0.25
-        if name >= SAME_NAME and name_agrees and not same_address:
-            weights.pop("address", None)  # same name and e-mail/phone/domain: it moved
-    # A slip of the fingers in a person's name costs no more than a typo in a company's.
-    name_part = max(name, 0.95) if slip and name_agrees else name
-    parts = {"name": name_part, "address": address, "contact": contact}
-    total = sum(parts[k] * weights[k] for k in weights) / sum(weights.values())
-    if contact:  # a shared company mail domain (0.8) is evidence for a candidate, never against
-        rest = {k: w for k, w in weights.items() if k != "contact"}
-        total = max(total, sum(parts[k] * rest[k] for k in rest) / sum(rest.values()))
-
-    corroborated = (
-        name_agrees and (same_address or same_email or same_phone or same_domain)
-    ) or same_firm_in_postal_code
     signals = Signals(
         name=round(name, 3),
         street=round(street, 3),
@@ -197,19 +143,59 @@ def score(
         same_street=same_street_name,
         same_address=same_address,
         exact_name=exact_name or site,
-        name_agrees=name_agrees,
+        name_agrees=False,  # set below, or by the evidence for a person
     )
     if person:
         return _person_score(
             incoming, candidate, signals, name, address, contact, frequencies, shared
         )
+    # "WEG Hauptstraße 5" is not "WEG Hauptstraße 7", "TSV 1860" not "TSV 1880".
+    numbers_differ = bool(
+        incoming.name_numbers
+        and candidate.name_numbers
+        and incoming.name_numbers != candidate.name_numbers
+    )
+    name_agrees = not numbers_differ and (
+        site
+        or (
+            name >= 0.85
+            and (
+                words_align(incoming.name, candidate.name)
+                or words_align(incoming.name_key, candidate.name_key)
+            )
+        )
+    )
+    # A company sent without a street: its exact name in the same postal code is that company
+    # (a register keeps firms of one place apart).
+    same_firm_in_postal_code = (
+        not incoming.street and same_postal and (exact_name or site) and not numbers_differ
+    )
+
+    # Weights over the signals both sides have, so a missing field neither helps nor hurts;
+    # a different e-mail or phone is no evidence against a candidate (info@ vs. rechnung@).
+    weights = {"name": 0.55}
+    if compared_place:
+        weights["address"] = 0.35
+    if contact:
+        weights["contact"] = 0.25
+        if name >= SAME_NAME and name_agrees and not same_address:
+            weights.pop("address", None)  # same name and e-mail/phone/domain: it moved
+    parts = {"name": name, "address": address, "contact": contact}
+    total = sum(parts[k] * weights[k] for k in weights) / sum(weights.values())
+    if contact:  # a shared company mail domain (0.8) is evidence for a candidate, never against
+        rest = {k: w for k, w in weights.items() if k != "contact"}
+        total = max(total, sum(parts[k] * rest[k] for k in rest) / sum(rest.values()))
+
+    corroborated = (
+        name_agrees and (same_address or same_email or same_phone or same_domain)
+    ) or same_firm_in_postal_code
     return Score(
         total=round(total, 4),
         name=round(name, 4),
         address=round(address, 4),
         contact=contact,
         corroborated=corroborated,
-        signals=signals,
+        signals=signals._replace(name_agrees=name_agrees),
     )
 
 
@@ -242,6 +228,28 @@ def _person_score(
         contact=contact,
         corroborated=corroborated,
         signals=signals,
+    )
+
+
+def person_rescored(
+    incoming: Party,
+    candidate: Party,
+    earlier: Score,
+    *,
+    frequencies: NameFrequencies,
+    shared: Shared,
+) -> Score:
+    """`score` of a person again, with other `shared` counts: only the evidence changes, so it is
+    weighed again on the signals `earlier` (the score without them) found."""
+    return _person_score(
+        incoming,
+        candidate,
+        earlier.signals,
+        earlier.name,
+        earlier.address,
+        earlier.contact,
+        frequencies,
+        shared,
     )
 
 
