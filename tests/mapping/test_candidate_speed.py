@@ -11,13 +11,20 @@ from customers.models import Customer, Location
 from customers.normalization import fold
 from mapping.matching import Party, decide
 from mapping.matching import decision as decision_module
-from mapping.matching.evidence import NameFrequencies, beyond_review
+from mapping.matching.evidence import (
+    NameFrequencies,
+    Shared,
+    beyond_review,
+    compare_names,
+    out_of_reach,
+)
 from mapping.matching.party import (
     STORED_LENGTH,
     STORED_NUMBER_LENGTH,
     STORED_PHONE_LENGTH,
     StoredCustomer,
 )
+from mapping.matching.scoring import person_rescored, score
 from tests.factories import CustomerFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +133,57 @@ def test_the_candidates_left_unscored_change_no_decision(monkeypatch):
             )
         assert fast == full
     assert left_out > 100  # the test compares decisions where candidates were left out
+
+
+def test_unscored_is_every_address_out_of_reach_or_every_one_beyond_review():
+    """`decision._unscored` takes both rules in one pass over a candidate's addresses."""
+    people = _people()
+    company = Party.of(name="Müller Haustechnik GmbH", street="Hachestraße 12", postal_code="45127")
+    checked = 0
+    for incoming in [*people[::5], company]:
+        for parties in ([p] for p in people[::3]):
+            for more in ([], [people[11]], [company]):
+                addresses = parties + more
+                expected = all(
+                    (incoming.person or p.person) and out_of_reach(incoming, p, FREQUENCIES)
+                    for p in addresses
+                ) or (
+                    incoming.person
+                    and all(beyond_review(incoming, p, FREQUENCIES) for p in addresses)
+                )
+                assert decision_module._unscored(incoming, addresses, FREQUENCIES) == expected
+                checked += expected
+    assert checked > 100  # both outcomes were compared
+
+
+def test_a_persons_score_with_shared_counts_is_its_score_reweighed_with_them():
+    """The shared-count rescoring of a single-address person (`scoring.person_rescored`) keeps
+    the signals found and weighs the evidence again: the same as scoring it anew."""
+    people = _people()
+    shared = Shared(address=3, email=2, phone=4)
+    for incoming in people[::9]:
+        for candidate in people[::4]:
+            earlier = score(incoming, candidate, frequencies=FREQUENCIES)
+            again = score(incoming, candidate, frequencies=FREQUENCIES, shared=shared)
+            assert (
+                person_rescored(
+                    incoming, candidate, earlier, frequencies=FREQUENCIES, shared=shared
+                )
+                == again
+            )
+
+
+def test_name_comparisons_are_remembered_per_batch_counts():
+    """Comparisons are memoized keyed by the batch's counts: a later batch's counts are read."""
+    incoming = _person("Peter Eichhorst", "Hachestraße 12", "45127", "Essen")
+    candidate = _person("Peter Eichhorst", "Zeil 3", "60313", "Frankfurt")
+    rare = compare_names(incoming, candidate, FREQUENCIES)
+    common_counts = NameFrequencies(
+        persons=5000, words={**FREQUENCIES.words, "eichhorst": 900}, keys=FREQUENCIES.keys
+    )
+    common = compare_names(incoming, candidate, common_counts)
+    assert rare[0].level == common[0].level == "exact"
+    assert rare[0].bits > common[0].bits
 
 
 def test_the_matcher_knows_the_lengths_of_the_stored_keys_columns():
