@@ -171,14 +171,20 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
 
 class RowRecords(Mapping[int, models.Model]):
     """Records read as rows (`select_columns`), made model instances only when one is asked for:
-    a batch reads thousands of candidates to compare them and links or shows a few."""
+    a batch reads thousands of candidates to compare them and links or shows a few.
+    `datetimes_as_text`: as the rows were selected."""
 
-    def __init__(self, model: type[models.Model], rows: dict[int, Sequence]):
+    def __init__(
+        self, model: type[models.Model], rows: dict[int, Sequence], *, datetimes_as_text=False
+    ):
         self._model, self._rows, self._made = model, rows, {}
+        self._datetimes_as_text = datetimes_as_text
 
     def __getitem__(self, pk: int) -> models.Model:
         if pk not in self._made:
-            self._made[pk] = instance_from_row(self._model, self._rows[pk])
+            self._made[pk] = instance_from_row(
+                self._model, self._rows[pk], datetimes_as_text=self._datetimes_as_text
+            )
         return self._made[pk]
 
     def __iter__(self):
@@ -207,13 +213,18 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
         return result
     columns = ("name", "normalized_name", "email", "phone", "phone_key", "type")
     name, normalized, email, phone, phone_key, kind = map(_customer_column, columns)
+    width = column_count(Customer)
     records: dict[int, tuple] = {}
+    found: dict[int, list[int]] = {}  # item indexes of each candidate
     comparable: dict[int, list[Party]] = {}  # each candidate normalized once per batch
     places: dict[tuple[str, str, str], tuple[str, str]] = {}  # for this batch only
-    for index, *record, addresses in rows:
+    stored = None
+    # A row per (candidate, location), a candidate's rows together (see candidate_records_sql).
+    for indexes, *record in rows:
         customer_id = record[0]
+        address = record[width:]
         if customer_id not in comparable:
-            records[customer_id] = record
+            records[customer_id], found[customer_id] = record[:width], indexes
             stored = StoredCustomer(
                 name=record[name],
                 normalized_name=record[normalized],
@@ -223,11 +234,18 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
                 phone_key=record[phone_key],
                 person=record[kind] == CustomerType.PRIVATE,
             )
-            comparable[customer_id] = [Party.stored(stored, a, places) for a in addresses] or [
-                Party.stored(stored, None)
-            ]
-        result.parties_by_index.setdefault(index, {})[customer_id] = comparable[customer_id]
-    result.customers = RowRecords(Customer, records)
+            comparable[customer_id] = []
+        # No location: its columns are NULL (a location's are never).
+        located = address[0] is not None
+        comparable[customer_id].append(
+            Party.stored(stored, address, places) if located else Party.stored(stored, None)
+        )
+    # Each item's candidates in the order of their ids, the items in theirs.
+    for customer_id, indexes in found.items():
+        for index in indexes:
+            result.parties_by_index.setdefault(index, {})[customer_id] = comparable[customer_id]
+    result.parties_by_index = dict(sorted(result.parties_by_index.items()))
+    result.customers = RowRecords(Customer, records, datetimes_as_text=True)
     return result
 
 
