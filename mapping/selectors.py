@@ -170,20 +170,28 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
 
 
 class RowRecords(Mapping[int, models.Model]):
-    """Records read as rows (`select_columns`), made model instances only when one is asked for:
-    a batch reads thousands of candidates to compare them and links or shows a few.
-    `datetimes_as_text`: as the rows were selected."""
+    """Records read as rows (`select_columns`, from column `start` on), made model instances
+    only when one is asked for: a batch reads thousands of candidates to compare them and links
+    or shows a few. `datetimes_as_text`: as the rows were selected."""
 
     def __init__(
-        self, model: type[models.Model], rows: dict[int, Sequence], *, datetimes_as_text=False
+        self,
+        model: type[models.Model],
+        rows: dict[int, Sequence],
+        *,
+        start: int = 0,
+        datetimes_as_text=False,
     ):
         self._model, self._rows, self._made = model, rows, {}
-        self._datetimes_as_text = datetimes_as_text
+        self._start, self._datetimes_as_text = start, datetimes_as_text
 
     def __getitem__(self, pk: int) -> models.Model:
         if pk not in self._made:
             self._made[pk] = instance_from_row(
-                self._model, self._rows[pk], datetimes_as_text=self._datetimes_as_text
+                self._model,
+                self._rows[pk],
+                self._start,
+                datetimes_as_text=self._datetimes_as_text,
             )
         return self._made[pk]
 
@@ -195,8 +203,8 @@ class RowRecords(Mapping[int, models.Model]):
 
 
 def _customer_column(name: str) -> int:
-    """Where a customer field stands in a row of `select_columns(Customer)`."""
-    return [f.attname for f in Customer._meta.concrete_fields].index(name)
+    """Where a customer field stands in a candidate row (after its item indexes)."""
+    return 1 + [f.attname for f in Customer._meta.concrete_fields].index(name)
 
 
 def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:
@@ -219,33 +227,32 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
     comparable: dict[int, list[Party]] = {}  # each candidate normalized once per batch
     places: dict[tuple[str, str, str], tuple[str, str]] = {}  # for this batch only
     stored = None
-    # A row per (candidate, location), a candidate's rows together (see candidate_records_sql).
-    for indexes, *record in rows:
-        customer_id = record[0]
-        address = record[width:]
-        if customer_id not in comparable:
-            records[customer_id], found[customer_id] = record[:width], indexes
+    # A row per (candidate, location), a candidate's rows together (see candidate_records_sql):
+    # its item indexes, the customer's columns, the location's.
+    for row in rows:
+        customer_id = row[1]
+        parties = comparable.get(customer_id)
+        if parties is None:
+            records[customer_id], found[customer_id] = row, row[0]
             stored = StoredCustomer(
-                name=record[name],
-                normalized_name=record[normalized],
-                written=tuple(fold(record[name]).split()),
-                email=record[email],
-                phone=record[phone],
-                phone_key=record[phone_key],
-                person=record[kind] == CustomerType.PRIVATE,
+                name=row[name],
+                normalized_name=row[normalized],
+                written=tuple(fold(row[name]).split()),
+                email=row[email],
+                phone=row[phone],
+                phone_key=row[phone_key],
+                person=row[kind] == CustomerType.PRIVATE,
             )
-            comparable[customer_id] = []
+            parties = comparable[customer_id] = []
         # No location: its columns are NULL (a location's are never).
-        located = address[0] is not None
-        comparable[customer_id].append(
-            Party.stored(stored, address, places) if located else Party.stored(stored, None)
-        )
+        address = row[width + 1 :] if row[width + 1] is not None else None
+        parties.append(Party.stored(stored, address, places))
     # Each item's candidates in the order of their ids, the items in theirs.
     for customer_id, indexes in found.items():
         for index in indexes:
             result.parties_by_index.setdefault(index, {})[customer_id] = comparable[customer_id]
     result.parties_by_index = dict(sorted(result.parties_by_index.items()))
-    result.customers = RowRecords(Customer, records, datetimes_as_text=True)
+    result.customers = RowRecords(Customer, records, start=1, datetimes_as_text=True)
     return result
 
 
