@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import permutations
 
+import orjson
 from django.db import connection, models
 
 from customers.choices import CustomerType
@@ -135,23 +136,31 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
     if not indexes:
         return []
     wanted = [parties[i] for i in indexes]
-    spellings = [_postal_code_spellings(p.postal_code) for p in wanted]
+    items = []
+    for index, p in zip(indexes, wanted, strict=True):
+        spelling_1, spelling_2, spelling_3 = _postal_code_spellings(p.postal_code)
+        items.append(
+            {
+                "idx": index,
+                "name": p.name,
+                "word_orders": _word_orders(p.name),
+                "postal_code": p.postal_code,
+                "spelling_1": spelling_1,
+                "spelling_2": spelling_2,
+                "spelling_3": spelling_3,
+                "street_key": street_key_of_name(p.street) if p.has_address else "",
+                "house_number": p.house_number,
+                "email": p.email,
+                "phone": p.phone,
+                "site_bases": _site_bases(p),
+                "person": p.person,
+                "family_keys": "|".join(family_name_keys(" ".join(p.written), either_end=True))
+                if p.person
+                else "",
+            }
+        )
     params = {
-        "indexes": indexes,
-        "names": [p.name for p in wanted],
-        "word_orders": [_word_orders(p.name) for p in wanted],
-        "postal_codes": [p.postal_code for p in wanted],
-        **{f"spelling_{n + 1}": [s[n] for s in spellings] for n in range(3)},
-        "street_keys": [street_key_of_name(p.street) if p.has_address else "" for p in wanted],
-        "house_numbers": [p.house_number for p in wanted],
-        "emails": [p.email for p in wanted],
-        "phones": [p.phone for p in wanted],
-        "site_bases": [_site_bases(p) for p in wanted],
-        "persons": [p.person for p in wanted],
-        "family_keys": [
-            "|".join(family_name_keys(" ".join(p.written), either_end=True)) if p.person else ""
-            for p in wanted
-        ],
+        "items": orjson.dumps(items).decode(),
         "tenant": tenant.pk,
         "limit": CANDIDATES_PER_NAME,
         "threshold": TRIGRAM_THRESHOLD,

@@ -400,3 +400,23 @@ def test_a_candidate_is_compared_at_each_of_its_locations_in_their_order():
         ]
         assert [p.street for p in found.parties_by_index[index][homeless.pk]] == [""]
     assert list(found.parties_by_index) == [0, 1]
+
+
+def test_the_parties_reach_the_statement_intact_whatever_their_characters():
+    """The parties are sent as one JSON value: quotes, backslashes, umlauts and characters
+    beyond the BMP arrive as they are."""
+    tenant = TenantFactory()
+    name = 'O\'Brien "Bau" \\ Café 🏗 Süd'
+    email = 'o\'brien+"x"@example.com'
+    customer = _customer(tenant, name, street="Hachestraße 12")
+    Customer.objects.filter(pk=customer.pk).update(email=email)
+
+    found = customer_candidates(
+        tenant=tenant,
+        parties={
+            0: Party.of(name=name, postal_code="99999"),
+            1: Party.of(name="Schreinerei Holz", email=email),
+        },
+    )
+
+    assert set(found.parties_by_index[0]) == set(found.parties_by_index[1]) == {customer.pk}
