@@ -237,7 +237,7 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
     places: dict[tuple[str, str, str], tuple[str, str]] = {}  # for this batch only
     stored = None
     # A row per (candidate, location), a candidate's rows together (see candidate_records_sql):
-    # its item indexes, the customer's columns, the location's.
+    # its item indexes, the customer's columns, the location's address (then its name and id).
     for row in rows:
         customer_id = row[1]
         parties = comparable.get(customer_id)
@@ -254,7 +254,7 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
             )
             parties = comparable[customer_id] = []
         # No location: its columns are NULL (a location's are never).
-        address = row[width + 1 :] if row[width + 1] is not None else None
+        address = row[width + 1 : width + 8] if row[width + 1] is not None else None
         parties.append(Party.stored(stored, address, places))
     # Each item's candidates in the order of their ids, the items in theirs.
     for customer_id, indexes in found.items():

@@ -223,28 +223,27 @@ CANDIDATES_SQL = _CANDIDATES_SQL.format(
 # found for (an array), the customer's columns (`select_columns`, the timestamps as text: made
 # datetimes only for the few customers made instances, `RowRecords`) and, one row per location
 # in the locations' order, the location's address (street, postal code, city, country, and the
-# street's parts as stored: `matching.StoredAddress`; NULL for a customer without one). So a
-# batch reads its candidates in one round trip, not in three with thousands of ids in each; and
-# each customer once, as plain columns (per (item, customer) with its addresses as an array of
-# arrays, the rows cost a fifth more to send and read).
+# street's parts as stored: `matching.StoredAddress`; NULL for a customer without one; then the
+# location's name and id, for the order). So a batch reads its candidates in one round trip, not
+# in three with thousands of ids in each; and each customer once, as plain columns (per (item,
+# customer) with its addresses as an array of arrays, the rows cost a fifth more to send and
+# read). One subquery per candidate for the customer and its locations: with one per table the
+# locations' was memoized (a hash lookup per customer, each read once).
 _CANDIDATE_RECORDS_SQL = """
     WITH found AS MATERIALIZED ({candidates}),
     ids AS (SELECT id, array_agg(idx ORDER BY idx) AS idxs FROM found GROUP BY id)
-    SELECT ids.idxs, {customer_columns},
-        l.{l_street}, l.{l_postal_code}, l.{l_city}, l.{l_country}, l.{l_street_name},
-        l.{l_house_number}, l.{l_street_written}
+    SELECT ids.idxs, x.*
     FROM ids
     JOIN LATERAL (
-        SELECT * FROM {customer} c
+        SELECT {customer_columns},
+            l.{l_street}, l.{l_postal_code}, l.{l_city}, l.{l_country}, l.{l_street_name},
+            l.{l_house_number}, l.{l_street_written}, l.{l_name} AS l_name, l.{l_id} AS l_id
+        FROM {customer} c
+        LEFT JOIN {location} l ON l.{l_customer} = c.{c_id} AND l.{l_tenant} = %(tenant)s::bigint
         WHERE c.{c_id} = ids.id AND c.{c_tenant} = %(tenant)s::bigint
         OFFSET 0
-    ) c ON TRUE
-    LEFT JOIN LATERAL (
-        SELECT * FROM {location} l
-        WHERE l.{l_tenant} = %(tenant)s::bigint AND l.{l_customer} = c.{c_id}
-        OFFSET 0
-    ) l ON TRUE
-    ORDER BY ids.id, l.{l_name}, l.{l_id}
+    ) x ON TRUE
+    ORDER BY ids.id, x.l_name, x.l_id
 """
 
 
