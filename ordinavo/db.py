@@ -212,10 +212,13 @@ def _timestamptz_of_text(text: str | None) -> datetime | None:
         return None
     db = connections[DEFAULT_DB_ALIAS]
     db.ensure_connection()
-    adapters = db.connection.adapters
-    oid = adapters.types["timestamptz"].oid
-    loader = adapters.get_loader(oid, psycopg.pq.Format.TEXT)
-    return loader(oid, db.connection).load(text.encode())
+    return _timestamptz_loader(db.connection).load(text.encode())
+
+
+@functools.lru_cache(maxsize=1)  # the connection's: a loader made per value cost 2 µs
+def _timestamptz_loader(conn: psycopg.Connection) -> psycopg.adapt.Loader:
+    oid = conn.adapters.types["timestamptz"].oid
+    return conn.adapters.get_loader(oid, psycopg.pq.Format.TEXT)(oid, conn)
 
 
 def _no_default() -> None:
