@@ -310,6 +310,9 @@ def street_key(street: str | None) -> str:
 
 # The words a site designation starts with (_SITE_SUFFIX), for a quick look before the pattern.
 _SITE_WORDS = ("filiale", "niederlassung", "standort", "zweigstelle", "betriebsst", "nl", "branch")
+_SITE_WORD = re.compile("|".join(_SITE_WORDS))  # one of them anywhere, as `in` finds it
+# What ends a city's first word.
+_CITY_WORD_END = re.compile(r"[\s/(,-]")
 
 
 def strip_site(name: str | None, city: str | None) -> str:
@@ -320,12 +323,12 @@ def strip_site(name: str | None, city: str | None) -> str:
     # ASCII letters; IGNORECASE also matches "K" to the Kelvin sign, never in an ASCII name):
     # without the word, the pattern cannot match and is not run (most names).
     lowered = name.lower() if name.isascii() else None
-    if lowered is None or any(word in lowered for word in _SITE_WORDS):
+    if lowered is None or _SITE_WORD.search(lowered):
         cut = _SITE_SUFFIX.sub("", name)
         if cut.strip():
             name = cut
             lowered = name.lower() if name.isascii() else None
-    first = re.split(r"[\s/(,-]", str(city or "").strip())[0]
+    first = _CITY_WORD_END.split(str(city or "").strip(), maxsplit=1)[0]
     if len(first) >= 3 and (lowered is None or not first.isascii() or first.lower() in lowered):
         cut = _site_pattern(first).sub("", name)
         if cut.strip():

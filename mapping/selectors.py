@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import permutations
 
+import orjson
 from django.db import connection, models
 
 from customers.choices import CustomerType
@@ -135,23 +136,31 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
     if not indexes:
         return []
     wanted = [parties[i] for i in indexes]
-    spellings = [_postal_code_spellings(p.postal_code) for p in wanted]
+    items = []
+    for index, p in zip(indexes, wanted, strict=True):
+        spelling_1, spelling_2, spelling_3 = _postal_code_spellings(p.postal_code)
+        items.append(
+            {
+                "idx": index,
+                "name": p.name,
+                "word_orders": _word_orders(p.name),
+                "postal_code": p.postal_code,
+                "spelling_1": spelling_1,
+                "spelling_2": spelling_2,
+                "spelling_3": spelling_3,
+                "street_key": street_key_of_name(p.street) if p.has_address else "",
+                "house_number": p.house_number,
+                "email": p.email,
+                "phone": p.phone,
+                "site_bases": _site_bases(p),
+                "person": p.person,
+                "family_keys": "|".join(family_name_keys(" ".join(p.written), either_end=True))
+                if p.person
+                else "",
+            }
+        )
     params = {
-        "indexes": indexes,
-        "names": [p.name for p in wanted],
-        "word_orders": [_word_orders(p.name) for p in wanted],
-        "postal_codes": [p.postal_code for p in wanted],
-        **{f"spelling_{n + 1}": [s[n] for s in spellings] for n in range(3)},
-        "street_keys": [street_key_of_name(p.street) if p.has_address else "" for p in wanted],
-        "house_numbers": [p.house_number for p in wanted],
-        "emails": [p.email for p in wanted],
-        "phones": [p.phone for p in wanted],
-        "site_bases": [_site_bases(p) for p in wanted],
-        "persons": [p.person for p in wanted],
-        "family_keys": [
-            "|".join(family_name_keys(" ".join(p.written), either_end=True)) if p.person else ""
-            for p in wanted
-        ],
+        "items": orjson.dumps(items).decode(),
         "tenant": tenant.pk,
         "limit": CANDIDATES_PER_NAME,
         "threshold": TRIGRAM_THRESHOLD,
@@ -170,15 +179,29 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
 
 
 class RowRecords(Mapping[int, models.Model]):
-    """Records read as rows (`select_columns`), made model instances only when one is asked for:
-    a batch reads thousands of candidates to compare them and links or shows a few."""
+    """Records read as rows (`select_columns`, from column `start` on), made model instances
+    only when one is asked for: a batch reads thousands of candidates to compare them and links
+    or shows a few. `datetimes_as_text`: as the rows were selected."""
 
-    def __init__(self, model: type[models.Model], rows: dict[int, Sequence]):
+    def __init__(
+        self,
+        model: type[models.Model],
+        rows: dict[int, Sequence],
+        *,
+        start: int = 0,
+        datetimes_as_text=False,
+    ):
         self._model, self._rows, self._made = model, rows, {}
+        self._start, self._datetimes_as_text = start, datetimes_as_text
 
     def __getitem__(self, pk: int) -> models.Model:
         if pk not in self._made:
-            self._made[pk] = instance_from_row(self._model, self._rows[pk])
+            self._made[pk] = instance_from_row(
+                self._model,
+                self._rows[pk],
+                self._start,
+                datetimes_as_text=self._datetimes_as_text,
+            )
         return self._made[pk]
 
     def __iter__(self):
@@ -189,8 +212,8 @@ class RowRecords(Mapping[int, models.Model]):
 
 
 def _customer_column(name: str) -> int:
-    """Where a customer field stands in a row of `select_columns(Customer)`."""
-    return [f.attname for f in Customer._meta.concrete_fields].index(name)
+    """Where a customer field stands in a candidate row (after its item indexes)."""
+    return 1 + [f.attname for f in Customer._meta.concrete_fields].index(name)
 
 
 def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:
@@ -207,27 +230,38 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
         return result
     columns = ("name", "normalized_name", "email", "phone", "phone_key", "type")
     name, normalized, email, phone, phone_key, kind = map(_customer_column, columns)
+    width = column_count(Customer)
     records: dict[int, tuple] = {}
+    found: dict[int, list[int]] = {}  # item indexes of each candidate
     comparable: dict[int, list[Party]] = {}  # each candidate normalized once per batch
     places: dict[tuple[str, str, str], tuple[str, str]] = {}  # for this batch only
-    for index, *record, addresses in rows:
-        customer_id = record[0]
-        if customer_id not in comparable:
-            records[customer_id] = record
+    stored = None
+    # A row per (candidate, location), a candidate's rows together (see candidate_records_sql):
+    # its item indexes, the customer's columns, the location's address (then its name and id).
+    for row in rows:
+        customer_id = row[1]
+        parties = comparable.get(customer_id)
+        if parties is None:
+            records[customer_id], found[customer_id] = row, row[0]
             stored = StoredCustomer(
-                name=record[name],
-                normalized_name=record[normalized],
-                written=tuple(fold(record[name]).split()),
-                email=record[email],
-                phone=record[phone],
-                phone_key=record[phone_key],
-                person=record[kind] == CustomerType.PRIVATE,
+                name=row[name],
+                normalized_name=row[normalized],
+                written=tuple(fold(row[name]).split()),
+                email=row[email],
+                phone=row[phone],
+                phone_key=row[phone_key],
+                person=row[kind] == CustomerType.PRIVATE,
             )
-            comparable[customer_id] = [Party.stored(stored, a, places) for a in addresses] or [
-                Party.stored(stored, None)
-            ]
-        result.parties_by_index.setdefault(index, {})[customer_id] = comparable[customer_id]
-    result.customers = RowRecords(Customer, records)
+            parties = comparable[customer_id] = []
+        # No location: its columns are NULL (a location's are never).
+        address = row[width + 1 : width + 8] if row[width + 1] is not None else None
+        parties.append(Party.stored(stored, address, places))
+    # Each item's candidates in the order of their ids, the items in theirs.
+    for customer_id, indexes in found.items():
+        for index in indexes:
+            result.parties_by_index.setdefault(index, {})[customer_id] = comparable[customer_id]
+    result.parties_by_index = dict(sorted(result.parties_by_index.items()))
+    result.customers = RowRecords(Customer, records, start=1, datetimes_as_text=True)
     return result
 
 

@@ -151,6 +151,8 @@ class _ReadPlan:
     pk_index: int
     # Fields whose database value the ORM converts (Field.from_db_value: JSON).
     from_db: list[tuple[int, models.Field]]
+    # Where the DateTimeFields stand (`datetimes_as_text`).
+    datetimes: tuple[int, ...]
 
 
 @functools.cache
@@ -161,16 +163,23 @@ def _read_plan(model: type[models.Model]) -> _ReadPlan:
         attnames=tuple(field.attname for field in fields),
         pk_index=fields.index(model._meta.pk),
         from_db=[(i, f) for i, f in enumerate(fields) if hasattr(f, "from_db_value")],
+        datetimes=tuple(i for i, f in enumerate(fields) if isinstance(f, models.DateTimeField)),
     )
 
 
 @functools.cache
-def select_columns(model: type[models.Model], alias: str) -> str:
+def select_columns(model: type[models.Model], alias: str, *, datetimes_as_text=False) -> str:
     """The select list of every concrete column of `model` under the table alias `alias`, in
-    the order `instance_from_row` reads them."""
-    _read_plan(model)
+    the order `instance_from_row` reads them. `datetimes_as_text`: the DateTimeFields' columns as
+    text, for rows most of which never become instances (read as text they cost nothing, a
+    timestamptz goes through Django's loader in Python); give `instance_from_row` the same."""
+    plan = _read_plan(model)
     quote = connection.ops.quote_name
-    return ", ".join(f"{quote(alias)}.{quote(f.column)}" for f in model._meta.concrete_fields)
+    columns = [f"{quote(alias)}.{quote(f.column)}" for f in model._meta.concrete_fields]
+    if datetimes_as_text:
+        for index in plan.datetimes:
+            columns[index] += "::text"
+    return ", ".join(columns)
 
 
 def column_count(model: type[models.Model]) -> int:
@@ -178,7 +187,7 @@ def column_count(model: type[models.Model]) -> int:
 
 
 def instance_from_row(
-    model: type[models.Model], row: Sequence, start: int = 0
+    model: type[models.Model], row: Sequence, start: int = 0, *, datetimes_as_text=False
 ) -> models.Model | None:
     """`model.from_db` of the columns (see `select_columns`) that start at `start` in `row`;
     None when its primary key is NULL (no row on that side of an outer join)."""
@@ -186,11 +195,30 @@ def instance_from_row(
     values = row[start : start + len(plan.attnames)]
     if values[plan.pk_index] is None:
         return None
-    if plan.from_db:
+    if plan.from_db or (datetimes_as_text and plan.datetimes):
         values = list(values)
         for index, field in plan.from_db:
             values[index] = field.from_db_value(values[index], None, connection)
+        if datetimes_as_text:
+            for index in plan.datetimes:
+                values[index] = _timestamptz_of_text(values[index])
     return model.from_db(DEFAULT_DB_ALIAS, plan.attnames, values)
+
+
+def _timestamptz_of_text(text: str | None) -> datetime | None:
+    """A timestamptz PostgreSQL sent as text, loaded as the connection loads one (Django's
+    loader, in the connection's time zone): the value a row read as it is holds."""
+    if text is None:
+        return None
+    db = connections[DEFAULT_DB_ALIAS]
+    db.ensure_connection()
+    return _timestamptz_loader(db.connection).load(text.encode())
+
+
+@functools.lru_cache(maxsize=1)  # the connection's: a loader made per value cost 2 µs
+def _timestamptz_loader(conn: psycopg.Connection) -> psycopg.adapt.Loader:
+    oid = conn.adapters.types["timestamptz"].oid
+    return conn.adapters.get_loader(oid, psycopg.pq.Format.TEXT)(oid, conn)
 
 
 def _no_default() -> None:

@@ -6,8 +6,6 @@ from dataclasses import replace
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from customers.normalization import plain_vowels
-
 from .party import Party
 
 # Short legal forms: one edit away they are often real words (Karl / SARL, Part / PartG, Core /
@@ -123,4 +121,4 @@ def without_mistyped_form(incoming: Party, candidate: Party) -> Party:
     ):
         return incoming
     name = " ".join(words[:-1])
-    return replace(incoming, name=name, name_key=" ".join(sorted(plain_vowels(name).split())))
+    return replace(incoming, name=name)  # its name_key and name_numbers made of the new name

@@ -99,11 +99,6 @@ class Party:
     phone: str = ""
     # A private person: the address corroborates only the exact name (see `score`).
     person: bool = False
-    # The name with its words sorted and umlauts as plain vowels: "Weber, Anna" = "Anna Weber".
-    name_key: str = ""
-    name_numbers: tuple[str, ...] = ()
-    # The e-mail's domain unless it is a freemail one: the same company domain is evidence.
-    email_domain: str = ""
     # The name's words as written (folded, without a site): where its legal form stands.
     written: tuple[str, ...] = ()
 
@@ -122,8 +117,8 @@ class Party:
     ) -> "Party":
         street_name, number, written_street = street_parts(street)
         without_site = strip_site(name, city)
-        return cls._made(
-            normalized=normalize_name(without_site),
+        return cls(
+            name=normalize_name(without_site),
             written=tuple(fold(without_site).split()),
             street=street_name,
             house_number=number,
@@ -167,8 +162,8 @@ class Party:
             place = normalize_postal_code(postal_code, country), fold(city)
             if places is not None:
                 places[(postal_code, city, country)] = place
-        return cls._made(
-            normalized=normalized,
+        return cls(
+            name=normalized,
             written=written,
             street=street_name,
             house_number=number,
@@ -182,19 +177,25 @@ class Party:
             person=customer.person,
         )
 
-    @classmethod
-    def _made(cls, *, normalized: str, written: tuple[str, ...], email: str, **parts) -> "Party":
-        key = plain_vowels(normalized)
-        domain = email.rsplit("@", 1)[-1] if "@" in email else ""
-        return cls(
-            name=normalized,
-            name_key=" ".join(sorted(key.split())),
-            name_numbers=tuple(sorted(t for t in normalized.split() if t.isdigit())),
-            email=email,
-            email_domain="" if domain in FREEMAIL_DOMAINS else domain,
-            written=written,
-            **parts,
-        )
+    # Derived from the fields when first read: only scoring reads them, and most candidates of a
+    # batch are left unscored (`decision._unscored`), so made for nothing otherwise.
+
+    @functools.cached_property
+    def name_key(self) -> str:
+        """The name with its words sorted and umlauts as plain vowels: "Weber, Anna" = "Anna
+        Weber"."""
+        return " ".join(sorted(plain_vowels(self.name).split()))
+
+    @functools.cached_property
+    def name_numbers(self) -> tuple[str, ...]:
+        return tuple(sorted(t for t in self.name.split() if t.isdigit()))
+
+    @functools.cached_property
+    def email_domain(self) -> str:
+        """The e-mail's domain unless it is a freemail one: the same company domain is
+        evidence."""
+        domain = self.email.rsplit("@", 1)[-1] if "@" in self.email else ""
+        return "" if domain in FREEMAIL_DOMAINS else domain
 
     @functools.cached_property
     def person_words(self) -> tuple[str, ...]:

@@ -68,9 +68,39 @@ def test_a_stored_customer_is_the_party_its_fields_make():
             phone=phone, person=kind == CustomerType.PRIVATE, country=country,
         )  # fmt: skip
         assert Party.stored(stored, row) == expected, (name, address)
+        assert _derived(Party.stored(stored, row)) == _derived(expected), (name, address)
         assert Party.stored(stored, None) == Party.of(
             name=name, email=email, phone=phone, person=kind == CustomerType.PRIVATE
         )
+
+
+def _derived(party: Party) -> tuple:
+    """What a party derives from its fields when first read (not compared by `==`)."""
+    return party.name_key, party.name_numbers, party.email_domain
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "derived"),
+    [
+        ("Weber, Anna", "anna.weber@web.de", ("anna weber", (), "")),
+        ("Hörgeräte Kühn GmbH", "Info@Kuehn.de", ("horgerate kuhn", (), "kuehn.de")),
+        ("Studio 11 Block 2", "", ("11 2 block studio", ("11", "2"), "")),
+    ],
+)  # fmt: skip
+def test_a_party_derives_its_name_key_numbers_and_mail_domain(name, email, derived):
+    assert _derived(Party.of(name=name, email=email)) == derived
+
+
+def test_a_candidate_left_unscored_derives_nothing_only_scoring_reads():
+    """Most candidates of a batch are left unscored: what only scoring reads is not made for
+    them."""
+    incoming = _person("Peter Müller", "Hachestraße 12", "45127", "Essen")
+    namesake = _person("Peter Müller", "Zeil 3", "60313", "Frankfurt")
+    relative = _person("Anna Müller", "Zeil 3", "60313", "Frankfurt")
+    decide(incoming, {1: [namesake], 2: [relative]}, threshold=0.92, margin=0.08,
+           frequencies=FREQUENCIES)  # fmt: skip
+    for candidate in (namesake, relative):
+        assert not {"name_key", "name_numbers", "email_domain"} & set(vars(candidate))
 
 
 FREQUENCIES = NameFrequencies(

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from customers.models import Customer, Location
 from mapping.choices import ExternalType, ReferenceOrigin
 from mapping.matching import Party
 from mapping.selectors import customer_candidates, referenced_records
@@ -346,3 +347,76 @@ def test_the_e_mail_lookup_reads_the_case_insensitive_index():
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "customers_cust_tenant_email_ci" in plan
+
+
+def test_a_candidate_is_the_whole_customer_made_without_a_query():
+    """The engine links, updates and shows candidates: each is the stored customer with every
+    field (its timestamps are read as text and made datetimes only here), made without a query."""
+    tenant = TenantFactory()
+    customer = _customer(tenant, "Metzgerei Stutz e.K.")
+    Customer.objects.filter(pk=customer.pk).update(
+        customer_number="K-1", industry="Handel", website="https://stutz.example",
+        email="info@stutz.example", phone="0201 123456",
+    )  # fmt: skip
+    stored = Customer.objects.get(pk=customer.pk)
+
+    found = customer_candidates(
+        tenant=tenant, parties={0: Party.of(name="Metzgerei Stutz", postal_code="45127")}
+    )
+    with CaptureQueriesContext(connection) as captured:
+        candidate = found.customers[customer.pk]
+        values = {f.attname: getattr(candidate, f.attname) for f in Customer._meta.concrete_fields}
+
+    assert len(captured) == 0
+    assert values == {f.attname: getattr(stored, f.attname) for f in Customer._meta.concrete_fields}
+    assert candidate.get_deferred_fields() == set()
+    assert candidate.created_at.tzinfo is not None
+
+
+def test_a_candidate_is_compared_at_each_of_its_locations_in_their_order():
+    tenant = TenantFactory()
+    branches = _customer(tenant, "Metzgerei Stutz e.K.", street="Hachestraße 12")
+    LocationFactory(
+        customer=branches, tenant=tenant, name="A", street="Zeil 3", postal_code="60313",
+        city="Frankfurt",
+    )  # fmt: skip
+    homeless = CustomerFactory(tenant=tenant, name="Metzgerei Stutz")
+
+    found = customer_candidates(
+        tenant=tenant,
+        parties={
+            0: Party.of(name="Metzgerei Stutz", postal_code="45127"),
+            1: Party.of(name="Metzgerei Stutz e.K."),
+        },
+    )
+
+    names = [loc.name for loc in branches.locations.order_by("name", "id")]
+    streets = [Location.objects.get(customer=branches, name=n).street for n in names]
+    for index in (0, 1):
+        assert list(found.parties_by_index[index]) == sorted([branches.pk, homeless.pk])
+        parties = found.parties_by_index[index][branches.pk]
+        assert [p.street_written for p in parties] == [
+            Party.of(name="x", street=s).street_written for s in streets
+        ]
+        assert [p.street for p in found.parties_by_index[index][homeless.pk]] == [""]
+    assert list(found.parties_by_index) == [0, 1]
+
+
+def test_the_parties_reach_the_statement_intact_whatever_their_characters():
+    """The parties are sent as one JSON value: quotes, backslashes, umlauts and characters
+    beyond the BMP arrive as they are."""
+    tenant = TenantFactory()
+    name = 'O\'Brien "Bau" \\ Café 🏗 Süd'
+    email = 'o\'brien+"x"@example.com'
+    customer = _customer(tenant, name, street="Hachestraße 12")
+    Customer.objects.filter(pk=customer.pk).update(email=email)
+
+    found = customer_candidates(
+        tenant=tenant,
+        parties={
+            0: Party.of(name=name, postal_code="99999"),
+            1: Party.of(name="Schreinerei Holz", email=email),
+        },
+    )
+
+    assert set(found.parties_by_index[0]) == set(found.parties_by_index[1]) == {customer.pk}
