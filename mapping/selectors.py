@@ -5,14 +5,13 @@ import zlib
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import permutations
 
 from django.db import connection, models
 
 from customers.choices import CustomerType
 from customers.models import Customer
-from customers.normalization import fold, street_key_of_name
-from customers.phonetics import family_name_keys, koelner
+from customers.normalization import fold
+from customers.phonetics import koelner
 from ordinavo.db import column_count, fetch, in_values, instance_from_row, select_columns
 from tenants.models import Tenant
 
@@ -21,6 +20,7 @@ from .matching import Party
 from .matching.evidence import NameFrequencies, person_words
 from .matching.party import StoredCustomer
 from .models import RECORD_FIELD_BY_TYPE, ExternalReference
+from .search_keys import family_keys, postal_code_spellings, site_bases, street_key, word_orders
 from .sql import (
     ADVISORY_LOCKS_SQL,
     TRIGRAM_THRESHOLD_SET_SQL,
@@ -95,39 +95,6 @@ class CandidateSet:
     parties_by_index: dict[int, dict[int, list[Party]]] = field(default_factory=dict)
 
 
-def _postal_code_spellings(code: str) -> tuple[str, str, str]:
-    """How else a location may store what normalize_postal_code made `code`: with the space of
-    British, Dutch, Swedish, Czech... codes back, or a German code without its leading zero.
-    Always three (a fixed number of columns in the statement), "" for none."""
-    with_space = [f"{code[:-cut]} {code[-cut:]}" if len(code) > cut else "" for cut in (3, 2)]
-    zero = code[1:] if len(code) == 5 and code.isdigit() and code.startswith("0") else ""
-    return with_space[0], with_space[1], zero
-
-
-def _word_orders(name: str) -> str:
-    """The name and, for two or three words, every other order of them, "|"-separated (a
-    normalized name has no punctuation)."""
-    words = name.split()
-    if not 2 <= len(words) <= 3:
-        return name
-    return "|".join(dict.fromkeys(" ".join(order) for order in permutations(words)))
-
-
-def _site_bases(party: Party) -> str:
-    """A company's name without the site after it, "|"-separated: the words before its own
-    city, and before the site word ahead of the city ("fitwerk studios studio essen" in Essen:
-    "fitwerk studios studio|fitwerk studios"). "" for a person or a name not ending in its city.
-    """
-    words, city = party.name.split(), party.city.split()
-    if party.person or not city:
-        return ""
-    at = next((i for i in range(len(words) - 1, 0, -1) if words[i] == city[0]), 0)
-    if not at or words[at:] != city[: len(words) - at]:  # only the city (or its start) after
-        return ""
-    # Two words at least: "Sparkasse Essen" is not a site of "Sparkasse" (see `_site_of`).
-    return "|".join(" ".join(words[:end]) for end in (at, at - 1) if end >= 2)
-
-
 def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
     """(item index, the customer's columns..., its addresses) per candidate: see
     mapping.sql.candidate_records_sql."""
@@ -135,23 +102,20 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
     if not indexes:
         return []
     wanted = [parties[i] for i in indexes]
-    spellings = [_postal_code_spellings(p.postal_code) for p in wanted]
+    spellings = [postal_code_spellings(p.postal_code) for p in wanted]
     params = {
         "indexes": indexes,
         "names": [p.name for p in wanted],
-        "word_orders": [_word_orders(p.name) for p in wanted],
+        "word_orders": [word_orders(p.name) for p in wanted],
         "postal_codes": [p.postal_code for p in wanted],
         **{f"spelling_{n + 1}": [s[n] for s in spellings] for n in range(3)},
-        "street_keys": [street_key_of_name(p.street) if p.has_address else "" for p in wanted],
+        "street_keys": [street_key(p) for p in wanted],
         "house_numbers": [p.house_number for p in wanted],
         "emails": [p.email for p in wanted],
         "phones": [p.phone for p in wanted],
-        "site_bases": [_site_bases(p) for p in wanted],
+        "site_bases": [site_bases(p) for p in wanted],
         "persons": [p.person for p in wanted],
-        "family_keys": [
-            "|".join(family_name_keys(" ".join(p.written), either_end=True)) if p.person else ""
-            for p in wanted
-        ],
+        "family_keys": ["|".join(family_keys(p)) for p in wanted],
         "tenant": tenant.pk,
         "limit": CANDIDATES_PER_NAME,
         "threshold": TRIGRAM_THRESHOLD,
