@@ -31,11 +31,15 @@ def postal_codes_compared(party: Party) -> tuple[str, ...]:
     """The stored postal codes a location of the party's postal code may have: the code and its
     spellings, as the statement's `IN (postal_code, spelling_1, spelling_2, spelling_3)` takes
     them (an empty spelling included); () without a postal code."""
-    if not party.postal_code:
-        return ()
-    return tuple(dict.fromkeys((party.postal_code, *postal_code_spellings(party.postal_code))))
+    return _postal_codes(party.postal_code) if party.postal_code else ()
 
 
+@functools.lru_cache(maxsize=65536)  # a batch looks up each party's twice (statement, planned)
+def _postal_codes(code: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((code, *postal_code_spellings(code))))
+
+
+@functools.lru_cache(maxsize=65536)
 def word_orders(name: str) -> str:
     """The name and, for two or three words, every other order of them, "|"-separated (a
     normalized name has no punctuation)."""
@@ -69,7 +73,12 @@ def street_key(party: Party) -> str:
 def family_keys(party: Party) -> tuple[str, ...]:
     """The family keys (`Customer.family_key`) a private person's name may be stored under: of
     its last word, or of its first ("Müller, Hans"); () for a company."""
-    return family_name_keys(" ".join(party.written), either_end=True) if party.person else ()
+    return _family_keys(party.written) if party.person else ()
+
+
+@functools.lru_cache(maxsize=65536)
+def _family_keys(written: tuple[str, ...]) -> tuple[str, ...]:
+    return family_name_keys(" ".join(written), either_end=True)
 
 
 def house_numbers_meet(searched: str, stored: str) -> bool:
