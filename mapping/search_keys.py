@@ -54,9 +54,9 @@ def site_bases(party: Party) -> str:
     city, and before the site word ahead of the city ("fitwerk studios studio essen" in Essen:
     "fitwerk studios studio|fitwerk studios"). "" for a person or a name not ending in its city.
     """
-    words, city = party.name.split(), party.city.split()
-    if party.person or not city:
+    if party.person or not party.city:
         return ""
+    words, city = party.name.split(), party.city.split()
     at = next((i for i in range(len(words) - 1, 0, -1) if words[i] == city[0]), 0)
     if not at or words[at:] != city[: len(words) - at]:  # only the city (or its start) after
         return ""

@@ -143,85 +143,83 @@ class PlannedCustomers:
     applied: a batch's planned customers are few."""
 
     def __init__(self):
-        self._normalized_names: list[str] = []
-        # key -> positions; a key is (rule, value...): ("name", normalized name), ("phone",
-        # key), ("email", upper case), ("postal", stored postal code), ("family", stored postal
-        # code, family key)
-        self._by_key: dict[tuple[str, ...], list[int]] = defaultdict(list)
-        # (stored postal code, street key) -> (position, house number)
+        self._names: list[str] = []  # normalized, by position
+        # Each rule's key -> the positions found by it.
+        self._by_name: dict[str, list[int]] = defaultdict(list)
+        self._by_phone: dict[str, list[int]] = defaultdict(list)
+        self._by_email: dict[str, list[int]] = defaultdict(list)  # upper case, as the statement
+        self._at_postal_code: dict[str, list[int]] = defaultdict(list)  # as stored
+        self._by_family: dict[tuple[str, str], list[int]] = defaultdict(list)  # postal code too
+        # (postal code, street key) -> (position, house number)
         self._at_street: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-        # trigram -> positions: made on the first party without a postal code (rare)
-        self._by_trigram: dict[str, list[int]] | None = None
+        # trigram -> positions, for a party without a postal code (rare): made when one comes,
+        # of the positions up to then
+        self._by_trigram: dict[str, list[int]] = defaultdict(list)
+        self._trigrams_made = 0
 
     def add(self, customer: Customer, party: Party, location_block: dict | None) -> None:
-        position = len(self._normalized_names)
-        name = customer.normalized_name
-        self._normalized_names.append(name)
-        keys = [("name", name)] if name else []
+        position = len(self._names)
+        self._names.append(customer.normalized_name)
+        if customer.normalized_name:
+            self._by_name[customer.normalized_name].append(position)
         if customer.phone_key:
-            keys.append(("phone", customer.phone_key))
+            self._by_phone[customer.phone_key].append(position)
         if customer.email:
-            keys.append(("email", customer.email.upper()))  # upper(email) in the statement
+            self._by_email[customer.email.upper()].append(position)
         if location_block:  # it gets a location (with the party's address)
             postal_code = location_block.get("postal_code") or ""
-            keys.append(("postal", postal_code))
+            self._at_postal_code[postal_code].append(position)
             if customer.family_key:
-                keys.append(("family", postal_code, customer.family_key))
+                self._by_family[(postal_code, customer.family_key)].append(position)
             key, number = location_address_keys(party.street, party.house_number)
             self._at_street[(postal_code, key)].append((position, number))
-        for key in keys:
-            self._by_key[key].append(position)
-        if self._by_trigram is not None:
-            self._trigrams_index(position)
 
     def found(self, party: Party) -> set[int]:
         """The positions of the planned customers the candidate search finds for `party`."""
-        by_key = self._by_key
         found: set[int] = set()
-
-        def add(key: tuple[str, ...]) -> None:
-            if positions := by_key.get(key):
-                found.update(positions)
-
-        if party.phone:
-            add(("phone", party.phone))
-        if party.email:
-            add(("email", party.email.upper()))
-        if party.name:
-            for name in word_orders(party.name).split("|"):
-                add(("name", name))
+        if party.phone and (positions := self._by_phone.get(party.phone)):
+            found.update(positions)
+        if party.email and (positions := self._by_email.get(party.email.upper())):
+            found.update(positions)
+        if name := party.name:
+            by_name = self._by_name
+            for order in word_orders(name).split("|"):
+                if positions := by_name.get(order):
+                    found.update(positions)
             if bases := site_bases(party):
-                for name in bases.split("|"):
-                    add(("name", name))
+                for base in bases.split("|"):
+                    if positions := by_name.get(base):
+                        found.update(positions)
+        if not party.postal_code:
+            if name:  # a similar name anywhere
+                found.update(self._similar_anywhere(name))
+            return found
         codes = postal_codes_compared(party)
         if street := street_key(party):
+            at_street = self._at_street
             for code in codes:
-                for position, number in self._at_street.get((code, street), ()):
+                for position, number in at_street.get((code, street), ()):
                     if house_numbers_meet(party.house_number, number):
                         found.add(position)
         if party.person:
-            for family_key in family_keys(party) if codes else ():
+            by_family = self._by_family
+            for family_key in family_keys(party):
                 for code in codes:
-                    add(("family", code, family_key))
-        elif party.name and codes:  # a similar name in the postal code
-            names = self._normalized_names
+                    if positions := by_family.get((code, family_key)):
+                        found.update(positions)
+        elif name:  # a company's similar name in the postal code
+            names = self._names
             for code in codes:
-                for position in by_key.get(("postal", code), ()):
-                    if trigram_similarity(names[position], party.name) >= TRIGRAM_THRESHOLD:
+                for position in self._at_postal_code.get(code, ()):
+                    if trigram_similarity(names[position], name) >= TRIGRAM_THRESHOLD:
                         found.add(position)
-        if party.name and not party.postal_code:  # a similar name anywhere
-            found.update(self._similar_anywhere(party.name))
         return found
 
     def _similar_anywhere(self, name: str) -> set[int]:
-        if self._by_trigram is None:
-            self._by_trigram = defaultdict(list)
-            for position in range(len(self._normalized_names)):
-                self._trigrams_index(position)
-        names = self._normalized_names
-        sharing = {n for gram in trigrams(name) for n in self._by_trigram.get(gram, ())}
+        by_trigram, names = self._by_trigram, self._names
+        for position in range(self._trigrams_made, len(names)):
+            for gram in trigrams(names[position]):
+                by_trigram[gram].append(position)
+        self._trigrams_made = len(names)
+        sharing = {n for gram in trigrams(name) for n in by_trigram.get(gram, ())}
         return {n for n in sharing if trigram_similarity(names[n], name) >= TENANT_WIDE_THRESHOLD}
-
-    def _trigrams_index(self, position: int) -> None:
-        for gram in trigrams(self._normalized_names[position]):
-            self._by_trigram[gram].append(position)
