@@ -67,6 +67,12 @@ def customer_prepare(
     return tuple(keys)
 
 
+def location_address_keys(street_name: str, house_number: str) -> tuple[str, str]:
+    """The street key and house number a location stores for its street's name and number (as
+    `street_parts` splits them): what the candidate search compares an address with."""
+    return street_key_of_name(street_name)[:_STREET_KEY_LENGTH], house_number[:_HOUSE_NUMBER_LENGTH]
+
+
 def location_prepare(
     *, location: Location, changed: Collection[str] | None = None
 ) -> tuple[str, ...]:
@@ -77,8 +83,7 @@ def location_prepare(
     keys = []
     if changed is None or "street" in changed:
         name, number, written = street_parts(location.street)
-        location.street_key = street_key_of_name(name)[:_STREET_KEY_LENGTH]
-        location.house_number = number[:_HOUSE_NUMBER_LENGTH]
+        location.street_key, location.house_number = location_address_keys(name, number)
         location.street_name = name[:_STREET_NAME_LENGTH]
         location.street_written = (written if name else "")[:_STREET_WRITTEN_LENGTH]
         keys += ["street_key", "house_number", "street_name", "street_written"]

@@ -5,15 +5,14 @@ import zlib
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import permutations
 
 import orjson
 from django.db import connection, models
 
 from customers.choices import CustomerType
 from customers.models import Customer
-from customers.normalization import fold, street_key_of_name
-from customers.phonetics import family_name_keys, koelner
+from customers.normalization import fold
+from customers.phonetics import koelner
 from ordinavo.db import column_count, fetch, in_values, instance_from_row, select_columns
 from tenants.models import Tenant
 
@@ -22,6 +21,7 @@ from .matching import Party
 from .matching.evidence import NameFrequencies, person_words
 from .matching.party import StoredCustomer
 from .models import RECORD_FIELD_BY_TYPE, ExternalReference
+from .search_keys import family_keys, postal_code_spellings, site_bases, street_key, word_orders
 from .sql import (
     ADVISORY_LOCKS_SQL,
     TRIGRAM_THRESHOLD_SET_SQL,
@@ -96,39 +96,6 @@ class CandidateSet:
     parties_by_index: dict[int, dict[int, list[Party]]] = field(default_factory=dict)
 
 
-def _postal_code_spellings(code: str) -> tuple[str, str, str]:
-    """How else a location may store what normalize_postal_code made `code`: with the space of
-    British, Dutch, Swedish, Czech... codes back, or a German code without its leading zero.
-    Always three (a fixed number of columns in the statement), "" for none."""
-    with_space = [f"{code[:-cut]} {code[-cut:]}" if len(code) > cut else "" for cut in (3, 2)]
-    zero = code[1:] if len(code) == 5 and code.isdigit() and code.startswith("0") else ""
-    return with_space[0], with_space[1], zero
-
-
-def _word_orders(name: str) -> str:
-    """The name and, for two or three words, every other order of them, "|"-separated (a
-    normalized name has no punctuation)."""
-    words = name.split()
-    if not 2 <= len(words) <= 3:
-        return name
-    return "|".join(dict.fromkeys(" ".join(order) for order in permutations(words)))
-
-
-def _site_bases(party: Party) -> str:
-    """A company's name without the site after it, "|"-separated: the words before its own
-    city, and before the site word ahead of the city ("fitwerk studios studio essen" in Essen:
-    "fitwerk studios studio|fitwerk studios"). "" for a person or a name not ending in its city.
-    """
-    words, city = party.name.split(), party.city.split()
-    if party.person or not city:
-        return ""
-    at = next((i for i in range(len(words) - 1, 0, -1) if words[i] == city[0]), 0)
-    if not at or words[at:] != city[: len(words) - at]:  # only the city (or its start) after
-        return ""
-    # Two words at least: "Sparkasse Essen" is not a site of "Sparkasse" (see `_site_of`).
-    return "|".join(" ".join(words[:end]) for end in (at, at - 1) if end >= 2)
-
-
 def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
     """(item index, the customer's columns..., its addresses) per candidate: see
     mapping.sql.candidate_records_sql."""
@@ -138,25 +105,23 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
     wanted = [parties[i] for i in indexes]
     items = []
     for index, p in zip(indexes, wanted, strict=True):
-        spelling_1, spelling_2, spelling_3 = _postal_code_spellings(p.postal_code)
+        spelling_1, spelling_2, spelling_3 = postal_code_spellings(p.postal_code)
         items.append(
             {
                 "idx": index,
                 "name": p.name,
-                "word_orders": _word_orders(p.name),
+                "word_orders": word_orders(p.name),
                 "postal_code": p.postal_code,
                 "spelling_1": spelling_1,
                 "spelling_2": spelling_2,
                 "spelling_3": spelling_3,
-                "street_key": street_key_of_name(p.street) if p.has_address else "",
+                "street_key": street_key(p),
                 "house_number": p.house_number,
                 "email": p.email,
                 "phone": p.phone,
-                "site_bases": _site_bases(p),
+                "site_bases": site_bases(p),
                 "person": p.person,
-                "family_keys": "|".join(family_name_keys(" ".join(p.written), either_end=True))
-                if p.person
-                else "",
+                "family_keys": "|".join(family_keys(p)),
             }
         )
     params = {

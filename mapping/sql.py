@@ -76,7 +76,7 @@ def references_sql(select: list[str], joins: list[str]) -> str:
 #   moved is found under its name wherever it is now;
 # * a company's name without the site after it, in any tenant postal code: "FitWerk Studios,
 #   Studio Essen" or "Pflegedienst Lebensfreude Essen" in Essen is found under "fitwerk studios"
-#   or "pflegedienst lebensfreude" (a chain's new site; `_site_bases`, scoring decides);
+#   or "pflegedienst lebensfreude" (a chain's new site; `search_keys.site_bases`, scoring decides);
 # * for a company, a similar name (typos, words added or dropped) among the customers with a
 #   location at the party's postal code (the trigram GiST customers_location_name_trgm of
 #   tenant, postal code and the customer's name copied onto its locations); a person's
@@ -88,7 +88,7 @@ def references_sql(select: list[str], joins: list[str]) -> str:
 #   million customers), so a party with a postal code does not pay it: a customer that moved
 #   *and* is written differently is then found only by its e-mail or new address.
 # Locations keep the postal code as it was sent ("3014 GK", "M1 1AE"), a party has it normalized
-# ("3014GK"): the spellings of the party's code are looked up (`_postal_code_spellings`).
+# ("3014GK"): the spellings of the party's code are looked up (`search_keys.postal_code_spellings`).
 # The SET LOCAL of the trigram threshold before it (TRIGRAM_THRESHOLD_SET_SQL) makes two
 # statements when a party has no postal code.
 # `::bigint`: btree_gin's int8 class has no bigint = integer operator, and without the cast the

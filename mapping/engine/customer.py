@@ -262,7 +262,7 @@ def _customer_create(
     if external_id:
         plan.reference(ExternalType.CUSTOMER, external_id, customer)
     if policy.match_by_name_and_address:
-        batch.customer_planned(customer, _incoming(batch, index, ctx))
+        batch.customer_planned(customer, _incoming(batch, index, ctx), ctx.location)
     out.customer = customer
     out.decide(
         "customer",

@@ -8,13 +8,24 @@ from typing import Any
 from django.db import models
 
 from customers.models import Contact, Customer, Location
-from customers.phonetics import koelner
+from customers.services import location_address_keys
 from ordinavo.db import new_instance
 from tenants.models import Tenant
 
 from ..matching import Party
 from ..matching.evidence import NO_FREQUENCIES, NameFrequencies
 from ..policy import MappingPolicy
+from ..search_keys import (
+    family_keys,
+    house_numbers_meet,
+    postal_codes_compared,
+    site_bases,
+    street_key,
+    trigram_similarity,
+    trigrams,
+    word_orders,
+)
+from ..selectors import TENANT_WIDE_THRESHOLD, TRIGRAM_THRESHOLD
 from .outcome import IncomingContext
 
 
@@ -69,8 +80,7 @@ class Batch:
         # The rarity of the persons' names among the tenant's customers (the person matcher).
         self.name_frequencies: NameFrequencies = NO_FREQUENCIES
         self.new_customer_parties: list[tuple[Customer, Party]] = []
-        # What each customer planned in this batch could be found by (`planned_candidates`).
-        self._planned_by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self._planned = PlannedCustomers()
         # Per child kind ("location", "contact"): customer id -> its records, where a fallback
         # needs them (see `load.children_load`).
         self.children: dict[str, dict[int, list[models.Model]]] = {
@@ -78,20 +88,21 @@ class Batch:
             "contact": defaultdict(list),
         }
 
-    def customer_planned(self, customer: Customer, party: Party) -> None:
-        """A customer this batch creates: a candidate for the later items that share something
-        with it (`planned_candidates`)."""
-        position = len(self.new_customer_parties)
+    def customer_planned(
+        self, customer: Customer, party: Party, location_block: dict | None
+    ) -> None:
+        """A customer this batch creates (its keys prepared), with the item's location (the
+        party's address): a candidate for the later items that would find it stored
+        (`planned_candidates`)."""
         self.new_customer_parties.append((customer, party))
-        for key in _lookup_keys(party):
-            self._planned_by_key[key].append(position)
+        self._planned.add(customer, party, location_block)
 
     def planned_candidates(self, party: Party) -> dict[int, tuple[Customer, Party]]:
-        """The customers planned earlier in this batch that share a postal code, e-mail (or
-        company mail domain), phone, or a name word (or its sound) with `party`, by negative key:
-        the others could not be plausible (`matching.plausible`), and scoring all of them made
-        a batch of new customers quadratic."""
-        positions = sorted({n for key in _lookup_keys(party) for n in self._planned_by_key[key]})
+        """The customers planned earlier in this batch that the candidate search would find for
+        `party` had they been stored (`PlannedCustomers`), by negative key."""
+        if not self.new_customer_parties:
+            return {}
+        positions = sorted(self._planned.found(party))
         return {-(n + 1): self.new_customer_parties[n] for n in positions}
 
     def referenced_record(self, external_type: str, block: dict | None):
@@ -115,18 +126,100 @@ def changed_fields(instance, data: dict[str, Any], fields: Sequence[str]) -> dic
     return {f: data[f] for f in fields if f in data and getattr(instance, f) != data[f]}
 
 
-def _lookup_keys(party: Party) -> set[tuple[str, str]]:
-    keys = {
-        (kind, value)
-        for kind, value in (
-            ("postal", party.postal_code),
-            ("email", party.email),
-            ("domain", party.email_domain),
-            ("phone", party.phone),
-        )
-        if value
-    }
-    for word in party.name_key.split():
-        keys.add(("word", word))
-        keys.add(("sound", koelner(word)))
-    return keys
+class PlannedCustomers:
+    """The customers a batch creates, looked up by the rules of the candidate search
+    (`mapping.sql`'s candidate statement) over the keys they will be stored with: so a later
+    item compares with them exactly when it would had they been stored, and no more (comparing
+    the few that share a word or a postal code was a tenth of a batch's matching). Each rule is
+    a lookup by key, a batch of new customers stays linear.
+
+    Stored, a customer is found by its `Customer` keys (`customer_prepare`: normalized name,
+    phone key, family key; its e-mail) and by those of its location, here the item's: the
+    postal code as sent (`Location.postal_code`), the street key and house number
+    (`location_address_keys`). Two rules of the statement are reproduced as a superset: a
+    company's similar name in the postal code (pg_trgm similarity, computed here in double
+    precision) and, for a party without a postal code, a similar name anywhere (without the
+    statement's "unless the very name exists"). The statement's per-lookup LIMITs are not
+    applied: a batch's planned customers are few."""
+
+    def __init__(self):
+        self._names: list[str] = []  # normalized, by position
+        # Each rule's key -> the positions found by it.
+        self._by_name: dict[str, list[int]] = defaultdict(list)
+        self._by_phone: dict[str, list[int]] = defaultdict(list)
+        self._by_email: dict[str, list[int]] = defaultdict(list)  # upper case, as the statement
+        self._at_postal_code: dict[str, list[int]] = defaultdict(list)  # as stored
+        self._by_family: dict[tuple[str, str], list[int]] = defaultdict(list)  # postal code too
+        # (postal code, street key) -> (position, house number)
+        self._at_street: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+        # trigram -> positions, for a party without a postal code (rare): made when one comes,
+        # of the positions up to then
+        self._by_trigram: dict[str, list[int]] = defaultdict(list)
+        self._trigrams_made = 0
+
+    def add(self, customer: Customer, party: Party, location_block: dict | None) -> None:
+        position = len(self._names)
+        self._names.append(customer.normalized_name)
+        if customer.normalized_name:
+            self._by_name[customer.normalized_name].append(position)
+        if customer.phone_key:
+            self._by_phone[customer.phone_key].append(position)
+        if customer.email:
+            self._by_email[customer.email.upper()].append(position)
+        if location_block:  # it gets a location (with the party's address)
+            postal_code = location_block.get("postal_code") or ""
+            self._at_postal_code[postal_code].append(position)
+            if customer.family_key:
+                self._by_family[(postal_code, customer.family_key)].append(position)
+            key, number = location_address_keys(party.street, party.house_number)
+            self._at_street[(postal_code, key)].append((position, number))
+
+    def found(self, party: Party) -> set[int]:
+        """The positions of the planned customers the candidate search finds for `party`."""
+        found: set[int] = set()
+        if party.phone and (positions := self._by_phone.get(party.phone)):
+            found.update(positions)
+        if party.email and (positions := self._by_email.get(party.email.upper())):
+            found.update(positions)
+        if name := party.name:
+            by_name = self._by_name
+            for order in word_orders(name).split("|"):
+                if positions := by_name.get(order):
+                    found.update(positions)
+            if bases := site_bases(party):
+                for base in bases.split("|"):
+                    if positions := by_name.get(base):
+                        found.update(positions)
+        if not party.postal_code:
+            if name:  # a similar name anywhere
+                found.update(self._similar_anywhere(name))
+            return found
+        codes = postal_codes_compared(party)
+        if street := street_key(party):
+            at_street = self._at_street
+            for code in codes:
+                for position, number in at_street.get((code, street), ()):
+                    if house_numbers_meet(party.house_number, number):
+                        found.add(position)
+        if party.person:
+            by_family = self._by_family
+            for family_key in family_keys(party):
+                for code in codes:
+                    if positions := by_family.get((code, family_key)):
+                        found.update(positions)
+        elif name:  # a company's similar name in the postal code
+            names = self._names
+            for code in codes:
+                for position in self._at_postal_code.get(code, ()):
+                    if trigram_similarity(names[position], name) >= TRIGRAM_THRESHOLD:
+                        found.add(position)
+        return found
+
+    def _similar_anywhere(self, name: str) -> set[int]:
+        by_trigram, names = self._by_trigram, self._names
+        for position in range(self._trigrams_made, len(names)):
+            for gram in trigrams(names[position]):
+                by_trigram[gram].append(position)
+        self._trigrams_made = len(names)
+        sharing = {n for gram in trigrams(name) for n in by_trigram.get(gram, ())}
+        return {n for n in sharing if trigram_similarity(names[n], name) >= TENANT_WIDE_THRESHOLD}
