@@ -1,9 +1,10 @@
 """Reads of the mapping engine: external references and name-and-address candidates, for a
 whole batch at once."""
 
+import contextlib
 import zlib
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import orjson
@@ -13,7 +14,14 @@ from customers.choices import CustomerType
 from customers.models import Customer
 from customers.normalization import fold
 from customers.phonetics import koelner
-from ordinavo.db import column_count, fetch, in_values, instance_from_row, select_columns
+from ordinavo.db import (
+    column_count,
+    fetch,
+    in_values,
+    instance_from_row,
+    select_columns,
+    stream,
+)
 from tenants.models import Tenant
 
 from .choices import ExternalType, FrequencyKind
@@ -96,12 +104,18 @@ class CandidateSet:
     parties_by_index: dict[int, dict[int, list[Party]]] = field(default_factory=dict)
 
 
-def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
-    """(item index, the customer's columns..., its addresses) per candidate: see
-    mapping.sql.candidate_records_sql."""
+# Rows per chunk of the streamed candidates: small enough that building the first ones overlaps
+# the search for the next parties, large enough that a chunk costs little more than its rows
+# (bench/matching_speed.py: 20 to 50 alike, 1,000 a fifth slower).
+CANDIDATE_ROWS_PER_CHUNK = 50
+
+
+def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> Iterator[tuple]:
+    """(item index, the customer's columns..., one location's address) per candidate and
+    location, a party's candidates together, streamed: see mapping.sql.candidate_records_sql."""
     indexes = list(parties)
     if not indexes:
-        return []
+        return iter(())
     wanted = [parties[i] for i in indexes]
     items = []
     for index, p in zip(indexes, wanted, strict=True):
@@ -139,8 +153,7 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> list[tuple]:
             cursor.execute(TRIGRAM_THRESHOLD_SET_SQL, [TRIGRAM_THRESHOLD])
         elif any(p.name and not p.postal_code for p in wanted):
             cursor.execute(TRIGRAM_THRESHOLD_SET_SQL, [TENANT_WIDE_THRESHOLD])
-        cursor.execute(candidate_records_sql(), params)
-        return cursor.fetchall()
+    return stream(candidate_records_sql(), params, size=CANDIDATE_ROWS_PER_CHUNK)
 
 
 class RowRecords(Mapping[int, models.Model]):
@@ -190,42 +203,44 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
     with a trigram lookup). Each candidate is made comparable from its stored keys
     (`Party.stored`), once per batch."""
     result = CandidateSet()
-    rows = _candidate_rows(tenant, parties)
-    if not rows:
-        return result
     columns = ("name", "normalized_name", "email", "phone", "phone_key", "type")
     name, normalized, email, phone, phone_key, kind = map(_customer_column, columns)
     width = column_count(Customer)
     records: dict[int, tuple] = {}
-    found: dict[int, list[int]] = {}  # item indexes of each candidate
     comparable: dict[int, list[Party]] = {}  # each candidate normalized once per batch
     places: dict[tuple[str, str, str], tuple[str, str]] = {}  # for this batch only
-    stored = None
-    # A row per (candidate, location), a candidate's rows together (see candidate_records_sql):
-    # its item indexes, the customer's columns, the location's address (then its name and id).
-    for row in rows:
-        customer_id = row[1]
-        parties = comparable.get(customer_id)
-        if parties is None:
-            records[customer_id], found[customer_id] = row, row[0]
-            stored = StoredCustomer(
-                name=row[name],
-                normalized_name=row[normalized],
-                written=tuple(fold(row[name]).split()),
-                email=row[email],
-                phone=row[phone],
-                phone_key=row[phone_key],
-                person=row[kind] == CustomerType.PRIVATE,
-            )
-            parties = comparable[customer_id] = []
-        # No location: its columns are NULL (a location's are never).
-        address = row[width + 1 : width + 8] if row[width + 1] is not None else None
-        parties.append(Party.stored(stored, address, places))
-    # Each item's candidates in the order of their ids, the items in theirs.
-    for customer_id, indexes in found.items():
-        for index in indexes:
-            result.parties_by_index.setdefault(index, {})[customer_id] = comparable[customer_id]
-    result.parties_by_index = dict(sorted(result.parties_by_index.items()))
+    by_index, stored, building = result.parties_by_index, None, None
+    # A row per (party, candidate, location), a party's candidates together, and a candidate's
+    # locations (see candidate_records_sql): the item index, the customer's columns, the
+    # location's address (then its name and id). A customer found again for a later party is
+    # not built again.
+    rows = _candidate_rows(tenant, parties)
+    with contextlib.closing(rows):  # an error here cancels the statement: see ordinavo.db.stream
+        for row in rows:
+            index, customer_id = row[0], row[1]
+            candidates = by_index.get(index)
+            if candidates is None:
+                candidates = by_index[index] = {}
+            if customer_id not in candidates:
+                if customer_id in comparable:  # built for an earlier party
+                    candidates[customer_id], building = comparable[customer_id], None
+                    continue
+                records[customer_id] = row
+                stored = StoredCustomer(
+                    name=row[name],
+                    normalized_name=row[normalized],
+                    written=tuple(fold(row[name]).split()),
+                    email=row[email],
+                    phone=row[phone],
+                    phone_key=row[phone_key],
+                    person=row[kind] == CustomerType.PRIVATE,
+                )
+                building = candidates[customer_id] = comparable[customer_id] = []
+            elif building is not candidates[customer_id]:
+                continue  # another location of a customer built for an earlier party
+            # No location: its columns are NULL (a location's are never).
+            address = row[width + 1 : width + 8] if row[width + 1] is not None else None
+            building.append(Party.stored(stored, address, places))
     result.customers = RowRecords(Customer, records, start=1, datetimes_as_text=True)
     return result
 

@@ -96,13 +96,6 @@ def references_sql(select: list[str], joins: list[str]) -> str:
 # The parties come as one JSON array of objects (`items`, one per party with q's columns):
 # psycopg turned fourteen arrays of 500 values into literals in Python, ~4 ms a batch.
 _CANDIDATES_SQL = """
-    SELECT q.idx, found.id
-    FROM json_to_recordset(%(items)s::json) AS q(
-        idx int, name text, word_orders text, postal_code text, spelling_1 text, spelling_2 text,
-        spelling_3 text, street_key text, house_number text, email text, phone text,
-        site_bases text, person bool, family_keys text
-    )
-    CROSS JOIN LATERAL (
         (
             SELECT l.{l_customer} AS id FROM {location} l
             WHERE q.street_key <> ''
@@ -196,7 +189,6 @@ _CANDIDATES_SQL = """
             ORDER BY similarity(c.{c_normalized_name}, q.name) DESC, c.{c_id}
             LIMIT %(limit)s
         )
-    ) AS found
 """
 CANDIDATES_SQL = _CANDIDATES_SQL.format(
     customer=quoted_table(Customer),
@@ -219,31 +211,35 @@ CANDIDATES_SQL = _CANDIDATES_SQL.format(
     },
 )
 
-# The candidates with their records, in the same statement: per candidate the items it was
-# found for (an array), the customer's columns (`select_columns`, the timestamps as text: made
-# datetimes only for the few customers made instances, `RowRecords`) and, one row per location
-# in the locations' order, the location's address (street, postal code, city, country, and the
-# street's parts as stored: `matching.StoredAddress`; NULL for a customer without one; then the
-# location's name and id, for the order). So a batch reads its candidates in one round trip, not
-# in three with thousands of ids in each; and each customer once, as plain columns (per (item,
-# customer) with its addresses as an array of arrays, the rows cost a fifth more to send and
-# read). One subquery per candidate for the customer and its locations: with one per table the
-# locations' was memoized (a hash lookup per customer, each read once).
+# The candidates with their records, in the same statement, one party (`q`) after the other: per
+# candidate of a party its item index, the customer's columns (`select_columns`, the timestamps
+# as text: made datetimes only for the few customers made instances, `RowRecords`) and, one row
+# per location in the locations' order, the location's address (street, postal code, city,
+# country, and the street's parts as stored: `matching.StoredAddress`; NULL for a customer
+# without one; then the location's name and id, for the order); a party's candidates in the
+# order of their ids. So a batch reads its candidates in one round trip, not in three with
+# thousands of ids in each. Nothing sorts or groups the whole result: PostgreSQL sends a party's
+# rows as soon as it has found them, and the client builds them (`selectors`, streamed) while
+# the server searches for the next parties' (two processes at work, not one after the other).
 _CANDIDATE_RECORDS_SQL = """
-    WITH found AS MATERIALIZED ({candidates}),
-    ids AS (SELECT id, array_agg(idx ORDER BY idx) AS idxs FROM found GROUP BY id)
-    SELECT ids.idxs, x.*
-    FROM ids
-    JOIN LATERAL (
+    SELECT q.idx, x.*
+    FROM json_to_recordset(%(items)s::json) AS q(
+        idx int, name text, word_orders text, postal_code text, spelling_1 text, spelling_2 text,
+        spelling_3 text, street_key text, house_number text, email text, phone text,
+        site_bases text, person bool, family_keys text
+    )
+    CROSS JOIN LATERAL (
         SELECT {customer_columns},
             l.{l_street}, l.{l_postal_code}, l.{l_city}, l.{l_country}, l.{l_street_name},
             l.{l_house_number}, l.{l_street_written}, l.{l_name} AS l_name, l.{l_id} AS l_id
-        FROM {customer} c
+        FROM ({candidates}) AS found
+        JOIN LATERAL (
+            SELECT * FROM {customer} c
+            WHERE c.{c_id} = found.id AND c.{c_tenant} = %(tenant)s::bigint OFFSET 0
+        ) c ON TRUE
         LEFT JOIN {location} l ON l.{l_customer} = c.{c_id} AND l.{l_tenant} = %(tenant)s::bigint
-        WHERE c.{c_id} = ids.id AND c.{c_tenant} = %(tenant)s::bigint
-        OFFSET 0
-    ) x ON TRUE
-    ORDER BY ids.id, x.l_name, x.l_id
+        ORDER BY c.{c_id}, l.{l_name}, l.{l_id}
+    ) x
 """
 
 

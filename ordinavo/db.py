@@ -13,7 +13,7 @@ differently from the ORM. tests/ordinavo/test_db.py holds it to the ORM for ever
 
 import functools
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import attrgetter
@@ -75,6 +75,36 @@ def fetch(sql: str, params: Sequence = ()) -> list[tuple]:
     if db.queries_logged:
         _log(db, sql, started)
     return rows
+
+
+_END = object()
+
+
+def stream(sql: str, params: Sequence | Mapping = (), *, size: int = 100) -> Iterator[tuple]:
+    """The rows of one statement as the server sends them, `size` at a time (libpq's chunked
+    rows mode), bound on the server: the caller works on the first rows while PostgreSQL is
+    still computing the rest (a statement that neither sorts nor groups its whole result sends
+    rows as it finds them). Not prepared (psycopg cannot stream a prepared statement). Read it to
+    the end before the connection's next statement; psycopg cancels the statement when the
+    iteration stops early."""
+    db = connections[DEFAULT_DB_ALIAS]
+    db.ensure_connection()
+    db.validate_no_broken_transaction()
+    started = time.monotonic()
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+        sent = []
+
+        def execute(sql, params, many, context):
+            rows = cursor.stream(sql, params, size=size)
+            sent.append((rows, next(rows, _END)))  # sends it, and waits for the first rows
+
+        _with_execute_wrappers(db, cursor, execute)(sql, params)
+        if db.queries_logged:
+            _log(db, sql, started)
+        rows, first = sent[0]
+        if first is not _END:
+            yield first
+            yield from rows
 
 
 def _with_execute_wrappers(db, cursor, execute: Callable) -> Callable[[str, Any], Any]:

@@ -1,14 +1,17 @@
 """Name-and-address candidates: which customers `customer_candidates` fetches, and in bulk."""
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer, Location
+from mapping import selectors
 from mapping.choices import ExternalType, ReferenceOrigin
 from mapping.matching import Party
 from mapping.selectors import customer_candidates, referenced_records
 from mapping.services import references_create
+from ordinavo import db as ordinavo_db
 from tests.factories import ContactFactory, CustomerFactory, LocationFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -334,16 +337,23 @@ def test_a_customer_stored_with_a_mixed_case_e_mail_is_found_by_it_in_any_case(s
     assert set(found.parties_by_index[0]) == {mailed.pk}
 
 
-def test_the_e_mail_lookup_reads_the_case_insensitive_index():
+def test_the_e_mail_lookup_reads_the_case_insensitive_index(monkeypatch):
     tenant = TenantFactory()
     CustomerFactory(tenant=tenant, email="Info@Example.com")
-    with CaptureQueriesContext(connection) as captured:
-        customer_candidates(tenant=tenant, parties={0: Party.of(email="info@example.com")})
-    [lookup] = [q["sql"] for q in captured if "unnest" in q["sql"]]
+    sent = []
+
+    def stream(sql, params, **kwargs):
+        sent.append((sql, params))
+        return ordinavo_db.stream(sql, params, **kwargs)
+
+    monkeypatch.setattr(selectors, "stream", stream)
+    customer_candidates(tenant=tenant, parties={0: Party.of(email="info@example.com")})
+    [(lookup, params)] = sent
 
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {lookup}")
+    with psycopg.Cursor(connection.connection) as cursor:  # bound on the server, as streamed
+        cursor.execute(f"EXPLAIN {lookup}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "customers_cust_tenant_email_ci" in plan
@@ -420,3 +430,68 @@ def test_the_parties_reach_the_statement_intact_whatever_their_characters():
     )
 
     assert set(found.parties_by_index[0]) == set(found.parties_by_index[1]) == {customer.pk}
+
+
+def test_a_customer_found_for_two_parties_is_built_once_with_all_its_locations():
+    tenant = TenantFactory()
+    customer = _customer(tenant, "Anna Weber")
+    LocationFactory(
+        customer=customer, tenant=tenant, street="Zeil 3", postal_code="60313", city="Frankfurt"
+    )
+    other = _customer(tenant, "Peter Weber", street="Kantstraße 3")
+
+    found = customer_candidates(
+        tenant=tenant,
+        parties={
+            0: Party.of(name="Anna Weber", street="Hachestraße 12", postal_code="45127"),
+            1: Party.of(name="Weber, Anna", postal_code="45127"),
+            2: Party.of(name="Peter Weber", street="Kantstraße 3", postal_code="45127"),
+        },
+    )
+
+    first, second = found.parties_by_index[0][customer.pk], found.parties_by_index[1][customer.pk]
+    assert first is second
+    assert sorted(p.postal_code for p in first) == ["45127", "60313"]
+    assert list(found.parties_by_index[2]) == [customer.pk, other.pk]  # a similar name
+    assert found.parties_by_index[2][customer.pk] is first
+    assert len(found.parties_by_index[2][other.pk]) == 1
+
+
+def test_the_candidate_statement_sends_rows_as_it_finds_them():
+    """Neither sorted nor grouped as a whole (which would keep every row until the last party is
+    searched): a nested loop over the parties, each party's candidates in the order of their ids
+    (see mapping.sql.candidate_records_sql), so the client builds while the server searches."""
+    tenant = TenantFactory()
+    _customer(tenant, "Anna Weber")
+    sent = []
+
+    def stream(sql, params, **kwargs):
+        sent.append((sql, params))
+        return ordinavo_db.stream(sql, params, **kwargs)
+
+    monkeypatch = pytest.MonkeyPatch()
+    with monkeypatch.context() as m:
+        m.setattr(selectors, "stream", stream)
+        customer_candidates(tenant=tenant, parties={0: Party.of(name="Anna Weber")})
+    [(sql, params)] = sent
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0][0]["Plan"]
+
+    assert plan["Node Type"] == "Nested Loop"
+
+
+def test_an_error_while_candidates_are_built_leaves_the_connection_usable(monkeypatch):
+    """The streamed statement is cancelled when building a candidate fails, so the transaction
+    rolls back and the connection serves the next statement."""
+    tenant = TenantFactory()
+    for n in range(3):
+        _customer(tenant, f"Anna Weber {n}")
+
+    def broken(*args, **kwargs):
+        raise ValueError("broken")
+
+    monkeypatch.setattr(Party, "stored", broken)
+    with pytest.raises(ValueError, match="broken"), transaction.atomic():
+        customer_candidates(tenant=tenant, parties={0: Party.of(name="Anna Weber 1")})
+    assert Customer.objects.filter(tenant=tenant).count() == 3

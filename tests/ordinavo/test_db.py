@@ -1,11 +1,20 @@
 """ordinavo.db: prepared statements, rows of hand-written SQL as instances, bulk_insert (COPY
 on PostgreSQL) and bulk_update."""
 
+import contextlib
 import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    ProgrammingError,
+    connection,
+    connections,
+    models,
+    transaction,
+)
 from django.db.models import signals
 from django.db.models.functions import Lower
 from django.test.utils import CaptureQueriesContext, isolate_apps
@@ -164,6 +173,40 @@ def test_fetch_raises_djangos_integrity_error():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         fetch(sql, [tenant.pk, now, now])
+
+
+def test_stream_yields_every_row_in_chunks_and_is_logged():
+    sql = "SELECT n, %(word)s FROM generate_series(1, %(count)s) AS n"
+
+    with CaptureQueriesContext(connection) as captured:
+        rows = list(db.stream(sql, {"word": "x", "count": 7}, size=3))
+        none = list(db.stream(sql, {"word": "x", "count": 0}))
+
+    assert rows == [(n, "x") for n in range(1, 8)]
+    assert none == []
+    assert [q["sql"] for q in captured] == [sql, sql]
+
+
+def test_a_stream_given_up_halfway_leaves_the_connection_usable():
+    """A caller that stops reading (an error while it works on the rows) closes the stream: the
+    statement is cancelled, the transaction rolls back, the connection serves the next one."""
+    rows = db.stream("SELECT generate_series(1, 10000000)", size=10)
+
+    def read_and_fail():
+        with transaction.atomic(), contextlib.closing(rows):
+            assert next(rows) == (1,)
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        read_and_fail()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+def test_a_stream_raises_djangos_database_errors():
+    with pytest.raises(ProgrammingError), transaction.atomic():
+        list(db.stream("SELECT * FROM no_such_table"))
 
 
 def test_instance_from_row_converts_values_as_the_orm_does():
