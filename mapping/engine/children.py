@@ -13,12 +13,12 @@ from operator import attrgetter
 from django.db import models
 
 from customers.models import Contact, Customer, Location
-from customers.normalization import normalize_email
+from customers.normalization import normalize_email, normalize_postal_code, street_parts
 from customers.services import location_prepare
 
 from ..choices import ExternalType, MappingWarning, MatchMethod, RecordAction
 from ..fields import CONTACT_FIELDS, LOCATION_FIELDS
-from ..matching import Party
+from ..matching.party import stored_street_parts
 from ..policy import MappingPolicy
 from .outcome import IncomingContext, MappingOutcome
 from .state import Batch, Plan, changed_fields
@@ -54,31 +54,22 @@ class ChildKind:
     keys_refresh: Callable[[models.Model, Collection[str] | None], tuple[str, ...]] | None
 
 
-def _location_party(location: Location) -> Party:
-    return Party.of(
-        street=location.street,
-        postal_code=location.postal_code,
-        city=location.city,
-        country=location.country,
-    )
-
-
 def _locations_at_address(locations: list[Location], block: dict) -> list[Location]:
     """Locations of this customer at the incoming address: same postal code, street and
-    house number after normalization (Straße / Str. / strasse alike)."""
-    incoming = Party.of(
-        street=block.get("street"),
-        postal_code=block.get("postal_code"),
-        country=block.get("country"),
-    )
-    if not incoming.has_address:
+    house number after normalization (Straße / Str. / strasse alike); a location's street as
+    the parts stored with it."""
+    street_name, number, _ = street_parts(block.get("street"))
+    postal_code = normalize_postal_code(block.get("postal_code"), block.get("country"))
+    if not (street_name and postal_code):
         return []
     return [
         location
         for location in locations
-        if (existing := _location_party(location)).postal_code == incoming.postal_code
-        and existing.street == incoming.street
-        and existing.house_number == incoming.house_number
+        if stored_street_parts(
+            location.street, location.street_name, location.house_number, location.street_written
+        )[:2]
+        == (street_name, number)
+        and normalize_postal_code(location.postal_code, location.country) == postal_code
     ]
 
 

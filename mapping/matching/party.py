@@ -66,6 +66,20 @@ STORED_NUMBER_LENGTH = 20
 STORED_PHONE_LENGTH = 50
 
 
+def stored_street_parts(
+    street: str, street_name: str, number: str, written: str
+) -> tuple[str, str, str]:
+    """`street_parts` of a stored location's street: the parts customers.services stored with
+    it, or computed anew where one is as long as its column (it may have been cut)."""
+    if (
+        len(street_name) >= STORED_LENGTH
+        or len(written) >= STORED_LENGTH
+        or len(number) >= STORED_NUMBER_LENGTH
+    ):
+        return street_parts(street)
+    return street_name, number, written
+
+
 class StoredCustomer(NamedTuple):
     """What `Party.stored` takes of a stored customer: its fields and stored keys, and its name
     folded into words (`fold`, made once per customer)."""
@@ -146,12 +160,9 @@ class Party:
             ("",) * 7
         )
         name = customer.name
-        if (
-            len(street_name) >= STORED_LENGTH
-            or len(written_street) >= STORED_LENGTH
-            or len(number) >= STORED_NUMBER_LENGTH
-        ):
-            street_name, number, written_street = street_parts(street)
+        street_name, number, written_street = stored_street_parts(
+            street, street_name, number, written_street
+        )
         without_site = strip_site(name, city)
         if without_site == name and len(customer.normalized_name) < STORED_LENGTH:
             normalized, written = customer.normalized_name, customer.written
