@@ -78,6 +78,9 @@ def fetch(sql: str, params: Sequence = ()) -> list[tuple]:
 
 
 _END = object()
+# Chunked rows need libpq 17 (psycopg[binary] bundles a newer one); an older libpq streams them
+# one at a time.
+CHUNKED_ROWS = psycopg.pq.version() >= 170000
 
 
 def stream(sql: str, params: Sequence | Mapping = (), *, size: int = 100) -> Iterator[tuple]:
@@ -95,7 +98,7 @@ def stream(sql: str, params: Sequence | Mapping = (), *, size: int = 100) -> Ite
         sent = []
 
         def execute(sql, params, many, context):
-            rows = cursor.stream(sql, params, size=size)
+            rows = cursor.stream(sql, params, size=size if CHUNKED_ROWS else 1)
             sent.append((rows, next(rows, _END)))  # sends it, and waits for the first rows
 
         _with_execute_wrappers(db, cursor, execute)(sql, params)

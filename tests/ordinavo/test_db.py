@@ -187,6 +187,12 @@ def test_stream_yields_every_row_in_chunks_and_is_logged():
     assert [q["sql"] for q in captured] == [sql, sql]
 
 
+def test_a_stream_reads_row_by_row_with_a_libpq_before_17(monkeypatch):
+    monkeypatch.setattr(db, "CHUNKED_ROWS", False)
+    rows = list(db.stream("SELECT generate_series(1, 5)", size=3))
+    assert rows == [(n,) for n in range(1, 6)]
+
+
 def test_a_stream_given_up_halfway_leaves_the_connection_usable():
     """A caller that stops reading (an error while it works on the rows) closes the stream: the
     statement is cancelled, the transaction rolls back, the connection serves the next one."""
