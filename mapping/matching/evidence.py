@@ -288,7 +288,9 @@ _GIVEN_ORDER = ("exact", "variant", "phonetic", "initial", "typo", "missing", "n
 _GIVEN_RANK = {level: rank for rank, level in enumerate(_GIVEN_ORDER)}
 
 
-@functools.lru_cache(maxsize=65536)
+# Memoized per batch's counts (`f`, hashed by identity), as `_compare_words`: a batch compares the
+# same given and family names with many candidates; a few batches' counts kept at most.
+@functools.lru_cache(maxsize=16384)
 def _given(
     incoming: tuple[str, ...], candidate: tuple[str, ...], f: NameFrequencies, personal: bool
 ) -> Part:
@@ -314,7 +316,7 @@ def _given(
     return Part(level, bits - (1.0 if len(incoming) != len(candidate) else 0.0))
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=16384)
 def _family(incoming: str, candidate: str, f: NameFrequencies, swapped: bool) -> Part:
     level = family_level(incoming, candidate, ends_fixed=swapped)
     if level == "missing":
