@@ -115,7 +115,7 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> Iterator[tuple
     location, a party's candidates together, streamed: see mapping.sql.candidate_records_sql."""
     indexes = list(parties)
     if not indexes:
-        return iter(())
+        return (row for row in ())  # a generator, closed as the stream is
     wanted = [parties[i] for i in indexes]
     items = []
     for index, p in zip(indexes, wanted, strict=True):
@@ -200,8 +200,8 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
     the same normalized address and house number, e-mail or phone; with every location of each
     (one known only in Munich must be scored as being in Munich, not on its name alone, which
     ties it with the real match in Essen and blocks the link). One statement for any batch (two
-    with a trigram lookup). Each candidate is made comparable from its stored keys
-    (`Party.stored`), once per batch."""
+    with a trigram lookup), streamed: each candidate is made comparable from its stored keys
+    (`Party.stored`), once per batch, while PostgreSQL searches for the next parties'."""
     result = CandidateSet()
     columns = ("name", "normalized_name", "email", "phone", "phone_key", "type")
     name, normalized, email, phone, phone_key, kind = map(_customer_column, columns)

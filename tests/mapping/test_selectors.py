@@ -495,3 +495,11 @@ def test_an_error_while_candidates_are_built_leaves_the_connection_usable(monkey
     with pytest.raises(ValueError, match="broken"), transaction.atomic():
         customer_candidates(tenant=tenant, parties={0: Party.of(name="Anna Weber 1")})
     assert Customer.objects.filter(tenant=tenant).count() == 3
+
+
+def test_no_parties_no_candidates_and_no_statement():
+    with CaptureQueriesContext(connection) as captured:
+        found = customer_candidates(tenant=TenantFactory(), parties={})
+    assert found.parties_by_index == {}
+    assert not found.customers
+    assert not [q for q in captured if "json_to_recordset" in q["sql"]]
