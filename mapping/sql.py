@@ -64,7 +64,7 @@ def references_sql(select: list[str], joins: list[str]) -> str:
 
 # --- name-and-address candidates -----------------------------------------------------------------
 
-# One statement for the whole batch; per party, the customers
+# The search for one party (`q`, a row of candidate_records_sql's parties), its customers
 # * at its address (same postal code, street key and house number, or a number on one side only)
 #   and with its e-mail address, all of them; with its phone number (customers_cust_tenant_phone);
 # * for a private person, with its family name's sound (Kölner Phonetik of the last word, or of
@@ -93,8 +93,6 @@ def references_sql(select: list[str], joins: list[str]) -> str:
 # statements when a party has no postal code.
 # `::bigint`: btree_gin's int8 class has no bigint = integer operator, and without the cast the
 # GIN cannot use its tenant column.
-# The parties come as one JSON array of objects (`items`, one per party with q's columns):
-# psycopg turned fourteen arrays of 500 values into literals in Python, ~4 ms a batch.
 _CANDIDATES_SQL = """
         (
             SELECT l.{l_customer} AS id FROM {location} l
@@ -221,6 +219,8 @@ CANDIDATES_SQL = _CANDIDATES_SQL.format(
 # thousands of ids in each. Nothing sorts or groups the whole result: PostgreSQL sends a party's
 # rows as soon as it has found them, and the client builds them (`selectors`, streamed) while
 # the server searches for the next parties' (two processes at work, not one after the other).
+# The parties come as one JSON array of objects (`items`, one per party with q's columns):
+# psycopg turned fourteen arrays of 500 values into literals in Python, ~4 ms a batch.
 _CANDIDATE_RECORDS_SQL = """
     SELECT q.idx, x.*
     FROM json_to_recordset(%(items)s::json) AS q(

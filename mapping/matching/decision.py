@@ -5,7 +5,7 @@ a decision is presented (API `details`, review queue): the one place signals bec
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .evidence import NO_FREQUENCIES, NameFrequencies, Shared, out_of_reach, reach
+from .evidence import NO_FREQUENCIES, NameFrequencies, Shared, reach
 from .party import Party
 from .scoring import Score, Signals, person_rescored, plausible, score
 
@@ -117,14 +117,6 @@ def _best(incoming: Party, parties: list[Party], **kwargs) -> Score:
     """A candidate's best address counts."""
     return max(
         (score(incoming, p, **kwargs) for p in parties), key=lambda s: (s.corroborated, s.total)
-    )
-
-
-def _out_of_reach(incoming: Party, parties: list[Party], frequencies: NameFrequencies) -> bool:
-    """A private person that none of its addresses can make a link, a review or a sharer of the
-    address, e-mail or phone: left out (see `evidence.out_of_reach`)."""
-    return all(
-        (incoming.person or p.person) and out_of_reach(incoming, p, frequencies) for p in parties
     )
 
 

@@ -69,7 +69,7 @@ def _keyboard_neighbours() -> dict[str, frozenset[str]]:
 _NEIGHBOUR_KEYS = _keyboard_neighbours()
 
 
-def _slip(written: str, meant: str) -> str:
+def slip_of(written: str, meant: str) -> str:
     """How one word of a person's name differs from another by a single slip of the fingers,
     or "" when it does not. The first letter, the last two and the length at the end of the word
     must stay: names in one family differ exactly there (Jan / Jana, Paul / Paula, Anna /
@@ -95,11 +95,6 @@ def _slip(written: str, meant: str) -> str:
     if i == len(shorter):  # a letter more or less at the end: Jan / Jana
         return ""
     return "drop"
-
-
-def slip_of(written: str, meant: str) -> str:
-    """How one word differs from another by a slip of the fingers ("" when not): see `_slip`."""
-    return _slip(written, meant)
 
 
 def without_mistyped_form(incoming: Party, candidate: Party) -> Party:

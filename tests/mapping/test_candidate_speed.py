@@ -147,9 +147,16 @@ def test_a_namesake_elsewhere_is_beyond_review_the_same_address_or_phone_is_not(
     assert not beyond_review(_person("Peter Müller", "", "45127", "Essen"), at_home, FREQUENCIES)
 
 
+def _only_out_of_reach(incoming: Party, parties: list[Party], frequencies) -> bool:
+    """`decision._unscored` without the namesakes beyond review: only a private person that
+    none of its addresses can make a link, a review or a sharer (`evidence.out_of_reach`)."""
+    return all(
+        (incoming.person or p.person) and out_of_reach(incoming, p, frequencies) for p in parties
+    )
+
+
 def test_the_candidates_left_unscored_change_no_decision(monkeypatch):
     people = _people()
-    unscored_only_out_of_reach = decision_module._out_of_reach
     left_out = 0
     for incoming in people[::7]:
         left_out += sum(beyond_review(incoming, p, FREQUENCIES) for p in people)
@@ -157,7 +164,7 @@ def test_the_candidates_left_unscored_change_no_decision(monkeypatch):
         candidates[0] = [people[3], people[40]]  # a customer at two addresses
         fast = decide(incoming, candidates, threshold=0.92, margin=0.08, frequencies=FREQUENCIES)
         with monkeypatch.context() as m:
-            m.setattr(decision_module, "_unscored", unscored_only_out_of_reach)
+            m.setattr(decision_module, "_unscored", _only_out_of_reach)
             full = decide(
                 incoming, candidates, threshold=0.92, margin=0.08, frequencies=FREQUENCIES
             )

@@ -337,9 +337,9 @@ def test_a_customer_stored_with_a_mixed_case_e_mail_is_found_by_it_in_any_case(s
     assert set(found.parties_by_index[0]) == {mailed.pk}
 
 
-def test_the_e_mail_lookup_reads_the_case_insensitive_index(monkeypatch):
-    tenant = TenantFactory()
-    CustomerFactory(tenant=tenant, email="Info@Example.com")
+def _candidate_statement(monkeypatch, tenant, party: Party) -> tuple[str, dict]:
+    """The candidate statement and its parameters, as `customer_candidates` streams them for
+    one party."""
     sent = []
 
     def stream(sql, params, **kwargs):
@@ -347,8 +347,15 @@ def test_the_e_mail_lookup_reads_the_case_insensitive_index(monkeypatch):
         return ordinavo_db.stream(sql, params, **kwargs)
 
     monkeypatch.setattr(selectors, "stream", stream)
-    customer_candidates(tenant=tenant, parties={0: Party.of(email="info@example.com")})
-    [(lookup, params)] = sent
+    customer_candidates(tenant=tenant, parties={0: party})
+    [statement] = sent
+    return statement
+
+
+def test_the_e_mail_lookup_reads_the_case_insensitive_index(monkeypatch):
+    tenant = TenantFactory()
+    CustomerFactory(tenant=tenant, email="Info@Example.com")
+    lookup, params = _candidate_statement(monkeypatch, tenant, Party.of(email="info@example.com"))
 
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -457,23 +464,13 @@ def test_a_customer_found_for_two_parties_is_built_once_with_all_its_locations()
     assert len(found.parties_by_index[2][other.pk]) == 1
 
 
-def test_the_candidate_statement_sends_rows_as_it_finds_them():
+def test_the_candidate_statement_sends_rows_as_it_finds_them(monkeypatch):
     """Neither sorted nor grouped as a whole (which would keep every row until the last party is
     searched): a nested loop over the parties, each party's candidates in the order of their ids
     (see mapping.sql.candidate_records_sql), so the client builds while the server searches."""
     tenant = TenantFactory()
     _customer(tenant, "Anna Weber")
-    sent = []
-
-    def stream(sql, params, **kwargs):
-        sent.append((sql, params))
-        return ordinavo_db.stream(sql, params, **kwargs)
-
-    monkeypatch = pytest.MonkeyPatch()
-    with monkeypatch.context() as m:
-        m.setattr(selectors, "stream", stream)
-        customer_candidates(tenant=tenant, parties={0: Party.of(name="Anna Weber")})
-    [(sql, params)] = sent
+    sql, params = _candidate_statement(monkeypatch, tenant, Party.of(name="Anna Weber"))
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0][0]["Plan"]
