@@ -2,9 +2,9 @@
 both, parameterised by a `ChildKind` (model, fields, fallback, warnings, policy flags).
 
 By external ID (or planned earlier in this batch under it); else by the kind's fallback among
-the customer's records (a location at the same address, a contact with the same e-mail), whose
-external ID is then remembered; else created as the policy allows. A known record of another
-customer is not linked (a mismatch warning)."""
+the customer's records, stored or planned earlier in this batch (a location at the same address,
+a contact with the same e-mail), whose external ID is then remembered; else created as the
+policy allows. A known record of another customer is not linked (a mismatch warning)."""
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -145,8 +145,8 @@ def child_decide(batch: Batch, kind: ChildKind, ctx: IncomingContext, out: Mappi
     method = MatchMethod.EXTERNAL_ID
     if record is None and external_id:
         record = kind.planned(batch.plan).get(external_id)
-    if record is None and kind.fallback(policy) and out.customer.pk:
-        matches = kind.find(batch.children[kind.record].get(out.customer.pk, []), block)
+    if record is None and kind.fallback(policy):
+        matches = kind.find(batch.children_of(kind.record, out.customer), block)
         if len(matches) > 1 and kind.ambiguous:
             out.warn(kind.ambiguous)
             out.decide(
@@ -181,10 +181,12 @@ def child_decide(batch: Batch, kind: ChildKind, ctx: IncomingContext, out: Mappi
 
 
 def _plan(batch: Batch, kind: ChildKind, instance, block: dict, out: MappingOutcome) -> None:
-    """Plan a new record of the item's customer, remembered by its external ID."""
+    """Plan a new record of the item's customer, remembered by its external ID and among the
+    customer's records, where a later item's fallback finds it as it would stored."""
     external_id = block.get("external_id")
     planned = kind.planned(batch.plan)
     planned[external_id or f"~{len(planned)}"] = instance
+    batch.children_of(kind.record, out.customer).append(instance)
     if external_id:
         batch.plan.reference(kind.external_type, external_id, instance)
     setattr(out, kind.record, instance)

@@ -81,8 +81,8 @@ class Batch:
         self.name_frequencies: NameFrequencies = NO_FREQUENCIES
         self.new_customer_parties: list[tuple[Customer, Party]] = []
         self._planned = PlannedCustomers()
-        # Per child kind ("location", "contact"): customer id -> its records, where a fallback
-        # needs them (see `load.children_load`).
+        # Per child kind ("location", "contact"): customer key -> its records a fallback
+        # compares with (`children_of`).
         self.children: dict[str, dict[int, list[models.Model]]] = {
             "location": defaultdict(list),
             "contact": defaultdict(list),
@@ -104,6 +104,13 @@ class Batch:
             return {}
         positions = sorted(self._planned.found(party))
         return {-(n + 1): self.new_customer_parties[n] for n in positions}
+
+    def children_of(self, record: str, customer: Customer) -> list[models.Model]:
+        """The customer's locations or contacts (`record`) a fallback compares with: the stored
+        ones where a fallback needs them (`load.children_load`) and those planned earlier in
+        this batch. A customer planned in this batch has no id yet: keyed by identity (negative,
+        never an id)."""
+        return self.children[record][customer.pk or -id(customer)]
 
     def referenced_record(self, external_type: str, block: dict | None):
         """The record the block's external ID is known to be, or None."""

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from customers.models import Customer
+from customers.models import Contact, Customer, Location
 from inbound.models import ImportItem
 from mapping.choices import ExternalType, ReferenceOrigin
 from mapping.models import ExternalReference
@@ -337,6 +337,67 @@ def test_the_same_new_company_twice_in_one_batch_is_created_once(make_caller):
 
     assert Customer.objects.count() == 1
     assert result[0]["customerMapping"]["customerId"] == result[1]["customerMapping"]["customerId"]
+
+
+def _anna_at_hachestrasse(n, name, *, location_id=None, contact_id=None):
+    return {
+        "externalId": f"J-{n}",
+        "title": "T",
+        "customer": {"name": name, "type": "Private", "phone": "+49 171 5551234"},
+        "location": {
+            **LOCATION,
+            "externalId": location_id,
+            **({"street": "Hachestr. 12"} if n % 2 else {}),
+        },
+        "contact": {"externalId": contact_id, "lastName": "Weber", "email": "anna@weber.de"},
+    }
+
+
+def test_one_person_twice_in_one_batch_gets_one_location_and_contact(make_caller):
+    """The second item maps to the location and contact the first created (before: a second
+    of each, and the next batch's AmbiguousLocationMatch at the address)."""
+    caller = make_caller(
+        scopes=WRITE, strategy="ExternalIdThenNameAndAddress", allow_contact_create=True
+    )
+    items = [
+        _anna_at_hachestrasse(1, "Anna Weber", location_id="L-1", contact_id="P-1"),
+        _anna_at_hachestrasse(2, "Weber, Anna", location_id="L-2"),
+    ]
+
+    first, second = (
+        i["customerMapping"]
+        for i in caller.post("inbound/targets/batch", {"items": items}).json()["items"]
+    )
+    next_batch = [
+        _anna_at_hachestrasse(3, "Anna Weber"),
+        _anna_at_hachestrasse(4, "Anna Weber", location_id="L-3", contact_id="P-3"),
+    ]
+    later = [
+        i["customerMapping"]
+        for i in caller.post("inbound/targets/batch", {"items": next_batch}).json()["items"]
+    ]
+
+    assert first["status"] == "Created"
+    assert second["status"] == "Mapped"
+    assert second["details"]["location"] == {
+        "method": "NameAndAddress",
+        "action": "Mapped",
+        "recordId": first["customerLocationId"],
+    }
+    assert second["details"]["contact"] == {
+        "method": "Email",
+        "action": "Mapped",
+        "recordId": first["customerContactId"],
+    }
+    assert Location.objects.count() == Contact.objects.count() == 1
+    assert [m["warnings"] for m in later] == [[], []]
+    assert {m["customerLocationId"] for m in later} == {first["customerLocationId"]}
+    assert {m["customerContactId"] for m in later} == {first["customerContactId"]}
+    assert set(
+        ExternalReference.objects.filter(
+            external_type=ExternalType.LOCATION, location=first["customerLocationId"]
+        ).values_list("external_id", flat=True)
+    ) == {"L-1", "L-2", "L-3"}
 
 
 def test_ambiguous_location_within_the_customer(make_caller):

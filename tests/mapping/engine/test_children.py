@@ -1,13 +1,35 @@
-"""A location fallback compares the street parts stored with the customer's locations."""
+"""A location fallback compares the street parts stored with the customer's locations; the
+fallbacks find a location or contact planned earlier in the batch as they would a stored one."""
 
 import itertools
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from customers.models import Location
+from customers.choices import CustomerType
+from customers.models import Contact, Location
+from inbound.choices import Scope
+from inbound.policy import mapping_policy
+from mapping.choices import (
+    ExternalType,
+    MappingStatus,
+    MatchingStrategy,
+    MatchMethod,
+    RecordAction,
+)
+from mapping.engine import IncomingContext
 from mapping.engine.children import _locations_at_address
 from mapping.matching import Party
-from tests.factories import CustomerFactory, LocationFactory
+from mapping.models import RECORD_FIELD_BY_TYPE, ExternalReference
+from mapping.services import customer_contexts_map
+from tests.factories import (
+    CustomerFactory,
+    CustomerReferenceFactory,
+    IntegrationClientFactory,
+    LocationFactory,
+    TenantFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +74,228 @@ def test_a_location_is_at_the_incoming_address_as_its_normalized_address_says():
         assert (_locations_at_address([location], block) == [location]) == expected
         compared += expected
     assert compared > len(STREETS)  # matches were compared, not only misses
+
+
+# --- a record planned earlier in the batch -----------------------------------------------------
+
+HACHE = {
+    "street": "Hachestraße 12",
+    "postal_code": "45127",
+    "city": "Essen",
+    "country": "DE",
+    "latitude": 51.45,
+    "longitude": 7.01,
+}
+ANNA = {"type": CustomerType.PRIVATE, "phone": "+49 171 5551234"}
+
+
+def _policy(tenant):
+    client = IntegrationClientFactory(
+        tenant=tenant,
+        strategy=MatchingStrategy.EXTERNAL_ID_THEN_NAME_AND_ADDRESS,
+        allow_contact_create=True,
+    )
+    return mapping_policy(client=client, scopes=[Scope.CUSTOMERS_MAP, Scope.CUSTOMERS_WRITE])
+
+
+def _map(tenant, policy, contexts):
+    with transaction.atomic():
+        return customer_contexts_map(tenant=tenant, policy=policy, contexts=contexts)
+
+
+def _with_id(block, external_id):
+    return {**block, "external_id": external_id} if external_id else dict(block)
+
+
+def _references(tenant, external_type):
+    return dict(
+        ExternalReference.objects.filter(tenant=tenant, external_type=external_type).values_list(
+            "external_id", RECORD_FIELD_BY_TYPE[external_type] + "_id"
+        )
+    )
+
+
+# The location IDs of two items at one address: different, none, one of them.
+LOCATION_IDS = [("L-1", "L-2"), (None, None), ("L-1", None), (None, "L-2")]
+
+
+@pytest.mark.parametrize("location_ids", LOCATION_IDS)
+@pytest.mark.parametrize(
+    "customers",
+    [
+        pytest.param(
+            ({"external_id": "C-1", "name": "Anna Weber"}, {"name": "Weber, Anna"}),
+            id="by name and address",
+        ),
+        pytest.param(
+            ({"external_id": "C-1", "name": "Anna Weber"}, {"external_id": "C-1"}),
+            id="by external id",
+        ),
+    ],
+)
+def test_a_location_planned_for_a_planned_customer_is_found_by_a_later_item(
+    customers, location_ids
+):
+    """Both items resolve to the customer the first creates; the second's location is the one
+    the first created (no second one at the address), its external ID remembered."""
+    tenant = TenantFactory()
+    policy = _policy(tenant)
+    contexts = [
+        IncomingContext(customer={**ANNA, **block}, location=_with_id(HACHE, location_id))
+        for block, location_id in zip(customers, location_ids, strict=True)
+    ]
+
+    first, second = _map(tenant, policy, contexts)
+
+    assert second.customer is first.customer
+    assert first.decisions["location"]["action"] == RecordAction.CREATED
+    assert second.location is first.location
+    assert second.decisions_as_json()["location"] == {
+        "method": MatchMethod.NAME_AND_ADDRESS,
+        "action": RecordAction.MAPPED,
+        "recordId": first.location.pk,
+    }
+    assert second.status == MappingStatus.MAPPED  # it created nothing
+    assert Location.objects.filter(tenant=tenant).count() == 1
+    assert _references(tenant, ExternalType.LOCATION) == {
+        i: first.location.pk for i in location_ids if i
+    }
+
+
+@pytest.mark.parametrize("location_ids", LOCATION_IDS)
+def test_a_location_planned_for_a_stored_customer_is_found_by_a_later_item(location_ids):
+    tenant = TenantFactory()
+    policy = _policy(tenant)
+    customer = CustomerFactory(tenant=tenant, name="Anna Weber", type=CustomerType.PRIVATE)
+    CustomerReferenceFactory(
+        customer=customer, source_system=policy.source_system, external_id="C-1"
+    )
+    contexts = [
+        IncomingContext(customer={"external_id": "C-1"}, location=_with_id(HACHE, location_id))
+        for location_id in location_ids
+    ]
+
+    first, second = _map(tenant, policy, contexts)
+
+    assert first.decisions["location"]["action"] == RecordAction.CREATED
+    assert second.location is first.location
+    assert second.decisions["location"]["method"] == MatchMethod.NAME_AND_ADDRESS
+    assert second.decisions["location"]["action"] == RecordAction.MAPPED
+    assert list(Location.objects.filter(customer=customer)) == [first.location]
+    assert _references(tenant, ExternalType.LOCATION) == {
+        i: first.location.pk for i in location_ids if i
+    }
+
+
+@pytest.mark.parametrize("location_ids", LOCATION_IDS)
+def test_the_next_batch_maps_the_address_without_an_ambiguous_location(location_ids):
+    """The production symptom: a second location at the address made the next batch's
+    fallback find two (AmbiguousLocationMatch)."""
+    tenant = TenantFactory()
+    policy = _policy(tenant)
+    anna = {**ANNA, "external_id": "C-1", "name": "Anna Weber"}
+    weber = {**ANNA, "name": "Weber, Anna"}
+    _map(
+        tenant,
+        policy,
+        [
+            IncomingContext(customer=anna, location=_with_id(HACHE, location_ids[0])),
+            IncomingContext(customer=weber, location=_with_id(HACHE, location_ids[1])),
+        ],
+    )
+
+    outcomes = _map(
+        tenant,
+        policy,
+        [
+            IncomingContext(customer=anna, location=_with_id(HACHE, location_ids[0])),
+            IncomingContext(customer=weber, location=_with_id(HACHE, location_ids[1])),
+            IncomingContext(
+                customer={"external_id": "C-1"}, location=dict(HACHE, external_id="L-9")
+            ),
+            IncomingContext(
+                customer={"external_id": "C-1"}, location={**HACHE, "street": "Hachestr. 12"}
+            ),
+        ],
+    )
+
+    assert [o.warnings for o in outcomes] == [[]] * 4
+    assert {o.location.pk for o in outcomes} == set(
+        Location.objects.filter(tenant=tenant).values_list("pk", flat=True)
+    )
+    assert Location.objects.filter(tenant=tenant).count() == 1
+
+
+@pytest.mark.parametrize("contact_ids", [("P-1", "P-2"), (None, None)])
+@pytest.mark.parametrize("stored", [False, True], ids=["planned customer", "stored customer"])
+def test_a_contact_planned_earlier_is_found_by_its_e_mail(stored, contact_ids):
+    tenant = TenantFactory()
+    policy = _policy(tenant)
+    if stored:
+        customer = CustomerFactory(tenant=tenant, name="Anna Weber", type=CustomerType.PRIVATE)
+        CustomerReferenceFactory(
+            customer=customer, source_system=policy.source_system, external_id="C-1"
+        )
+    emails = ["anna@weber.de", "Anna@Weber.DE"]
+    contexts = [
+        IncomingContext(
+            customer={**ANNA, "external_id": "C-1", "name": "Anna Weber"},
+            contact=_with_id({"last_name": "Weber", "email": email}, contact_id),
+        )
+        for email, contact_id in zip(emails, contact_ids, strict=True)
+    ]
+
+    first, second = _map(tenant, policy, contexts)
+    again = _map(
+        tenant,
+        policy,
+        [
+            contexts[0],
+            IncomingContext(customer={"external_id": "C-1"}, contact={"email": "anna@weber.de"}),
+        ],
+    )
+
+    assert first.decisions["contact"]["action"] == RecordAction.CREATED
+    assert second.contact is first.contact
+    assert second.decisions["contact"]["method"] == MatchMethod.EMAIL
+    assert second.decisions["contact"]["action"] == RecordAction.MAPPED
+    assert Contact.objects.filter(tenant=tenant).count() == 1
+    assert _references(tenant, ExternalType.CONTACT) == {
+        i: first.contact.pk for i in contact_ids if i
+    }
+    assert [o.contact.pk for o in again] == [first.contact.pk] * 2
+
+
+def test_finding_planned_records_reads_nothing_more_for_a_larger_batch():
+    """Stored and planned customers, each sent twice at its address with its contact: the same
+    statements for 20 customers as for 60 (both written by COPY)."""
+    tenant = TenantFactory()
+    policy = _policy(tenant)
+
+    def queries(prefix, size):
+        contexts = []
+        for n in range(size):
+            customer = {"external_id": f"{prefix}-C-{n}", "name": f"Kunde {prefix} {n}"}
+            if n % 2:
+                stored = CustomerFactory(tenant=tenant, name=customer["name"])
+                CustomerReferenceFactory(
+                    customer=stored,
+                    source_system=policy.source_system,
+                    external_id=customer["external_id"],
+                )
+            street = {"street": f"Hachestraße {n + 1}"}
+            contexts += [
+                IncomingContext(
+                    customer=customer,
+                    location={**HACHE, **street, "external_id": f"{prefix}-L-{n}-{twice}"},
+                    contact={"email": f"k{n}@{prefix}.de"},
+                )
+                for twice in (1, 2)
+            ]
+        with CaptureQueriesContext(connection) as captured:
+            outcomes = _map(tenant, policy, contexts)
+        assert [o.location for o in outcomes[::2]] == [o.location for o in outcomes[1::2]]
+        assert [o.contact for o in outcomes[::2]] == [o.contact for o in outcomes[1::2]]
+        return len(captured)
+
+    assert queries("s", 20) == queries("l", 60)
