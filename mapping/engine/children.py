@@ -1,10 +1,11 @@
 """The location and the contact of each item, once its customer is decided: one routine for
 both, parameterised by a `ChildKind` (model, fields, fallback, warnings, policy flags).
 
-By external ID (or planned earlier in this batch under it); else by the kind's fallback among
-the customer's records, stored or planned earlier in this batch (a location at the same address,
-a contact with the same e-mail), whose external ID is then remembered; else created as the
-policy allows. A known record of another customer is not linked (a mismatch warning)."""
+By external ID (known, or remembered earlier in this batch for a record an item created or
+linked); else by the kind's fallback among the customer's records, stored or planned earlier in
+this batch (a location at the same address, a contact with the same e-mail), whose external ID
+is then remembered; else created as the policy allows. A known record of another customer is
+not linked (a mismatch warning)."""
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -143,8 +144,8 @@ def child_decide(batch: Batch, kind: ChildKind, ctx: IncomingContext, out: Mappi
     external_id = block.get("external_id")
     record = batch.referenced_record(kind.external_type, block)
     method = MatchMethod.EXTERNAL_ID
-    if record is None and external_id:
-        record = kind.planned(batch.plan).get(external_id)
+    if record is None and external_id:  # an earlier item's record, created or linked
+        record = batch.plan.new_references.get((kind.external_type, external_id))
     if record is None and kind.fallback(policy):
         matches = kind.find(batch.children_of(kind.record, out.customer), block)
         if len(matches) > 1 and kind.ambiguous:

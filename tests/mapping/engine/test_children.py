@@ -299,3 +299,35 @@ def test_finding_planned_records_reads_nothing_more_for_a_larger_batch():
         return len(captured)
 
     assert queries("s", 20) == queries("l", 60)
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["planned location", "stored location"])
+def test_an_external_id_learnt_earlier_in_the_batch_maps_a_later_item_by_id(stored):
+    """The second item's location ID is remembered for the record its fallback found; a third
+    item sending that ID elsewhere maps to it as the next batch would, instead of creating a
+    location its reference does not point to."""
+    tenant = TenantFactory()
+    policy = _policy(tenant)
+    customer = CustomerFactory(tenant=tenant, name="Anna Weber", type=CustomerType.PRIVATE)
+    CustomerReferenceFactory(
+        customer=customer, source_system=policy.source_system, external_id="C-1"
+    )
+    if stored:
+        LocationFactory(customer=customer, **HACHE)
+    moved = {**HACHE, "street": "Hachestraße 14"}
+    contexts = [
+        IncomingContext(customer={"external_id": "C-1"}, location=dict(HACHE, external_id="L-1")),
+        IncomingContext(customer={"external_id": "C-1"}, location=dict(HACHE, external_id="L-2")),
+        IncomingContext(customer={"external_id": "C-1"}, location=dict(moved, external_id="L-2")),
+    ]
+
+    first, second, third = _map(tenant, policy, contexts)
+
+    assert second.location is first.location
+    assert third.location is first.location
+    assert third.decisions["location"]["method"] == MatchMethod.EXTERNAL_ID
+    assert Location.objects.filter(customer=customer).count() == 1
+    assert _references(tenant, ExternalType.LOCATION) == {
+        "L-1": first.location.pk,
+        "L-2": first.location.pk,
+    }
