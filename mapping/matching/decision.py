@@ -124,8 +124,7 @@ def _chain_possible(incoming: Party, candidates: dict[int, list[Party]]) -> bool
     """Whether `_chain_branches` may apply: an incoming company, and a company candidate known
     at a chain's number of sites."""
     return not incoming.person and any(
-        len(parties) >= CHAIN_LOCATIONS and not parties[0].person
-        for parties in candidates.values()
+        len(parties) >= CHAIN_LOCATIONS and not parties[0].person for parties in candidates.values()
     )
 
 
