@@ -120,14 +120,24 @@ def _best(incoming: Party, parties: list[Party], **kwargs) -> Score:
     )
 
 
-def _unscored(incoming: Party, parties: list[Party], frequencies: NameFrequencies) -> bool:
+def _chain_possible(incoming: Party, candidates: dict[int, list[Party]]) -> bool:
+    """Whether `_chain_branches` may apply: an incoming company, and a company candidate known
+    at a chain's number of sites."""
+    return not incoming.person and any(
+        len(parties) >= CHAIN_LOCATIONS and not parties[0].person for parties in candidates.values()
+    )
+
+
+def _unscored(
+    incoming: Party, parties: list[Party], frequencies: NameFrequencies, *, beyond: bool
+) -> bool:
     """A candidate that cannot change the decision: a private person that none of its
     addresses can make a link, a review or a sharer of the address, e-mail or phone (see
-    `evidence.out_of_reach`); for an incoming person, also one whose every address is only a
-    namesake's elsewhere (`evidence.beyond_review`). Only for a person: a company's chain rule
-    counts every candidate whose name agrees (`_chain_branches`)."""
+    `evidence.out_of_reach`); where `beyond`, also one whose every address is only a
+    namesake's elsewhere (`evidence.beyond_review`). Not `beyond` where a chain may be linked:
+    its rule counts every candidate whose name agrees (`_chain_branches`)."""
     # Both rules in one pass, each pair's names compared once (`evidence.reach`).
-    out_everywhere, beyond_everywhere = True, incoming.person
+    out_everywhere, beyond_everywhere = True, beyond
     for p in parties:
         if not (incoming.person or p.person):
             return False  # two companies: scored
@@ -145,10 +155,11 @@ def _ranked(
     address, e-mail and phone say less the more candidates share them (a block of flats, a
     household's landline): counted among the candidates, which hold every customer at the
     address and with the e-mail, and scored again with the counts."""
+    beyond = not _chain_possible(incoming, candidates)
     ranked = [
         Ranked(record_id, _best(incoming, parties, frequencies=frequencies))
         for record_id, parties in candidates.items()
-        if not _unscored(incoming, parties, frequencies)
+        if not _unscored(incoming, parties, frequencies, beyond=beyond)
     ]
     if not (incoming.person or any(r.score.signals.evidence for r in ranked)):
         return ranked

@@ -36,7 +36,7 @@ from customers.phonetics import koelner
 from .given_names import given_name_variants, known_given_name
 from .names import slip_of
 from .party import Party, mobile
-from .places import same_house_number
+from .places import same_city, same_house_number, same_postal_code
 
 if TYPE_CHECKING:
     from .scoring import Signals
@@ -386,21 +386,29 @@ def reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> tu
         incoming.phone and incoming.phone == candidate.phone
     ):
         return False, False
-    if same_house_number(incoming.house_number, candidate.house_number):
+    # Where the two are, as `scoring.score` compares it: the same postal code where both have
+    # one, else the same city; or at least one of the two the same.
+    same_postal = same_postal_code(incoming.postal_code, candidate.postal_code)
+    in_city = same_city(incoming.city, candidate.city)
+    same_place = same_postal if incoming.postal_code and candidate.postal_code else in_city
+    if same_place and same_house_number(incoming.house_number, candidate.house_number):
         return False, False  # maybe the same address
     family, given, _, generations = compare_names(incoming, candidate, frequencies)
     out = family.level == "different" or given.level in ("different", "near") or generations
     places = (incoming.postal_code and candidate.postal_code) or (incoming.city and candidate.city)
     if not (incoming.street and candidate.street and places):
         return out, False  # the street not compared: the postal code alone may back a name
+    # The address as `person_evidence` weighs one that differs: moved within the postal code or
+    # city, or further.
+    moved = MOVED_IN_CITY_BITS if same_postal or in_city else MOVED_BITS
     prior = -math.log2(frequencies.population)
-    best = prior + family.bits + given.bits + max(MOVED_BITS, MOVED_IN_CITY_BITS) + 0.0 + 0.0
-    return out, best < REVIEW_BITS
+    return out, prior + family.bits + given.bits + moved + 0.0 + 0.0 < REVIEW_BITS
 
 
 def out_of_reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:
     """Two persons that can be neither linked nor worth a reviewer's look, nor share the address,
-    e-mail or phone (`Shared`): no e-mail, phone or house number in common, and their names, read
+    e-mail or phone (`Shared`): no e-mail or phone in common, not the same house number in the
+    same place (postal code, else city: then not the same address), and their names, read
     as `compare_names` reads them, do not agree: the family name differs, or the given name does
     (another member of the family). Most candidates found by a common family name's sound in the
     postal code are such; they need not be scored (`decision`)."""
@@ -410,11 +418,10 @@ def out_of_reach(incoming: Party, candidate: Party, frequencies: NameFrequencies
 def beyond_review(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:
     """Two persons whose addresses were both compared (a street and a place on each side) and
     differ, with no e-mail or phone in common, and whose names, however well they agree, leave
-    the odds below a reviewer's look even at the best such address (another one in the same
-    city): a namesake elsewhere ("Peter Müller" of another street). Neither linked, nor
-    reviewed, nor sharing the address, e-mail or phone (`Shared`): scoring it changes nothing
-    (`decision`). The bound is `person_evidence`'s sum, in its order, with the address at its
-    most for a different one."""
+    the odds below a reviewer's look at that address (another street of the same postal code or
+    city, or further away): a namesake elsewhere ("Peter Müller" of another street). Neither
+    linked, nor reviewed, nor sharing the address, e-mail or phone (`Shared`): scoring it
+    changes nothing (`decision`). The odds are `person_evidence`'s sum, in its order."""
     return reach(incoming, candidate, frequencies)[1]
 
 

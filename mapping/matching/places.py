@@ -18,6 +18,12 @@ def same_city(a: str, b: str) -> bool:
     return first_a == first_b and len(first_a) >= 4 and first_a not in _CITY_PREFIXES
 
 
+def same_postal_code(a: str, b: str) -> bool:
+    """Both sides have a postal code, and it is the same: "02-495" and "02495" are one Polish
+    postal code (the lookup keeps the sender's spelling)."""
+    return bool(a and b) and a.replace("-", "") == b.replace("-", "")
+
+
 # First words many different places share: Bad Homburg is not Bad Kissingen.
 _CITY_PREFIXES = frozenset({"sankt", "saint", "santa", "markt", "neustadt", "hansestadt"})
 

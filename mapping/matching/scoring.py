@@ -15,7 +15,7 @@ from .evidence import (
 )
 from .names import similarity, site_of, without_mistyped_form, words_align
 from .party import Party
-from .places import same_city, same_house_number, same_street
+from .places import same_city, same_house_number, same_postal_code, same_street
 
 
 class Signals(NamedTuple):
@@ -93,10 +93,7 @@ def score(
     street = similarity(incoming.street, candidate.street)
     same_number = same_house_number(incoming.house_number, candidate.house_number)
     both_postal = bool(incoming.postal_code and candidate.postal_code)
-    # "02-495" and "02495" are one Polish postal code (the lookup keeps the sender's spelling).
-    same_postal = both_postal and (
-        incoming.postal_code.replace("-", "") == candidate.postal_code.replace("-", "")
-    )
+    same_postal = same_postal_code(incoming.postal_code, candidate.postal_code)
     same_town = same_city(incoming.city, candidate.city)
     # Where the building is: the postal code where both sides have one, else the city.
     same_place = same_postal if both_postal else same_town

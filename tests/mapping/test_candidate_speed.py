@@ -24,7 +24,7 @@ from mapping.matching.party import (
     STORED_PHONE_LENGTH,
     StoredCustomer,
 )
-from mapping.matching.scoring import person_rescored, score
+from mapping.matching.scoring import person_rescored, plausible, score
 from tests.factories import CustomerFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +147,7 @@ def test_a_namesake_elsewhere_is_beyond_review_the_same_address_or_phone_is_not(
     assert not beyond_review(_person("Peter Müller", "", "45127", "Essen"), at_home, FREQUENCIES)
 
 
-def _only_out_of_reach(incoming: Party, parties: list[Party], frequencies) -> bool:
+def _only_out_of_reach(incoming: Party, parties: list[Party], frequencies, *, beyond) -> bool:
     """`decision._unscored` without the namesakes beyond review: only a private person that
     none of its addresses can make a link, a review or a sharer (`evidence.out_of_reach`)."""
     return all(
@@ -158,7 +158,10 @@ def _only_out_of_reach(incoming: Party, parties: list[Party], frequencies) -> bo
 def test_the_candidates_left_unscored_change_no_decision(monkeypatch):
     people = _people()
     left_out = 0
-    for incoming in people[::7]:
+    # A record sent without a type is read as a company, compared with persons by evidence.
+    untyped = Party.of(name="Peter Müller", street="Hachestraße 12", postal_code="45127",
+                       city="Essen")  # fmt: skip
+    for incoming in [*people[::7], untyped]:
         left_out += sum(beyond_review(incoming, p, FREQUENCIES) for p in people)
         candidates = {n: [p] for n, p in enumerate(people, start=1)}
         candidates[0] = [people[3], people[40]]  # a customer at two addresses
@@ -188,9 +191,66 @@ def test_unscored_is_every_address_out_of_reach_or_every_one_beyond_review():
                     incoming.person
                     and all(beyond_review(incoming, p, FREQUENCIES) for p in addresses)
                 )
-                assert decision_module._unscored(incoming, addresses, FREQUENCIES) == expected
+                assert (
+                    decision_module._unscored(
+                        incoming, addresses, FREQUENCIES, beyond=incoming.person
+                    )
+                    == expected
+                )
                 checked += expected
     assert checked > 100  # both outcomes were compared
+
+
+def test_a_namesake_in_another_city_is_beyond_review_in_the_same_city_it_is_not():
+    """Another street of the same city weighs -2 bits, another city -4 (`person_evidence`):
+    "Anna Müller" is common enough to be a namesake in Frankfurt, not in Essen."""
+    incoming = _person("Anna Müller", "Hachestraße 12", "45127", "Essen")
+    in_frankfurt = _person("Anna Müller", "Zeil 3", "60313", "Frankfurt")
+    in_essen = _person("Anna Müller", "Kantstraße 3", "45128", "Essen")
+    assert beyond_review(incoming, in_frankfurt, FREQUENCIES)
+    assert not plausible(score(incoming, in_frankfurt, frequencies=FREQUENCIES))
+    assert not beyond_review(incoming, in_essen, FREQUENCIES)
+    assert plausible(score(incoming, in_essen, frequencies=FREQUENCIES))
+
+
+def test_the_same_house_number_elsewhere_keeps_no_relative_in_reach():
+    """The same house number is the same address only in the same place: a relative with the
+    number in another city is out of reach, one at the number in the same street is not."""
+    incoming = _person("Anna Müller", "Hachestraße 12", "45127", "Essen")
+    assert out_of_reach(incoming, _person("Peter Müller", "Zeil 12", "60313", "Frankfurt"),
+                        FREQUENCIES)  # fmt: skip
+    at_home = _person("Peter Müller", "Hachestraße 12", "45127", "Essen")
+    assert not out_of_reach(incoming, at_home, FREQUENCIES)
+    assert score(incoming, at_home, frequencies=FREQUENCIES).signals.same_address
+
+
+def test_namesakes_beyond_review_are_left_unscored_for_an_incoming_record_without_a_type():
+    """A record sent without a type (read as a company) is compared with private customers by
+    their evidence too: their namesakes elsewhere change nothing, unless a chain may be linked,
+    whose rule counts every namesake (`decision._chain_branches`)."""
+    incoming = Party.of(name="Anna Müller", street="Hachestraße 3", postal_code="45127",
+                        city="Essen")  # fmt: skip
+    namesake = _person("Anna Müller", "Zeil 3", "60313", "Frankfurt")
+    assert decision_module._unscored(incoming, [namesake], FREQUENCIES, beyond=True)
+    chain = [
+        Party.of(name="Anna Müller", street=f"Kantstraße {n}", postal_code="10115", city="Berlin")
+        for n in range(1, decision_module.CHAIN_LOCATIONS + 1)
+    ]
+    candidates = {1: chain, 2: [namesake]}
+    assert decision_module._chain_possible(incoming, candidates)
+    assert not decision_module._chain_possible(incoming, {2: [namesake]})
+
+    def decided(*, beyond_anyway: bool):
+        with pytest.MonkeyPatch.context() as m:
+            if beyond_anyway:
+                m.setattr(decision_module, "_chain_possible", lambda *_: False)
+            return decide(
+                incoming, candidates, threshold=0.92, margin=0.08, frequencies=FREQUENCIES
+            )
+
+    # Two namesakes: no chain branch; had the person been left out, the chain would be linked.
+    assert decided(beyond_anyway=False).link is None
+    assert decided(beyond_anyway=True).link == 1
 
 
 def test_a_persons_score_with_shared_counts_is_its_score_reweighed_with_them():
