@@ -5,9 +5,9 @@ a decision is presented (API `details`, review queue): the one place signals bec
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .evidence import NO_FREQUENCIES, NameFrequencies, Shared, reach
+from .evidence import NO_FREQUENCIES, NameFrequencies, Shared, never_plausible, reach
 from .party import Party
-from .scoring import Score, Signals, person_rescored, plausible, score
+from .scoring import Score, Signals, addresses_compared, person_rescored, plausible, score
 
 MATCHER_VERSION = "name-address/6"
 
@@ -148,6 +148,13 @@ def _unscored(
     return out_everywhere or beyond_everywhere
 
 
+def _only_counted(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:
+    """A person (compared by evidence) at one address that is `evidence.never_plausible`."""
+    return (incoming.person or candidate.person) and never_plausible(
+        incoming, candidate, frequencies
+    )
+
+
 def _ranked(
     incoming: Party, candidates: dict[int, list[Party]], frequencies: NameFrequencies
 ) -> list[Ranked]:
@@ -156,15 +163,20 @@ def _ranked(
     household's landline): counted among the candidates, which hold every customer at the
     address and with the e-mail, and scored again with the counts."""
     beyond = not _chain_possible(incoming, candidates)
-    ranked = [
-        Ranked(record_id, _best(incoming, parties, frequencies=frequencies))
-        for record_id, parties in candidates.items()
-        if not _unscored(incoming, parties, frequencies, beyond=beyond)
-    ]
-    if not (incoming.person or any(r.score.signals.evidence for r in ranked)):
+    ranked, address_sharers = [], 0
+    for record_id, parties in candidates.items():
+        if _unscored(incoming, parties, frequencies, beyond=beyond):
+            continue
+        if len(parties) == 1 and _only_counted(incoming, parties[0], frequencies):
+            # Never plausible (nor a namesake for the chain rule, its name disagrees): only
+            # whether it lives at the address counts.
+            address_sharers += addresses_compared(incoming, parties[0]).same_address
+            continue
+        ranked.append(Ranked(record_id, _best(incoming, parties, frequencies=frequencies)))
+    if not (incoming.person or address_sharers or any(r.score.signals.evidence for r in ranked)):
         return ranked
     shared = Shared(
-        address=sum(r.score.signals.same_address for r in ranked),
+        address=address_sharers + sum(r.score.signals.same_address for r in ranked),
         email=sum(r.score.signals.email for r in ranked),
         phone=sum(r.score.signals.phone for r in ranked),
     )

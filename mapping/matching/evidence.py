@@ -405,6 +405,21 @@ def reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> tu
     return out, prior + family.bits + given.bits + moved + 0.0 + 0.0 < REVIEW_BITS
 
 
+def never_plausible(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:
+    """Two persons, one of them (typically a neighbour or a relative at the same address) never
+    linked nor worth a reviewer's look, whatever their addresses and the shared counts: no
+    e-mail or phone in common, and another given name (not a slip: "different"), or a given name
+    a letter apart ("near") with another family name. `scoring.plausible` then holds for
+    neither reading of the evidence (another member of the household, or a renamed person);
+    such a candidate at the same address only counts among those sharing it (`Shared`)."""
+    if (incoming.email and incoming.email == candidate.email) or (
+        incoming.phone and incoming.phone == candidate.phone
+    ):
+        return False
+    family, given, _, _ = compare_names(incoming, candidate, frequencies)
+    return given.level == "different" or (given.level == "near" and family.level == "different")
+
+
 def out_of_reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:
     """Two persons that can be neither linked nor worth a reviewer's look, nor share the address,
     e-mail or phone (`Shared`): no e-mail or phone in common, not the same house number in the

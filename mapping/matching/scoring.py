@@ -60,6 +60,41 @@ class Score:
     signals: Signals
 
 
+class AddressComparison(NamedTuple):
+    """How two parties' addresses compare (`score`'s address signals)."""
+
+    street: float  # the street names' similarity
+    same_number: bool
+    same_postal: bool
+    same_town: bool
+    # Where the building is: the postal code where both sides have one, else the city.
+    same_place: bool
+    compared_place: bool
+    same_street: bool
+
+    @property
+    def same_address(self) -> bool:
+        """The same street (a typo aside) and house number in the same place."""
+        return self.same_street and self.same_number and self.same_place
+
+
+def addresses_compared(incoming: Party, candidate: Party) -> AddressComparison:
+    street = similarity(incoming.street, candidate.street)
+    both_postal = bool(incoming.postal_code and candidate.postal_code)
+    same_postal = same_postal_code(incoming.postal_code, candidate.postal_code)
+    same_town = same_city(incoming.city, candidate.city)
+    return AddressComparison(
+        street=street,
+        same_number=same_house_number(incoming.house_number, candidate.house_number),
+        same_postal=same_postal,
+        same_town=same_town,
+        same_place=same_postal if both_postal else same_town,
+        compared_place=both_postal or bool(incoming.city and candidate.city),
+        same_street=bool(incoming.street and candidate.street)
+        and same_street(incoming, candidate, street),
+    )
+
+
 def score(
     incoming: Party,
     candidate: Party,
@@ -90,16 +125,9 @@ def score(
             similarity(incoming.name_key, candidate.name_key),
         )
     )
-    street = similarity(incoming.street, candidate.street)
-    same_number = same_house_number(incoming.house_number, candidate.house_number)
-    both_postal = bool(incoming.postal_code and candidate.postal_code)
-    same_postal = same_postal_code(incoming.postal_code, candidate.postal_code)
-    same_town = same_city(incoming.city, candidate.city)
-    # Where the building is: the postal code where both sides have one, else the city.
-    same_place = same_postal if both_postal else same_town
-    compared_place = both_postal or bool(incoming.city and candidate.city)
-    same_street_name = bool(incoming.street and candidate.street) and same_street(
-        incoming, candidate, street
+    place = addresses_compared(incoming, candidate)
+    (street, same_number, same_postal, same_town, same_place, compared_place, same_street_name) = (
+        place
     )
     same_email = bool(incoming.email) and incoming.email == candidate.email
     same_phone = bool(incoming.phone) and incoming.phone == candidate.phone
@@ -108,7 +136,7 @@ def score(
         and bool(incoming.email_domain)
         and incoming.email_domain == candidate.email_domain
     )
-    same_address = same_street_name and same_number and same_place
+    same_address = place.same_address
     # "WEG Hauptstraße 5" is not "WEG Hauptstraße 7", "TSV 1860" not "TSV 1880".
     numbers_differ = bool(
         incoming.name_numbers

@@ -3,6 +3,7 @@ their stored keys (`Party.stored`) are the parties `Party.of` makes, and the can
 leaves unscored (`evidence.beyond_review`) change no decision."""
 
 import itertools
+import math
 
 import pytest
 
@@ -16,6 +17,7 @@ from mapping.matching.evidence import (
     Shared,
     beyond_review,
     compare_names,
+    never_plausible,
     out_of_reach,
 )
 from mapping.matching.party import (
@@ -24,7 +26,7 @@ from mapping.matching.party import (
     STORED_PHONE_LENGTH,
     StoredCustomer,
 )
-from mapping.matching.scoring import person_rescored, plausible, score
+from mapping.matching.scoring import addresses_compared, person_rescored, plausible, score
 from tests.factories import CustomerFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
@@ -168,6 +170,7 @@ def test_the_candidates_left_unscored_change_no_decision(monkeypatch):
         fast = decide(incoming, candidates, threshold=0.92, margin=0.08, frequencies=FREQUENCIES)
         with monkeypatch.context() as m:
             m.setattr(decision_module, "_unscored", _only_out_of_reach)
+            m.setattr(decision_module, "_only_counted", lambda *_: False)
             full = decide(
                 incoming, candidates, threshold=0.92, margin=0.08, frequencies=FREQUENCIES
             )
@@ -251,6 +254,64 @@ def test_namesakes_beyond_review_are_left_unscored_for_an_incoming_record_withou
     # Two namesakes: no chain branch; had the person been left out, the chain would be linked.
     assert decided(beyond_anyway=False).link is None
     assert decided(beyond_anyway=True).link == 1
+
+
+def test_a_person_never_plausible_is_neither_linked_nor_reviewed_whatever_is_shared():
+    """`evidence.never_plausible` (another given name, or one a letter apart with another family
+    name; no e-mail or phone in common) holds only where no score, with any shared counts, is
+    plausible; and the address it is counted by is the one scoring finds."""
+    people = _people()
+    counted = 0
+    for incoming, candidate in itertools.product(people[::3], people[::2]):
+        found = score(incoming, candidate, frequencies=FREQUENCIES)
+        compared = addresses_compared(incoming, candidate)
+        assert compared.same_address == found.signals.same_address
+        if never_plausible(incoming, candidate, FREQUENCIES):
+            counted += 1
+            assert not plausible(found)
+            for shared in (Shared(address=3), Shared(address=2, email=2, phone=4)):
+                assert not plausible(
+                    score(incoming, candidate, frequencies=FREQUENCIES, shared=shared)
+                )
+    assert counted > 100  # both outcomes were compared
+
+
+def test_a_relative_a_letter_apart_at_the_address_stays_for_review():
+    """Jan and Jana Müller at one address: not `never_plausible` ("near": maybe a slip), and a
+    reviewer sees it; Peter and Anna Müller are counted only."""
+    jan = _person("Jan Müller", "Hachestraße 12", "45127", "Essen")
+    jana = _person("Jana Müller", "Hachestraße 12", "45127", "Essen")
+    anna = _person("Anna Müller", "Hachestraße 12", "45127", "Essen")
+    assert not never_plausible(jan, jana, FREQUENCIES)
+    assert plausible(score(jan, jana, frequencies=FREQUENCIES))
+    assert never_plausible(jan, anna, FREQUENCIES)
+    same_phone = _person("Anna Müller", "Hachestraße 12", "45127", "Essen", "0171 3664294")
+    assert not never_plausible(
+        _person("Jan Müller", "Zeil 3", "60313", "Frankfurt", "0171 3664294"), same_phone,
+        FREQUENCIES,
+    )  # fmt: skip
+
+
+def test_a_household_counted_only_weighs_the_address_as_when_scored(monkeypatch):
+    """Peter Müller's household at his address (Anna and Hans, counted only) makes the address
+    say as little as when every member is scored: three customers share it."""
+    incoming = _person("Peter Müller", "Hachestraße 12", "45127", "Essen")
+    candidates = {
+        1: [_person("Peter Müller", "Hachestraße 12", "45127", "Essen")],
+        2: [_person("Anna Müller", "Hachestraße 12", "45127", "Essen")],
+        3: [_person("Hans Meier", "Hachestraße 12", "45127", "Essen")],
+    }
+    fast = decide(incoming, candidates, threshold=0.92, margin=0.08, frequencies=FREQUENCIES)
+    with monkeypatch.context() as m:
+        m.setattr(decision_module, "_only_counted", lambda *_: False)
+        full = decide(incoming, candidates, threshold=0.92, margin=0.08, frequencies=FREQUENCIES)
+    assert fast == full
+    alone = decide(incoming, {1: candidates[1]}, threshold=0.92, margin=0.08,
+                   frequencies=FREQUENCIES)  # fmt: skip
+    shared_bits = fast.candidates[0].score.signals.evidence.address.bits
+    assert shared_bits == pytest.approx(
+        alone.candidates[0].score.signals.evidence.address.bits - math.log2(3)
+    )
 
 
 def test_a_persons_score_with_shared_counts_is_its_score_reweighed_with_them():
