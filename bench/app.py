@@ -41,6 +41,7 @@ _HOME = {
     "Scope": "inbound.choices",
     "mapping_policy": "inbound.policy",
     "GC_THRESHOLDS": "inbound.tasks",
+    "api_key_issue": "inbound.services",
     "ImportItem": "inbound.models",
     "ImportJob": "inbound.models",
     "IntegrationClient": "inbound.models",
