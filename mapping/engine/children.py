@@ -142,10 +142,8 @@ def child_decide(batch: Batch, kind: ChildKind, ctx: IncomingContext, out: Mappi
         return
     policy = batch.policy
     external_id = block.get("external_id")
-    record = batch.referenced_record(kind.external_type, block)
+    record = batch.known_record(kind.external_type, block)
     method = MatchMethod.EXTERNAL_ID
-    if record is None and external_id:  # an earlier item's record, created or linked
-        record = batch.plan.new_references.get((kind.external_type, external_id))
     if record is None and kind.fallback(policy):
         matches = kind.find(batch.children_of(kind.record, out.customer), block)
         if len(matches) > 1 and kind.ambiguous:

@@ -42,10 +42,18 @@ def _incoming(batch: Batch, index: int, ctx: IncomingContext) -> Party:
 
 def customer_decide(batch: Batch, index: int, ctx: IncomingContext, out: MappingOutcome) -> None:
     block = ctx.customer
-    customer = batch.referenced_record(ExternalType.CUSTOMER, block)
+    customer = batch.known_record(ExternalType.CUSTOMER, block)
     if customer is not None:
         out.customer = customer
-        _customer_update(batch, customer, block, out, method=MatchMethod.EXTERNAL_ID)
+        if customer.pk:
+            _customer_update(batch, customer, block, out, method=MatchMethod.EXTERNAL_ID)
+        else:  # created earlier in this batch
+            out.decide(
+                "customer",
+                method=MatchMethod.EXTERNAL_ID,
+                action=RecordAction.MAPPED,
+                instance=customer,
+            )
         return
     if not block:
         # No customer block: an already known location or contact establishes the customer.
@@ -66,17 +74,6 @@ def customer_decide(batch: Batch, index: int, ctx: IncomingContext, out: Mapping
         return
     policy = batch.policy
     if policy.manual_only:
-        return
-    external_id = block.get("external_id")
-    planned = batch.plan.new_customers.get(external_id) if external_id else None
-    if planned is not None:  # the same new customer earlier in this batch
-        out.customer = planned
-        out.decide(
-            "customer",
-            method=MatchMethod.EXTERNAL_ID,
-            action=RecordAction.MAPPED,
-            instance=planned,
-        )
         return
     if policy.match_by_customer_number and _link_by_number(batch, block, out):
         return

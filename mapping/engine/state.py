@@ -113,10 +113,20 @@ class Batch:
         return self.children[record][customer.pk or -id(customer)]
 
     def referenced_record(self, external_type: str, block: dict | None):
-        """The record the block's external ID is known to be, or None."""
+        """The record the block's external ID is known to be by a stored reference, or None."""
         if not block or not block.get("external_id"):
             return None
         return self.referenced.get((external_type, block["external_id"]))
+
+    def known_record(self, external_type: str, block: dict | None):
+        """The record the block's external ID maps to by ID: the one its stored reference points
+        at, else the one remembered earlier in this batch (`learn`, or a record an item created),
+        as the next batch would find it; or None."""
+        if not block or not (external_id := block.get("external_id")):
+            return None
+        key = (external_type, external_id)
+        record = self.referenced.get(key)
+        return record if record is not None else self.plan.new_references.get(key)
 
     def learn(self, external_type: str, block: dict, instance) -> None:
         """A fallback linked this record: remember its external ID, so next time maps by ID."""

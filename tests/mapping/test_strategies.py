@@ -229,6 +229,37 @@ def test_a_name_and_address_link_fills_but_never_renames_the_customers_identity(
     assert Customer.objects.get(pk=customer.pk).name == "RRMS GmbH"
 
 
+def test_an_external_id_learnt_earlier_in_the_batch_maps_a_later_item_by_id(make_caller):
+    """As the next batch would (above): before, the second item went through name and address
+    again, found nothing like "RRMS GmbH" and created a customer SAP-77 did not point to."""
+    caller = make_caller(scopes=WRITE, strategy="ExternalIdThenNameAndAddress")
+    customer = _existing(caller, reference=False)
+    items = [
+        {
+            "externalId": "J-1",
+            "title": "T",
+            "customer": {"externalId": "SAP-77", "name": "RHEIN RUHR MEDICAL SUPPLY"},
+            "location": {**LOCATION, "street": "Hachestr. 12"},
+        },
+        {
+            "externalId": "J-2",
+            "title": "T",
+            "customer": {"externalId": "SAP-77", "name": "RRMS GmbH"},
+        },
+    ]
+
+    first, second = (
+        i["customerMapping"]
+        for i in caller.post("inbound/targets/batch", {"items": items}).json()["items"]
+    )
+
+    assert first["details"]["customer"]["method"] == "NameAndAddress"
+    assert second["customerId"] == first["customerId"] == customer.pk
+    assert second["details"]["customer"]["method"] == "ExternalId"
+    assert second["details"]["customer"]["updatedFields"] == ["name"]  # by ID: as sent
+    assert list(Customer.objects.values_list("name", flat=True)) == ["RRMS GmbH"]
+
+
 def test_the_same_name_in_another_city_does_not_block_a_strong_match(make_caller):
     caller = make_caller(scopes=WRITE, strategy="ExternalIdThenNameAndAddress")
     customer = _existing(caller, reference=False)

@@ -268,11 +268,13 @@ def test_a_contact_planned_earlier_is_found_by_its_e_mail(stored, contact_ids):
 
 def test_finding_planned_records_reads_nothing_more_for_a_larger_batch():
     """Stored and planned customers, each sent twice at its address with its contact: the same
-    statements for 20 customers as for 60 (both written by COPY)."""
-    tenant = TenantFactory()
-    policy = _policy(tenant)
+    statements for 20 customers as for 60 (both written by COPY). Each batch in its own tenant:
+    the second would link the first's customers at the same addresses by name and address, and
+    update them when sent again by ID."""
 
     def queries(prefix, size):
+        tenant = TenantFactory()
+        policy = _policy(tenant)
         contexts = []
         for n in range(size):
             customer = {"external_id": f"{prefix}-C-{n}", "name": f"Kunde {prefix} {n}"}
