@@ -44,6 +44,9 @@ def batch_load(batch: Batch) -> None:
             external_ids=external_ids_of(batch.contexts),
             origins=CONFIRMED_ORIGINS if policy.manual_only else (),
         )
+    one = batch.one
+    for record in batch.referenced.values():
+        one(record)
     if batch.referenced:
         _parent_customers_attach(batch)
     # Customer numbers to look up: for the number fallback, and for conflicts. A known
@@ -127,7 +130,7 @@ def _candidates_load(batch: Batch) -> None:
 
 def children_load(batch: Batch, outcomes: list[MappingOutcome]) -> None:
     """Locations and contacts of resolved customers, only where a fallback needs them: one
-    query per kind."""
+    query per kind. A record also known by its external ID is the batch's object of it."""
     wanted = {kind.record: set() for kind in CHILD_KINDS}
     for out, ctx in zip(outcomes, batch.contexts, strict=True):
         if out.customer is None or not out.customer.pk:
@@ -142,8 +145,8 @@ def children_load(batch: Batch, outcomes: list[MappingOutcome]) -> None:
                 wanted[kind.record].add(out.customer.pk)
     for kind in CHILD_KINDS:
         if customers := wanted[kind.record]:
-            by_customer = batch.children[kind.record]
+            by_customer, one = batch.children[kind.record], batch.one
             for record in kind.model.objects.for_tenant(batch.tenant).filter(
                 customer__in=customers
             ):
-                by_customer[record.customer_id].append(record)
+                by_customer[record.customer_id].append(one(record))

@@ -87,6 +87,14 @@ class Batch:
             "location": defaultdict(list),
             "contact": defaultdict(list),
         }
+        # Model -> id -> the batch's one object of that stored record (`one`).
+        self._records: dict[type[models.Model], dict[int, models.Model]] = defaultdict(dict)
+
+    def one(self, record: models.Model) -> models.Model:
+        """The batch's object of this stored record: the first one read of it, so a change an
+        item plans on it is what a later item compares with and what is written, whichever read
+        found the record for each."""
+        return self._records[type(record)].setdefault(record.pk, record)
 
     def customer_planned(
         self, customer: Customer, party: Party, location_block: dict | None

@@ -17,6 +17,7 @@ from mapping.choices import (
     MatchingStrategy,
     MatchMethod,
     RecordAction,
+    ReferenceOrigin,
 )
 from mapping.engine import IncomingContext
 from mapping.engine.children import _locations_at_address
@@ -24,6 +25,7 @@ from mapping.matching import Party
 from mapping.models import RECORD_FIELD_BY_TYPE, ExternalReference
 from mapping.services import customer_contexts_map
 from tests.factories import (
+    ContactFactory,
     CustomerFactory,
     CustomerReferenceFactory,
     IntegrationClientFactory,
@@ -333,3 +335,53 @@ def test_an_external_id_learnt_earlier_in_the_batch_maps_a_later_item_by_id(stor
         "L-1": first.location.pk,
         "L-2": first.location.pk,
     }
+
+
+# --- one object per record ---------------------------------------------------------------------
+
+ACCESS = {"location": ("access_notes", "Ring twice"), "contact": ("role", "Einkauf")}
+FOUND = {"location": ("name", "Lager"), "contact": ("phone", "+49 201 555")}
+
+
+@pytest.mark.parametrize("record", ["location", "contact"])
+def test_a_record_known_by_id_and_found_by_a_fallback_keeps_both_items_changes(record):
+    """The first item updates the customer's location (contact) by its external ID, the second
+    finds it by address (e-mail) and updates another field. Before, the fallback compared with
+    another copy of the record, whose write undid the first item's change."""
+    tenant = TenantFactory()
+    policy = _policy(tenant)
+    customer = CustomerFactory(tenant=tenant, name="Anna Weber", type=CustomerType.PRIVATE)
+    CustomerReferenceFactory(
+        customer=customer, source_system=policy.source_system, external_id="C-1"
+    )
+    if record == "location":
+        stored = LocationFactory(customer=customer, name="Büro", **HACHE)
+        found_by = dict(HACHE)
+    else:
+        stored = ContactFactory(customer=customer, email="anna@weber.de")
+        found_by = {"email": "anna@weber.de"}
+    ExternalReference.objects.create(
+        tenant=tenant,
+        source_system=policy.source_system,
+        external_type=ExternalType.LOCATION if record == "location" else ExternalType.CONTACT,
+        external_id="X-1",
+        origin=ReferenceOrigin.IMPORT,
+        **{record: stored},
+    )
+    (field, value), (other, other_value) = ACCESS[record], FOUND[record]
+    contexts = [
+        IncomingContext(
+            customer={"external_id": "C-1"}, **{record: {"external_id": "X-1", field: value}}
+        ),
+        IncomingContext(
+            customer={"external_id": "C-1"}, **{record: {**found_by, other: other_value}}
+        ),
+    ]
+
+    first, second = _map(tenant, policy, contexts)
+
+    stored.refresh_from_db()
+    assert (getattr(stored, field), getattr(stored, other)) == (value, other_value)
+    assert first.decisions[record]["updatedFields"] == [field]
+    assert second.decisions[record]["updatedFields"] == [other]
+    assert getattr(second, record) is getattr(first, record)
