@@ -159,7 +159,9 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> Iterator[tuple
 class RowRecords(Mapping[int, models.Model]):
     """Records read as rows (`select_columns`, from column `start` on), made model instances
     only when one is asked for: a batch reads thousands of candidates to compare them and links
-    or shows a few. `datetimes_as_text`: as the rows were selected."""
+    or shows a few. `datetimes_as_text`: as the rows were selected. `instances`: the instances
+    made of the model's records, by id, to take a record's from and add those made to (a
+    caller's one object per record); else its own."""
 
     def __init__(
         self,
@@ -168,19 +170,20 @@ class RowRecords(Mapping[int, models.Model]):
         *,
         start: int = 0,
         datetimes_as_text=False,
+        instances: dict[int, models.Model] | None = None,
     ):
-        self._model, self._rows, self._made = model, rows, {}
+        self._model, self._rows = model, rows
+        self._made = {} if instances is None else instances
         self._start, self._datetimes_as_text = start, datetimes_as_text
 
     def __getitem__(self, pk: int) -> models.Model:
-        if pk not in self._made:
-            self._made[pk] = instance_from_row(
-                self._model,
-                self._rows[pk],
-                self._start,
-                datetimes_as_text=self._datetimes_as_text,
+        row = self._rows[pk]
+        instance = self._made.get(pk)
+        if instance is None:
+            instance = self._made[pk] = instance_from_row(
+                self._model, row, self._start, datetimes_as_text=self._datetimes_as_text
             )
-        return self._made[pk]
+        return instance
 
     def __iter__(self):
         return iter(self._rows)
@@ -194,14 +197,20 @@ def _customer_column(name: str) -> int:
     return 1 + [f.attname for f in Customer._meta.concrete_fields].index(name)
 
 
-def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> CandidateSet:
+def customer_candidates(
+    *,
+    tenant: Tenant,
+    parties: dict[int, Party],
+    instances: dict[int, Customer] | None = None,
+) -> CandidateSet:
     """Customers that might be the incoming ones (see mapping.sql.CANDIDATES_SQL): the same or
     (companies) a similar name, (persons) a family name that sounds the same in the postal code,
     the same normalized address and house number, e-mail or phone; with every location of each
     (one known only in Munich must be scored as being in Munich, not on its name alone, which
     ties it with the real match in Essen and blocks the link). One statement for any batch (two
     with a trigram lookup), streamed: each candidate is made comparable from its stored keys
-    (`Party.stored`), once per batch, while PostgreSQL searches for the next parties'."""
+    (`Party.stored`), once per batch, while PostgreSQL searches for the next parties'.
+    `instances`: see `RowRecords`."""
     result = CandidateSet()
     columns = ("name", "normalized_name", "email", "phone", "phone_key", "type")
     name, normalized, email, phone, phone_key, kind = map(_customer_column, columns)
@@ -241,7 +250,9 @@ def customer_candidates(*, tenant: Tenant, parties: dict[int, Party]) -> Candida
             # No location: its columns are NULL (a location's are never).
             address = row[width + 1 : width + 8] if row[width + 1] is not None else None
             building.append(Party.stored(stored, address, places))
-    result.customers = RowRecords(Customer, records, start=1, datetimes_as_text=True)
+    result.customers = RowRecords(
+        Customer, records, start=1, datetimes_as_text=True, instances=instances
+    )
     return result
 
 

@@ -1,6 +1,8 @@
 """The bulk reads of a batch: the records its external IDs are known to be, customers by
 number, name-and-address candidates, and (once the customers are decided) the locations and
-contacts a fallback compares with. A fixed number of queries whatever the batch size."""
+contacts a fallback compares with. A fixed number of queries whatever the batch size. A stored
+record is one object across all of them (`Batch.one`), so an item's planned change is what a
+later item sees and what is written."""
 
 from collections import defaultdict
 
@@ -44,9 +46,9 @@ def batch_load(batch: Batch) -> None:
             external_ids=external_ids_of(batch.contexts),
             origins=CONFIRMED_ORIGINS if policy.manual_only else (),
         )
+    # Several references may point at one record.
     one = batch.one
-    for record in batch.referenced.values():
-        one(record)
+    batch.referenced = {key: one(record) for key, record in batch.referenced.items()}
     if batch.referenced:
         _parent_customers_attach(batch)
     # Customer numbers to look up: for the number fallback, and for conflicts. A known
@@ -60,7 +62,7 @@ def batch_load(batch: Batch) -> None:
                 numbers.add(number)
     if numbers:
         batch.customers_by_number = {
-            c.customer_number: c
+            c.customer_number: one(c)
             for c in Customer.objects.for_tenant(batch.tenant).filter(customer_number__in=numbers)
         }
     if policy.match_by_customer_number and batch.customers_by_number:
@@ -91,9 +93,11 @@ def _parent_customers_attach(batch: Batch) -> None:
     ]
     if not children:
         return
-    customers = Customer.objects.for_tenant(batch.tenant).in_bulk(
-        {child.customer_id for child in children}
-    )
+    customers = batch.records_of(Customer)  # those read already, and then these
+    unread = {child.customer_id for child in children} - customers.keys()
+    if unread:
+        for customer in Customer.objects.for_tenant(batch.tenant).filter(pk__in=unread):
+            batch.one(customer)
     for child in children:
         child.customer = customers[child.customer_id]
 
@@ -115,7 +119,9 @@ def _candidates_load(batch: Batch) -> None:
     # Requests that might create the same customer wait for each other here, so the later
     # one finds the earlier one's customer among its candidates.
     name_locks_take(tenant=batch.tenant, names=[p.name for p in wanted.values()])
-    found = customer_candidates(tenant=batch.tenant, parties=wanted)
+    found = customer_candidates(
+        tenant=batch.tenant, parties=wanted, instances=batch.records_of(Customer)
+    )
     batch.candidate_customers = found.customers
     batch.candidates = found.parties_by_index
     parties = list(wanted.values()) + [

@@ -96,6 +96,10 @@ class Batch:
         found the record for each."""
         return self._records[type(record)].setdefault(record.pk, record)
 
+    def records_of(self, model: type[models.Model]) -> dict[int, models.Model]:
+        """The batch's objects of this model's stored records, by id (`one` adds to it)."""
+        return self._records[model]
+
     def customer_planned(
         self, customer: Customer, party: Party, location_block: dict | None
     ) -> None:

@@ -295,3 +295,45 @@ def test_job_view_shows_the_items_current_mapping(make_caller):
     assert job["items"][0]["customerMapping"]["customerId"] == customer.pk
     assert job["summary"]["mapping"]["Mapped"] == 1
     assert job["summary"]["needsReview"] == 0
+
+
+def test_a_location_known_by_two_external_ids_keeps_both_items_changes(make_caller):
+    """One batch updates a location through both its references: before, each item had its own
+    copy, the second's write undid the first's default priority and its target missed it."""
+    caller = make_caller(scopes=[*ALL, "inbound.targets.batch.write"])
+    customer = CustomerFactory(tenant=caller.client.tenant)
+    CustomerReferenceFactory(
+        customer=customer, source_system=caller.client.source_system, external_id="CUST-1"
+    )
+    location = LocationFactory(customer=customer, latitude=51.45, longitude=7.01)
+    for external_id in ("LOC-1", "LOC-2"):
+        ExternalReference.objects.create(
+            tenant=caller.client.tenant,
+            source_system=caller.client.source_system,
+            external_type=ExternalType.LOCATION,
+            external_id=external_id,
+            location=location,
+            origin=ReferenceOrigin.IMPORT,
+        )
+    items = [
+        _target(
+            1,
+            customer={"externalId": "CUST-1"},
+            location={"externalId": "LOC-1", "defaultPriority": "Urgent"},
+        ),
+        _target(
+            2,
+            customer={"externalId": "CUST-1"},
+            location={"externalId": "LOC-2", "accessNotes": "Ring twice"},
+        ),
+    ]
+
+    response = caller.post("inbound/targets/batch", {"items": items})
+
+    assert response.status_code == 200, response.json()
+    location.refresh_from_db()
+    assert (location.default_priority, location.access_notes) == ("Urgent", "Ring twice")
+    assert list(Target.objects.order_by("id").values_list("priority", flat=True)) == [
+        "Urgent",
+        "Urgent",
+    ]
