@@ -1,11 +1,13 @@
 """Asynchronous imports on real worker processes: a worker killed (SIGKILL) in the middle of a job
 loses nothing and imports nothing twice; another worker finishes the job."""
 
+import contextlib
 import time
+from collections.abc import Iterator
 
 import orjson
 import pytest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Count
 
 from customers.models import Customer
@@ -47,18 +49,29 @@ def _chunk_jobs_doing() -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _chunk_job_inside() -> int | None:
-    """The chunk job running for 50 to 150 ms (a chunk of these items takes 300 ms or more:
-    the worker is inside its transaction), or None."""
+def _progress_waiting_for_the_job_row() -> int:
+    """How many backends wait for a lock in a statement on the job table (a chunk's progress)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT j.id FROM procrastinate_jobs j JOIN procrastinate_events e "
-            "ON e.job_id = j.id AND e.type = 'started' WHERE j.queue_name = 'imports' "
-            "AND j.status = 'doing' AND now() - e.at BETWEEN interval '50 ms' AND "
-            "interval '150 ms' ORDER BY e.at DESC LIMIT 1"
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND position('inbound_importjob' in query) > 0"
         )
-        row = cursor.fetchone()
-        return row and row[0]
+        return cursor.fetchone()[0]
+
+
+@contextlib.contextmanager
+def _job_row_locked(job_id: int) -> Iterator[None]:
+    """The job's row locked by another connection: a chunk counting its progress into it (the
+    last statement of its transaction) waits there, its items imported but not committed."""
+    holder = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT 1 FROM inbound_importjob WHERE id = %s FOR UPDATE", [job_id])
+            yield
+            cursor.execute("ROLLBACK")
+    finally:
+        holder.close()
 
 
 def test_a_worker_killed_mid_job_loses_nothing_and_imports_nothing_twice(make_caller, worker_start):
@@ -69,17 +82,21 @@ def test_a_worker_killed_mid_job_loses_nothing_and_imports_nothing_twice(make_ca
     job_id = response.json()["importJobId"]
     doomed = worker_start(concurrency=1)  # one chunk at a time: always inside one
 
-    # Killed once two chunks are done, inside another one.
-    def inside_a_later_chunk(job: ImportJob) -> bool:
-        return job.processed_count >= 1000 and _chunk_job_inside() is not None
-
-    _job_wait(job_id, until=inside_a_later_chunk, timeout=120, workers=(doomed,))
-    doomed.kill()
+    # Killed once two chunks are done, inside another one: held at its last statement (the
+    # job's progress) by the job's row locked, whatever a chunk's speed on this machine.
+    _job_wait(job_id, until=lambda job: job.processed_count >= 1000, timeout=120, workers=(doomed,))
+    with _job_row_locked(job_id):
+        _job_wait(
+            job_id,
+            until=lambda job: _progress_waiting_for_the_job_row() > 0,
+            timeout=60,
+            workers=(doomed,),
+        )
+        # The chunk it is importing, left `doing`.
+        killed_chunk = _chunk_jobs_doing()
+        doomed.kill()
     killed_at = ImportJob.objects.get(pk=job_id).processed_count
     assert killed_at < ITEMS, "the job ended before the worker was killed"
-    # The chunk it was importing, left `doing` (read after the kill: a chunk may have ended
-    # between the look inside and the kill, and the worker started the next one).
-    killed_chunk = _chunk_jobs_doing()
     assert len(killed_chunk) == 1
     survivor = worker_start()
 
