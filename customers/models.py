@@ -174,11 +174,18 @@ class Location(TenantScopedModel):
         ]
         indexes = [
             models.Index(fields=["tenant", "customer"], name="customers_location_tenant_cust"),
+            # The candidate lookups at an address and by a family name's sound (mapping.sql)
+            # read only the index: the house number and the customer come with the keys
+            # (INCLUDE), so the 30-odd locations of a street are not each read from the table
+            # to compare their house numbers (a seventh of the statement at 100,000 customers).
             models.Index(
-                fields=["tenant", "postal_code", "street_key"], name="customers_location_address"
+                fields=["tenant", "postal_code", "street_key"],
+                include=["house_number", "customer"],
+                name="customers_location_address",
             ),
             models.Index(
                 fields=["tenant", "postal_code", "family_key"],
+                include=["customer"],
                 condition=~Q(family_key=""),
                 name="customers_location_family",
             ),

@@ -6,6 +6,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer, Location
+from customers.services import customer_prepare, location_prepare
 from mapping import selectors
 from mapping.choices import ExternalType, ReferenceOrigin
 from mapping.matching import Party
@@ -500,3 +501,47 @@ def test_no_parties_no_candidates_and_no_statement():
     assert found.parties_by_index == {}
     assert not found.customers
     assert not [q for q in captured if "json_to_recordset" in q["sql"]]
+
+
+def test_the_address_and_family_lookups_read_their_indexes_only(monkeypatch):
+    """The house numbers and customers of a street's locations, and the customers of a family
+    name's sound in a postal code, come from the indexes (INCLUDE): no table row is read to
+    compare a house number or to find the customer."""
+    tenant = TenantFactory()
+    # Enough customers in enough postal codes, streets and families, and the statistics, for
+    # the plan a real tenant gets.
+    words = [a + b for a in "bdfgklmnprstwz" for b in "aeiou"]  # 70 syllables
+    customers = [
+        Customer(tenant=tenant, name=f"Anna {words[n % 70].title()}{words[n // 70 % 70]}")
+        for n in range(3000)
+    ]
+    for customer in customers:
+        customer_prepare(customer=customer)
+    Customer.objects.bulk_create(customers)
+    locations = [
+        Location(
+            tenant=tenant,
+            customer=c,
+            street=f"{words[n * 7 % 70].title()}{words[n % 13]}straße {n % 30 + 1}",
+            postal_code=f"{45100 + n % 40}",
+            city="Essen",
+        )
+        for n, c in enumerate(customers)
+    ]
+    for location in locations:
+        location_prepare(location=location)
+    Location.objects.bulk_create(locations)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer, customers_location")
+    lookup, params = _candidate_statement(
+        monkeypatch,
+        tenant,
+        Party.of(name="Anna Bebe", street="Bebastraße 12", postal_code="45127", person=True),
+    )
+
+    with psycopg.Cursor(connection.connection) as cursor:  # bound on the server, as streamed
+        cursor.execute(f"EXPLAIN {lookup}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Only Scan using customers_location_address on customers_location l" in plan
+    assert "Index Only Scan using customers_location_family on customers_location l" in plan
