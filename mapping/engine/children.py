@@ -227,3 +227,4 @@ def _attach(
         )
     else:
         out.decide(kind.record, method=method, action=RecordAction.MAPPED, instance=instance)
+    return True

@@ -160,6 +160,38 @@ def test_location_without_coordinates_and_contact_auto_create_off_are_warnings(m
     assert ImportItem.objects.get().review_state == "Open"
 
 
+def test_a_known_location_without_coordinates_warns_until_it_has_them(make_caller):
+    """Routing needs the coordinates of the target's location: a location mapped by ID or
+    found at the customer's address warns as a created one does, each import, until it has
+    them (a dispatcher adds them, or the source sends them); then it maps without a warning."""
+    # The address fallback of locations: under name and address.
+    caller = make_caller(scopes=ALL, strategy="ExternalIdThenNameAndAddress")
+    location = {k: v for k, v in LOCATION.items() if k not in ("latitude", "longitude")}
+    caller.post("inbound/targets", _target(1, customer=CUSTOMER, location=location))
+
+    by_id = _mapping(
+        caller.post("inbound/targets", _target(2, customer=CUSTOMER, location=location))
+    )
+    at_address = _mapping(
+        caller.post(
+            "inbound/targets",
+            _target(3, customer=CUSTOMER, location={**location, "externalId": "LOC-2"}),
+        )
+    )
+    Location.objects.update(latitude=51.45, longitude=7.01)
+    with_coordinates = _mapping(
+        caller.post("inbound/targets", _target(4, customer=CUSTOMER, location=location))
+    )
+
+    assert Location.objects.count() == 1
+    for mapping in (by_id, at_address):
+        assert mapping["status"] == "Warning"
+        assert mapping["warnings"] == ["LocationMissingCoordinates"]
+        assert mapping["customerLocationId"] == Location.objects.get().pk
+    assert with_coordinates["status"] == "Mapped"
+    assert with_coordinates["warnings"] == []
+
+
 def test_location_defaults_fill_planning_values_the_payload_left_out(make_caller):
     caller = make_caller(scopes=ALL)
 
