@@ -69,7 +69,9 @@ def references_sql(select: list[str], joins: list[str]) -> str:
 #   and with its e-mail address, all of them; with its phone number (customers_cust_tenant_phone);
 # * for a private person, with its family name's sound (Kölner Phonetik of the last word, or of
 #   the first: "Müller, Hans") at a location in its postal code (customers_location_family):
-#   Meier is found as Mayer, Schmitt as Schmidt, at any street of the postal code;
+#   Meier is found as Mayer, Schmitt as Schmidt, at any street of the postal code (these two
+#   read their indexes only: customers_location_address and _family INCLUDE the house number
+#   and the customer);
 # and by name, each lookup with its own LIMIT:
 # * the same normalized name anywhere in the tenant (btree customers_customer_tenant_norm), also
 #   with its two or three words in another order ("Weber, Anna" is "Anna Weber"): a customer that
