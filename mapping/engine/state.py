@@ -12,6 +12,7 @@ from customers.services import location_address_keys
 from ordinavo.db import new_instance
 from tenants.models import Tenant
 
+from ..choices import ExternalType
 from ..matching import Party
 from ..matching.evidence import NO_FREQUENCIES, NameFrequencies
 from ..policy import MappingPolicy
@@ -144,6 +145,10 @@ class Batch:
         """A fallback linked this record: remember its external ID, so next time maps by ID."""
         if block.get("external_id"):
             self.plan.reference(external_type, block["external_id"], instance)
+            if external_type == ExternalType.CUSTOMER and instance.pk:
+                # Known to this source by an ID now: a later item's number fallback with
+                # another ID conflicts, as it would in the next batch.
+                self.numbers_taken_by_reference.add(instance.pk)
 
     def new_record(self, model, block: dict, fields: tuple[str, ...], **related):
         """A new record of this tenant with the fields the block sends."""

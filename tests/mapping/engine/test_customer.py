@@ -8,7 +8,13 @@ from customers.choices import CustomerType
 from customers.models import Customer
 from inbound.choices import Scope
 from inbound.policy import mapping_policy
-from mapping.choices import ExternalType, MatchingStrategy, MatchMethod, RecordAction
+from mapping.choices import (
+    ExternalType,
+    MappingWarning,
+    MatchingStrategy,
+    MatchMethod,
+    RecordAction,
+)
 from mapping.engine import IncomingContext
 from mapping.models import ExternalReference
 from mapping.services import customer_contexts_map
@@ -108,3 +114,33 @@ def test_an_external_id_remembered_for_a_customer_planned_in_the_batch_maps_by_i
     }
     assert Customer.objects.filter(tenant=tenant).count() == 1
     assert _customer_references(tenant) == {"C-1": first.customer.pk, "C-2": first.customer.pk}
+
+
+def test_a_customer_number_linked_earlier_in_the_batch_conflicts_for_another_external_id():
+    """The first item links K-1 by number and remembers C-1 for it; the second sends K-1 with
+    C-2: a number of a customer this source knows by another ID conflicts, as in the next
+    batch, instead of giving the customer a second ID of the same source."""
+    tenant = TenantFactory()
+    policy = _policy(tenant, MatchingStrategy.EXTERNAL_ID_THEN_CUSTOMER_NUMBER)
+    stored = CustomerFactory(tenant=tenant, customer_number="K-1", **ANNA)
+
+    first, second = _map(
+        tenant,
+        policy,
+        [
+            IncomingContext(customer={"external_id": "C-1", "customer_number": "K-1"}),
+            IncomingContext(customer={"external_id": "C-2", "customer_number": "K-1"}),
+        ],
+    )
+    [next_batch] = _map(
+        tenant,
+        policy,
+        [IncomingContext(customer={"external_id": "C-3", "customer_number": "K-1"})],
+    )
+
+    assert first.customer == stored
+    for later in (second, next_batch):
+        assert later.customer is None
+        assert later.warnings == [MappingWarning.CUSTOMER_NUMBER_CONFLICT]
+        assert later.decisions["customer"]["action"] == RecordAction.NOT_LINKED
+    assert _customer_references(tenant) == {"C-1": stored.pk}
