@@ -144,3 +144,15 @@ class CustomerReferenceFactory(factory.django.DjangoModelFactory):
     external_type = ExternalType.CUSTOMER
     external_id = factory.Sequence(lambda n: f"CUST-{n}")
     origin = ReferenceOrigin.IMPORT
+
+
+class LocationReferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExternalReference
+
+    location = factory.SubFactory(LocationFactory)
+    tenant = factory.SelfAttribute("location.tenant")
+    source_system = "erp"
+    external_type = ExternalType.LOCATION
+    external_id = factory.Sequence(lambda n: f"LOC-{n}")
+    origin = ReferenceOrigin.IMPORT

@@ -4,13 +4,14 @@ import pytest
 
 from customers.models import Contact, Customer, Location
 from inbound.models import ImportItem, Target
-from mapping.choices import ExternalType, ReferenceOrigin
+from mapping.choices import ReferenceOrigin
 from mapping.models import ExternalReference
 from review.services import import_item_link
 from tests.factories import (
     CustomerFactory,
     CustomerReferenceFactory,
     LocationFactory,
+    LocationReferenceFactory,
     UserFactory,
 )
 
@@ -209,12 +210,10 @@ def test_location_defaults_fill_planning_values_the_payload_left_out(make_caller
 def test_known_location_establishes_the_customer_when_no_customer_is_sent(make_caller):
     caller = make_caller(scopes=ALL)
     location = LocationFactory(customer__tenant=caller.client.tenant, latitude=1.0, longitude=2.0)
-    ExternalReference.objects.create(
-        tenant=caller.client.tenant,
-        source_system=caller.client.source_system,
-        external_type=ExternalType.LOCATION,
-        external_id="LOC-9",
+    LocationReferenceFactory(
         location=location,
+        source_system=caller.client.source_system,
+        external_id="LOC-9",
         origin=ReferenceOrigin.ADMIN,
     )
 
@@ -339,13 +338,8 @@ def test_a_location_known_by_two_external_ids_keeps_both_items_changes(make_call
     )
     location = LocationFactory(customer=customer, latitude=51.45, longitude=7.01)
     for external_id in ("LOC-1", "LOC-2"):
-        ExternalReference.objects.create(
-            tenant=caller.client.tenant,
-            source_system=caller.client.source_system,
-            external_type=ExternalType.LOCATION,
-            external_id=external_id,
-            location=location,
-            origin=ReferenceOrigin.IMPORT,
+        LocationReferenceFactory(
+            location=location, source_system=caller.client.source_system, external_id=external_id
         )
     items = [
         _target(

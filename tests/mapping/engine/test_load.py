@@ -6,29 +6,18 @@ and what is written."""
 import pytest
 
 from customers.models import Customer
-from mapping.choices import ExternalType, MatchingStrategy, MatchMethod, ReferenceOrigin
+from mapping.choices import MatchingStrategy, MatchMethod
 from mapping.engine import IncomingContext
-from mapping.models import ExternalReference
 from tests.factories import (
     CustomerFactory,
     CustomerReferenceFactory,
     LocationFactory,
+    LocationReferenceFactory,
     TenantFactory,
 )
 from tests.mapping.engine.test_customer import ANNA, HACHE, _map, _policy
 
 pytestmark = pytest.mark.django_db
-
-
-def _location_reference(policy, location, external_id):
-    ExternalReference.objects.create(
-        tenant=location.tenant,
-        source_system=policy.source_system,
-        external_type=ExternalType.LOCATION,
-        external_id=external_id,
-        location=location,
-        origin=ReferenceOrigin.IMPORT,
-    )
 
 
 def test_two_external_ids_of_one_customer_keep_both_items_changes():
@@ -60,7 +49,9 @@ def test_two_external_ids_of_one_location_keep_both_items_changes():
     )
     stored = LocationFactory(customer=customer, **HACHE)
     for external_id in ("L-1", "L-2"):
-        _location_reference(policy, stored, external_id)
+        LocationReferenceFactory(
+            location=stored, source_system=policy.source_system, external_id=external_id
+        )
     contexts = [
         IncomingContext(
             customer={"external_id": "C-1"},
@@ -117,7 +108,11 @@ def test_the_customer_of_a_known_location_is_the_one_a_fallback_links(strategy, 
     tenant = TenantFactory()
     policy = _policy(tenant, strategy)
     stored = CustomerFactory(tenant=tenant, customer_number="K-1", **ANNA)
-    _location_reference(policy, LocationFactory(customer=stored, **HACHE), "L-1")
+    LocationReferenceFactory(
+        location=LocationFactory(customer=stored, **HACHE),
+        source_system=policy.source_system,
+        external_id="L-1",
+    )
     contexts = [
         IncomingContext(location={"external_id": "L-1"}),
         IncomingContext(
