@@ -29,6 +29,7 @@ import statistics
 import sys
 import time
 import warnings
+from collections.abc import Callable
 
 from bench import app
 from bench import matching_quality as mq
@@ -44,10 +45,24 @@ class _Rollback(Exception):
     pass
 
 
-def _seconds(seeded: mq.Seeded, records, strategy: str, profile: cProfile.Profile | None = None):
-    """The mapping stage of the batch under `strategy`, rolled back."""
+def _rolled_back[T](run: Callable[[], T]) -> tuple[float, T]:
+    """`run()` in a transaction that is then rolled back (so every run sees the same tables):
+    its seconds, up to the rollback, and its result."""
     from django.db import transaction
 
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            result = run()
+            elapsed = time.perf_counter() - started
+            raise _Rollback
+    except _Rollback:
+        pass
+    return elapsed, result
+
+
+def _seconds(seeded: mq.Seeded, records, strategy: str, profile: cProfile.Profile | None = None):
+    """The mapping stage of the batch under `strategy`, rolled back."""
     seeded.client.strategy = strategy
     policy = app.mapping_policy(
         client=seeded.client, scopes=[app.Scope.CUSTOMERS_MAP, app.Scope.CUSTOMERS_WRITE]
@@ -55,19 +70,15 @@ def _seconds(seeded: mq.Seeded, records, strategy: str, profile: cProfile.Profil
     contexts = [
         app.IncomingContext(customer=dict(r.customer), location=dict(r.location)) for r in records
     ]
-    started = time.perf_counter()
-    try:
-        with transaction.atomic():
-            if profile:
-                profile.enable()
-            app.customer_contexts_map(tenant=seeded.tenant, policy=policy, contexts=contexts)
-            if profile:
-                profile.disable()
-            elapsed = time.perf_counter() - started
-            raise _Rollback
-    except _Rollback:
-        pass
-    return elapsed
+
+    def run() -> None:
+        if profile:
+            profile.enable()
+        app.customer_contexts_map(tenant=seeded.tenant, policy=policy, contexts=contexts)
+        if profile:
+            profile.disable()
+
+    return _rolled_back(run)[0]
 
 
 def _camel(block: dict) -> dict:
@@ -107,18 +118,11 @@ class BatchRequest:
         )
 
     def seconds(self, strategy: str) -> float:
-        from django.db import transaction
-
         self.seeded.client.strategy = strategy
         self.seeded.client.save(update_fields=["strategy"])
-        started = time.perf_counter()
-        try:
-            with transaction.atomic():
-                response = self.http.post(BATCH_PATH, self.body, content_type="application/json")
-                elapsed = time.perf_counter() - started
-                raise _Rollback
-        except _Rollback:
-            pass
+        elapsed, response = _rolled_back(
+            lambda: self.http.post(BATCH_PATH, self.body, content_type="application/json")
+        )
         if response.status_code != 200:
             raise RuntimeError(f"batch request failed: {response.content[:500]!r}")
         return elapsed
