@@ -45,15 +45,7 @@ def customer_decide(batch: Batch, index: int, ctx: IncomingContext, out: Mapping
     customer = batch.known_record(ExternalType.CUSTOMER, block)
     if customer is not None:
         out.customer = customer
-        if customer.pk:
-            _customer_update(batch, customer, block, out, method=MatchMethod.EXTERNAL_ID)
-        else:  # created earlier in this batch
-            out.decide(
-                "customer",
-                method=MatchMethod.EXTERNAL_ID,
-                action=RecordAction.MAPPED,
-                instance=customer,
-            )
+        _customer_update(batch, customer, block, out, method=MatchMethod.EXTERNAL_ID)
         return
     if not block:
         # No customer block: an already known location or contact establishes the customer.
@@ -134,24 +126,15 @@ def _link_by_name_and_address(
         customer = batch.candidate_customers.get(decision.link) or planned[decision.link]
         out.customer = customer
         batch.learn(ExternalType.CUSTOMER, block, customer)
-        if customer.pk:
-            _customer_update(
-                batch,
-                customer,
-                block,
-                out,
-                method=MatchMethod.NAME_AND_ADDRESS,
-                keep=FUZZY_LINK_KEPT_FIELDS,
-                **details,
-            )
-        else:
-            out.decide(
-                "customer",
-                method=MatchMethod.NAME_AND_ADDRESS,
-                action=RecordAction.MAPPED,
-                instance=customer,
-                **details,
-            )
+        _customer_update(
+            batch,
+            customer,
+            block,
+            out,
+            method=MatchMethod.NAME_AND_ADDRESS,
+            keep=FUZZY_LINK_KEPT_FIELDS,
+            **details,
+        )
         return True
     if decision.ambiguous:
         out.ambiguous = True
@@ -178,7 +161,13 @@ def _customer_update(
     keep: tuple[str, ...] = (),
     **extra,
 ) -> None:
-    """Apply the sent fields the policy lets change; the `keep` fields only fill gaps."""
+    """Apply the sent fields the policy lets change; the `keep` fields only fill gaps. A customer
+    created earlier in this batch is mapped as the item that created it sent it."""
+    if not customer.pk:
+        out.decide(
+            "customer", method=method, action=RecordAction.MAPPED, instance=customer, **extra
+        )
+        return
     changes = changed_fields(customer, block or {}, CUSTOMER_FIELDS)
     for name in keep:
         if name in changes and getattr(customer, name):

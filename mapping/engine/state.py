@@ -135,11 +135,10 @@ class Batch:
         """The record the block's external ID maps to by ID: the one its stored reference points
         at, else the one remembered earlier in this batch (`learn`, or a record an item created),
         as the next batch would find it; or None."""
-        if not block or not (external_id := block.get("external_id")):
-            return None
-        key = (external_type, external_id)
-        record = self.referenced.get(key)
-        return record if record is not None else self.plan.new_references.get(key)
+        record = self.referenced_record(external_type, block)
+        if record is None and block and block.get("external_id"):
+            record = self.plan.new_references.get((external_type, block["external_id"]))
+        return record
 
     def learn(self, external_type: str, block: dict, instance) -> None:
         """A fallback linked this record: remember its external ID, so next time maps by ID."""
