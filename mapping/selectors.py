@@ -2,9 +2,10 @@
 whole batch at once."""
 
 import contextlib
+import functools
 import zlib
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import orjson
@@ -13,7 +14,6 @@ from django.db import connection, models
 from customers.choices import CustomerType
 from customers.models import Customer
 from customers.normalization import fold
-from customers.phonetics import koelner
 from ordinavo.db import (
     column_count,
     fetch,
@@ -26,15 +26,14 @@ from tenants.models import Tenant
 
 from .choices import ExternalType, FrequencyKind
 from .matching import Party
-from .matching.evidence import NameFrequencies, person_words
+from .matching.evidence import NO_FREQUENCIES, NameFrequencies
 from .matching.party import StoredCustomer
-from .models import RECORD_FIELD_BY_TYPE, ExternalReference
+from .models import RECORD_FIELD_BY_TYPE, ExternalReference, NameFrequency
 from .search_keys import family_keys, postal_code_spellings, site_bases, street_key, word_orders
 from .sql import (
     ADVISORY_LOCKS_SQL,
     TRIGRAM_THRESHOLD_SET_SQL,
     candidate_records_sql,
-    name_frequencies_sql,
     record_join,
     references_column,
     references_sql,
@@ -202,6 +201,7 @@ def customer_candidates(
     tenant: Tenant,
     parties: dict[int, Party],
     instances: dict[int, Customer] | None = None,
+    read: Callable[[CandidateSet, int], None] | None = None,
 ) -> CandidateSet:
     """Customers that might be the incoming ones (see mapping.sql.CANDIDATES_SQL): the same or
     (companies) a similar name, (persons) a family name that sounds the same in the postal code,
@@ -210,12 +210,18 @@ def customer_candidates(
     ties it with the real match in Essen and blocks the link). One statement for any batch (two
     with a trigram lookup), streamed: each candidate is made comparable from its stored keys
     (`Party.stored`), once per batch, while PostgreSQL searches for the next parties'.
-    `instances`: see `RowRecords`."""
+    `instances`: see `RowRecords`. `read(found, index)`: called, while the statement still
+    runs, as the first candidate of the party of item `index` arrives: the candidates of every
+    party before it are then all in `found` (the parties' rows come in item order), so a caller
+    can decide those items while PostgreSQL searches on; it must not use the connection."""
     result = CandidateSet()
     columns = ("name", "normalized_name", "email", "phone", "phone_key", "type")
     name, normalized, email, phone, phone_key, kind = map(_customer_column, columns)
     width = column_count(Customer)
     records: dict[int, tuple] = {}
+    result.customers = RowRecords(
+        Customer, records, start=1, datetimes_as_text=True, instances=instances
+    )
     comparable: dict[int, list[Party]] = {}  # each candidate normalized once per batch
     places: dict[tuple[str, str, str], tuple[str, str]] = {}  # for this batch only
     by_index, stored, building = result.parties_by_index, None, None
@@ -229,6 +235,8 @@ def customer_candidates(
             index, customer_id = row[0], row[1]
             candidates = by_index.get(index)
             if candidates is None:
+                if read is not None:
+                    read(result, index)
                 candidates = by_index[index] = {}
             if customer_id not in candidates:
                 if customer_id in comparable:  # built for an earlier party
@@ -250,9 +258,6 @@ def customer_candidates(
             # No location: its columns are NULL (a location's are never).
             address = row[width + 1 : width + 8] if row[width + 1] is not None else None
             building.append(Party.stored(stored, address, places))
-    result.customers = RowRecords(
-        Customer, records, start=1, datetimes_as_text=True, instances=instances
-    )
     return result
 
 
@@ -270,26 +275,34 @@ def name_locks_take(*, tenant: Tenant, names: list[str]) -> None:
         cursor.execute(ADVISORY_LOCKS_SQL, [ADVISORY_LOCK_NAMESPACE, keys])
 
 
-def name_frequencies(*, tenant: Tenant | int, parties: Collection[Party]) -> NameFrequencies:
-    """The rarity of these parties' name words, their phonetic keys and postal codes among the
-    tenant's private customers (NameFrequency), in one query; empty when never counted."""
-    words = {w for p in parties for w in person_words(p)}
-    keys = {koelner(w) for w in words} - {""}
-    codes = {p.postal_code for p in parties if p.postal_code}
-    wanted = [
-        (kind, value)
-        for kind, values in (
-            (FrequencyKind.WORD, words),
-            (FrequencyKind.KEY, keys),
-            (FrequencyKind.POSTAL_CODE, codes),
-        )
-        for value in sorted(values)
-    ]
+# A tenant's counts change only when they are recounted (hourly, `services.name_frequencies_refresh`
+# writes them anew): a process keeps the countings it read last, of a few tenants, and a batch
+# only checks that its tenant's is still the current one. So the counts are known before the
+# candidates arrive, and each item is decided as soon as its candidates are read (`engine`).
+# Memory: a dict entry per distinct name word, phonetic key and postal code of the tenant's
+# private customers (about 60,000 at a million customers, a few MB).
+COUNTINGS_KEPT = 8
+
+
+def name_frequencies(*, tenant: Tenant | int) -> NameFrequencies:
+    """The tenant's counts of name words, phonetic keys and postal codes among its private
+    customers (NameFrequency): all of them, read once per counting; empty when never counted."""
     tenant_id = getattr(tenant, "pk", tenant)
-    params = [tenant_id, FrequencyKind.PERSONS.value]
-    params += [[str(k) for k, _ in wanted], [v for _, v in wanted], tenant_id]
+    counting = (
+        NameFrequency.objects.for_tenant(tenant_id)
+        .filter(kind=FrequencyKind.PERSONS)
+        .values_list("pk", flat=True)
+    )
+    # The persons row is written anew by every recount: its id names the counting.
+    counting_id = next(iter(counting), None)
+    return NO_FREQUENCIES if counting_id is None else _counting(tenant_id, counting_id)
+
+
+@functools.lru_cache(maxsize=COUNTINGS_KEPT)
+def _counting(tenant_id: int, counting_id: int) -> NameFrequencies:
     found: dict[str, dict[str, int]] = defaultdict(dict)
-    for kind, value, count in fetch(name_frequencies_sql(), params):
+    rows = NameFrequency.objects.for_tenant(tenant_id).values_list("kind", "value", "count")
+    for kind, value, count in rows.iterator(chunk_size=10_000):
         found[kind][value] = count
     return NameFrequencies(
         persons=found[FrequencyKind.PERSONS].get("", 0),

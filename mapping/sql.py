@@ -9,7 +9,7 @@ from django.db import connection
 from customers.models import Customer, Location
 from ordinavo.db import quoted_column, quoted_table, select_columns
 
-from .models import ExternalReference, NameFrequency
+from .models import ExternalReference
 
 
 def _quote(name: str) -> str:
@@ -273,36 +273,6 @@ def candidate_records_sql() -> str:
                 )
             },
         )
-    )
-
-
-# --- name frequencies -----------------------------------------------------------------------------
-
-# The counts of one tenant (parameters: the tenant, the kind of the one row counting all persons,
-# then the tenant and the wanted (kind, value) pairs as two arrays): one probe of the unique
-# (tenant, kind, value) index per pair, whatever the table's size when the statement was
-# prepared (LATERAL ... OFFSET 0). Two arrays, not an IN list of thousands of values: Django
-# compiled and psycopg converted such a list anew for every batch.
-_NAME_FREQUENCIES_SQL = """
-    SELECT f.{kind}, f.{value}, f.{count} FROM {table} f
-    WHERE f.{tenant} = %s AND f.{kind} = %s
-    UNION ALL
-    SELECT f.{kind}, f.{value}, f.{count}
-    FROM unnest(%s::text[], %s::text[]) AS w(kind, value)
-    JOIN LATERAL (
-        SELECT * FROM {table} f
-        WHERE f.{tenant} = %s AND f.{kind} = w.kind AND f.{value} = w.value OFFSET 0
-    ) f ON TRUE
-"""
-
-
-@functools.cache
-def name_frequencies_sql() -> str:
-    return " ".join(
-        _NAME_FREQUENCIES_SQL.format(
-            table=quoted_table(NameFrequency),
-            **{n: quoted_column(NameFrequency, n) for n in ("tenant", "kind", "value", "count")},
-        ).split()
     )
 
 

@@ -34,8 +34,9 @@ def batch_map(
     contexts: list[IncomingContext],
     referenced: dict[tuple[str, str], models.Model] | None = None,
 ) -> list[MappingOutcome]:
-    """One outcome per context, in order: load, decide the customers, load what the location
-    and contact fallbacks compare with, decide those and the status, write."""
+    """One outcome per context, in order: load, decide the customers (each item's as soon as
+    its candidates are read), load what the location and contact fallbacks compare with,
+    decide those and the status, write."""
     outcomes = [MappingOutcome() for _ in contexts]
     if not policy.can_map:
         for ctx, out in zip(contexts, outcomes, strict=True):
@@ -44,10 +45,20 @@ def batch_map(
                 out.warn(MappingWarning.CUSTOMER_MAPPING_SCOPE_MISSING)
         return outcomes
     batch = Batch(tenant=tenant, policy=policy, contexts=contexts, referenced=referenced)
-    batch_load(batch)
-    for index, (ctx, out) in enumerate(zip(contexts, outcomes, strict=True)):
-        if not ctx.is_empty:
-            customer_decide(batch, index, ctx, out)
+    decided = 0
+
+    def customers_decide_before(index: int) -> None:
+        """The customers of the items before `index` not decided yet, in item order (an item
+        may link a customer an earlier one planned)."""
+        nonlocal decided
+        for n in range(decided, index):
+            if not contexts[n].is_empty:
+                customer_decide(batch, n, contexts[n], outcomes[n])
+        decided = max(decided, index)
+
+    # Its last read, the name-and-address candidates, decides the items as they arrive.
+    batch_load(batch, customers_decide_before)
+    customers_decide_before(len(contexts))
     children_load(batch, outcomes)
     for ctx, out in zip(contexts, outcomes, strict=True):
         if ctx.is_empty:

@@ -5,6 +5,7 @@ record is one object across all of them (`Batch.one`), so an item's planned chan
 later item sees and what is written."""
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from customers.models import Customer
 
@@ -12,6 +13,7 @@ from ..choices import ExternalType
 from ..models import ExternalReference
 from ..policy import CONFIRMED_ORIGINS
 from ..selectors import (
+    CandidateSet,
     customer_candidates,
     name_frequencies,
     name_locks_take,
@@ -36,8 +38,9 @@ def external_ids_of(contexts: list[IncomingContext]) -> dict[str, set[str]]:
     return ids
 
 
-def batch_load(batch: Batch) -> None:
-    """Everything the customer decisions read."""
+def batch_load(batch: Batch, decide_before: Callable[[int], None]) -> None:
+    """Everything the customer decisions read. The name-and-address candidates come last, and
+    as they are read the items before each party's are decided (`decide_before(index)`)."""
     policy = batch.policy
     if batch.referenced is None:
         batch.referenced = referenced_records(
@@ -74,7 +77,7 @@ def batch_load(batch: Batch) -> None:
             .values_list("customer_id", flat=True)
         )
     if policy.match_by_name_and_address:
-        _candidates_load(batch)
+        _candidates_load(batch, decide_before)
 
 
 def _parent_customers_attach(batch: Batch) -> None:
@@ -102,8 +105,9 @@ def _parent_customers_attach(batch: Batch) -> None:
         child.customer = customers[child.customer_id]
 
 
-def _candidates_load(batch: Batch) -> None:
-    """Name-and-address candidates for every customer not known by its external ID."""
+def _candidates_load(batch: Batch, decide_before: Callable[[int], None]) -> None:
+    """Name-and-address candidates for every customer not known by its external ID, and the
+    counts that weigh them (read first: the items are decided as their candidates arrive)."""
     wanted = {}
     for index, ctx in enumerate(batch.contexts):
         block = ctx.customer
@@ -119,19 +123,22 @@ def _candidates_load(batch: Batch) -> None:
     # Requests that might create the same customer wait for each other here, so the later
     # one finds the earlier one's customer among its candidates.
     name_locks_take(tenant=batch.tenant, names=[p.name for p in wanted.values()])
-    found = customer_candidates(
-        tenant=batch.tenant, parties=wanted, instances=batch.records_of(Customer)
+    batch.name_frequencies = name_frequencies(tenant=batch.tenant)
+
+    def read(found: CandidateSet, index: int) -> None:
+        batch.candidate_customers = found.customers
+        batch.candidates = found.parties_by_index
+        decide_before(index)
+
+    read(
+        customer_candidates(
+            tenant=batch.tenant,
+            parties=wanted,
+            instances=batch.records_of(Customer),
+            read=read,
+        ),
+        len(batch.contexts),
     )
-    batch.candidate_customers = found.customers
-    batch.candidates = found.parties_by_index
-    parties = list(wanted.values()) + [
-        p
-        for by_customer in found.parties_by_index.values()
-        for ps in by_customer.values()
-        for p in ps
-    ]
-    if any(p.person for p in parties):  # only private persons are weighed by rarity
-        batch.name_frequencies = name_frequencies(tenant=batch.tenant, parties=parties)
 
 
 def children_load(batch: Batch, outcomes: list[MappingOutcome]) -> None:

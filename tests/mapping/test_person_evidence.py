@@ -195,7 +195,9 @@ def test_every_decision_shows_its_bits():
 
 
 @pytest.mark.django_db
-def test_name_frequencies_are_counted_per_tenant_and_read_for_a_batch():
+def test_name_frequencies_are_counted_per_tenant_and_read_once_per_counting(
+    django_assert_num_queries,
+):
     tenant, other = TenantFactory(), TenantFactory()
     for name in ("Anna Meier", "Jonas Meier", "Anna Mayer"):
         customer = CustomerFactory(tenant=tenant, name=name, type=CustomerType.PRIVATE)
@@ -205,15 +207,21 @@ def test_name_frequencies_are_counted_per_tenant_and_read_for_a_batch():
 
     assert name_frequencies_refresh(tenant=tenant) == 3
 
-    counted = name_frequencies(tenant=tenant, parties=[_at("Anna Meier")])
+    counted = name_frequencies(tenant=tenant)
     assert counted.persons == 3
-    assert counted.words == {"anna": 2, "meier": 2}
+    assert counted.words == {"anna": 2, "meier": 2, "jonas": 1, "mayer": 1}
     assert counted.keys["67"] == 3  # Meier and Mayer sound alike
     assert counted.postal_codes == {"45127": 3}
-    assert name_frequencies(tenant=other, parties=[_at("Anna Meier")]).persons == 0
-    # recounting replaces the counts
+    assert name_frequencies(tenant=other).persons == 0
+    # The counting is still the current one: only that is checked, the counts are kept.
+    with django_assert_num_queries(1):
+        assert name_frequencies(tenant=tenant) is counted
+    # Recounting replaces the counts, and the next batch reads the new ones.
+    CustomerFactory(tenant=tenant, name="Jonas Meier", type=CustomerType.PRIVATE)
     name_frequencies_refresh(tenant=tenant)
     assert NameFrequency.objects.for_tenant(tenant).filter(kind=FrequencyKind.PERSONS).count() == 1
+    recounted = name_frequencies(tenant=tenant)
+    assert (recounted.persons, recounted.words["jonas"]) == (4, 2)
 
 
 @pytest.mark.django_db

@@ -5,6 +5,8 @@ and what is written."""
 
 import pytest
 
+import mapping.engine
+from customers.choices import CustomerType
 from customers.models import Customer
 from mapping.choices import MatchingStrategy, MatchMethod
 from mapping.engine import IncomingContext
@@ -128,3 +130,43 @@ def test_the_customer_of_a_known_location_is_the_one_a_fallback_links(strategy, 
     assert Customer.objects.get(pk=stored.pk).industry == "Pflege"
     assert second.customer is first.customer
     assert first.customer.industry == "Pflege"
+
+
+def test_each_item_is_decided_while_the_candidates_of_later_items_are_still_read(monkeypatch):
+    """The name-and-address candidates arrive in item order; an item's customer is decided as
+    soon as its candidates are all read, while PostgreSQL searches for the later items' (two
+    processes at work at once, not one after the other)."""
+    tenant = TenantFactory()
+    policy = _policy(tenant)
+    people = [("Anna Weber", "Hachestraße 12"), ("Jonas Krause", "Kantstraße 3")]
+    people.append(("Petra Lindner", "Rüttenscheider Straße 8"))
+    place = {"postal_code": "45127", "city": "Essen", "country": "DE"}
+    stored = []
+    for name, street in people:
+        stored.append(CustomerFactory(tenant=tenant, name=name, type=CustomerType.PRIVATE))
+        LocationFactory(customer=stored[-1], street=street, **place)
+    candidates_read = []
+    customer_decide = mapping.engine.customer_decide
+
+    def decide_noting_the_candidates_read(batch, index, ctx, out):
+        candidates_read.append(sorted(batch.candidates))
+        customer_decide(batch, index, ctx, out)
+
+    monkeypatch.setattr(mapping.engine, "customer_decide", decide_noting_the_candidates_read)
+    contexts = [
+        IncomingContext(
+            customer={"name": name, "type": CustomerType.PRIVATE},
+            location={"street": street, **place},
+        )
+        for name, street in people
+    ]
+
+    outcomes = _map(tenant, policy, contexts)
+
+    # Item 0 as item 1's candidates began to arrive, item 1 as item 2's; item 2 at the end.
+    assert candidates_read == [[0], [0, 1], [0, 1, 2]]
+    # ... and each linked to the one stored at its address, as when decided after all reads.
+    assert [out.customer for out in outcomes] == stored
+    assert {out.decisions["customer"]["method"] for out in outcomes} == {
+        MatchMethod.NAME_AND_ADDRESS
+    }
