@@ -279,8 +279,9 @@ def name_locks_take(*, tenant: Tenant, names: list[str]) -> None:
 # writes them anew): a process keeps the countings it read last, of a few tenants, and a batch
 # only checks that its tenant's is still the current one. So the counts are known before the
 # candidates arrive, and each item is decided as soon as its candidates are read (`engine`).
-# Memory: a dict entry per distinct name word, phonetic key and postal code of the tenant's
-# private customers (about 60,000 at a million customers, a few MB).
+# Memory: a dict entry (some 100 bytes) per distinct name word, phonetic key and postal code of
+# the tenant's private customers: 2,503 for bench.matching_speed's 100,000 generated persons,
+# more for real names.
 COUNTINGS_KEPT = 8
 
 
