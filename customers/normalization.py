@@ -176,6 +176,7 @@ _HOUSE_NUMBER = re.compile(r"\b(\d+)(?:\s?([a-z]))?\b(?:\s(\d+)\b)?")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=65536)  # names, streets and cities come again (candidates)
 def fold(text: str | None) -> str:
     """Lower case, umlauts transliterated, accents and punctuation gone, single spaces."""
     if not text:

@@ -233,6 +233,7 @@ def _final(word: str) -> str:
 _SPELLINGS = (("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "kw"), ("y", "i"))
 
 
+@functools.lru_cache(maxsize=65536)
 def _spelled(word: str) -> str:
     """A given name as it sounds, vowels kept: Stephan / Stefan, Philipp / Filip, Matthias /
     Mathias, Claudia / Klaudia, Sarah / Sara, Ralph / Ralf. Kölner Phonetik drops the vowels,
@@ -334,9 +335,15 @@ def _family(incoming: str, candidate: str, f: NameFrequencies, swapped: bool) ->
     return Part(level, -math.log2(share) - CLOSE_FAMILY_NAME_COST)
 
 
+@functools.lru_cache(maxsize=65536)
+def _generation(words: tuple[str, ...]) -> tuple[bool, bool]:
+    """(senior, junior): the name's generation markers (Hans Müller sen. / jun.)."""
+    return not SENIOR.isdisjoint(words), not JUNIOR.isdisjoint(words)
+
+
 def _generations_differ(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    sa, sb = set(a), set(b)
-    return bool((sa & SENIOR and sb & JUNIOR) or (sa & JUNIOR and sb & SENIOR))
+    (senior_a, junior_a), (senior_b, junior_b) = _generation(a), _generation(b)
+    return (senior_a and junior_b) or (junior_a and senior_b)
 
 
 def compare_names(
