@@ -5,7 +5,14 @@ a decision is presented (API `details`, review queue): the one place signals bec
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .evidence import NO_FREQUENCIES, NameFrequencies, Shared, never_plausible, reach
+from .evidence import (
+    NO_FREQUENCIES,
+    NameFrequencies,
+    Shared,
+    never_plausible,
+    out_of_reach_everywhere,
+    reach,
+)
 from .party import Party
 from .scoring import Score, Signals, addresses_compared, person_rescored, plausible, score
 
@@ -136,6 +143,10 @@ def _unscored(
     `evidence.out_of_reach`); where `beyond`, also one whose every address is only a
     namesake's elsewhere (`evidence.beyond_review`). Not `beyond` where a chain may be linked:
     its rule counts every candidate whose name agrees (`_chain_branches`)."""
+    if all(incoming.person or p.person for p in parties) and out_of_reach_everywhere(
+        incoming, parties
+    ):
+        return True
     # Both rules in one pass, each pair's names compared once (`evidence.reach`).
     out_everywhere, beyond_everywhere = True, beyond
     for p in parties:

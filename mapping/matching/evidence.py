@@ -33,7 +33,7 @@ from rapidfuzz.distance import OSA
 from customers.normalization import JUNIOR, SENIOR, plain_vowels
 from customers.phonetics import koelner
 
-from .given_names import given_name_variants, known_given_name
+from .given_names import given_name_groups, given_name_variants, known_given_name
 from .names import slip_of
 from .party import Party, mobile
 from .places import same_city, same_house_number, same_postal_code
@@ -387,19 +387,65 @@ def _compare_words(
     return best[1], best[2], best[3], _generations_differ(wi, wc)
 
 
-def reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> tuple[bool, bool]:
-    """(`out_of_reach`, `beyond_review`) of two persons, with one comparison of their names."""
+def _shared_contact_or_house(incoming: Party, candidate: Party) -> bool:
+    """The same e-mail or phone, or maybe the same address: the same house number in the same
+    place (the postal code where both have one, else the city, as `scoring.score` compares)."""
     if (incoming.email and incoming.email == candidate.email) or (
         incoming.phone and incoming.phone == candidate.phone
     ):
-        return False, False
-    # Where the two are, as `scoring.score` compares it: the same postal code where both have
-    # one, else the same city; or at least one of the two the same.
+        return True
+    if incoming.postal_code and candidate.postal_code:
+        same_place = same_postal_code(incoming.postal_code, candidate.postal_code)
+    else:
+        same_place = same_city(incoming.city, candidate.city)
+    return same_place and same_house_number(incoming.house_number, candidate.house_number)
+
+
+@functools.lru_cache(maxsize=65536)
+def _given_name_classes(words: tuple[str, ...]) -> frozenset[str | int]:
+    """What two given names need in common to agree in any way (`_given_level`): the first letter
+    as written (the same name, an initial, a typo), as spoken (`_spelled`: Christoph / Kristof)
+    or as scanned (`_ocr_folded`: Clara / Dara read with a slip), or a variant group (Johann /
+    Hans). Names with none in common are a letter apart ("near") or "different"."""
+    classes: set[str | int] = set()
+    for word in words:
+        classes.update((word[0], _spelled(word)[:1], _ocr_folded(word)[:1]))
+        classes.update(given_name_groups(word))
+    return frozenset(classes)
+
+
+def _given_names_differ(incoming: Party, candidate: Party) -> bool:
+    """In every reading `compare_names` weighs, both names have given names, and none of the
+    one's can agree with one of the other's: another person, whatever the counts."""
+    readings_i, readings_c = _readings(incoming.person_words), _readings(candidate.person_words)
+    pairs = [(readings_i[0], readings_c[0])]
+    if len(readings_i) > 1:
+        pairs.append((readings_i[1], readings_c[0]))
+    if len(readings_c) > 1:
+        pairs.append((readings_i[0], readings_c[1]))
+    for (given_i, _), (given_c, _) in pairs:
+        if not given_i or not given_c:
+            return False
+        if not _given_name_classes(given_i).isdisjoint(_given_name_classes(given_c)):
+            return False
+    return True
+
+
+def out_of_reach_everywhere(incoming: Party, addresses: list[Party]) -> bool:
+    """`out_of_reach` at each of a candidate's addresses, told without weighing the names: no
+    e-mail, phone or house in common, and given names that cannot agree. Most relatives and
+    namesakes in the postal code are such (`decision._unscored`); False says nothing."""
+    return not any(_shared_contact_or_house(incoming, p) for p in addresses) and (
+        _given_names_differ(incoming, addresses[0])
+    )
+
+
+def reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> tuple[bool, bool]:
+    """(`out_of_reach`, `beyond_review`) of two persons, with one comparison of their names."""
+    if _shared_contact_or_house(incoming, candidate):
+        return False, False  # maybe the same person or address
     same_postal = same_postal_code(incoming.postal_code, candidate.postal_code)
     in_city = same_city(incoming.city, candidate.city)
-    same_place = same_postal if incoming.postal_code and candidate.postal_code else in_city
-    if same_place and same_house_number(incoming.house_number, candidate.house_number):
-        return False, False  # maybe the same address
     family, given, _, generations = compare_names(incoming, candidate, frequencies)
     out = family.level == "different" or given.level in ("different", "near") or generations
     places = (incoming.postal_code and candidate.postal_code) or (incoming.city and candidate.city)

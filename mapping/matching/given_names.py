@@ -152,6 +152,11 @@ def known_given_name(word: str) -> bool:
     return word in _groups_by_name()
 
 
+def given_name_groups(word: str) -> frozenset[int]:
+    """The variant groups of this list a name (folded word) belongs to."""
+    return _groups_by_name().get(word, frozenset())
+
+
 def given_name_variants(a: str, b: str) -> bool:
     """`a` and `b` (folded words) are forms of one given name: Johann / Hans, Robert / Bob,
     Katharina / Kathrin. A name is not its own variant (that is the same name)."""
