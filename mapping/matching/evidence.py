@@ -435,8 +435,9 @@ def out_of_reach_everywhere(incoming: Party, addresses: list[Party]) -> bool:
     """`out_of_reach` at each of a candidate's addresses, told without weighing the names: no
     e-mail, phone or house in common, and given names that cannot agree. Most relatives and
     namesakes in the postal code are such (`decision._unscored`); False says nothing."""
-    return not any(_shared_contact_or_house(incoming, p) for p in addresses) and (
-        _given_names_differ(incoming, addresses[0])
+    return all(
+        not _shared_contact_or_house(incoming, p) and _given_names_differ(incoming, p)
+        for p in addresses  # a name with a site stripped may differ between addresses
     )
 
 

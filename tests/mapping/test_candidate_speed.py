@@ -6,6 +6,8 @@ import itertools
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from customers.choices import CustomerType
 from customers.models import Customer, Location
@@ -19,7 +21,9 @@ from mapping.matching.evidence import (
     compare_names,
     never_plausible,
     out_of_reach,
+    out_of_reach_everywhere,
 )
+from mapping.matching.given_names import VARIANT_GROUPS
 from mapping.matching.party import (
     STORED_LENGTH,
     STORED_NUMBER_LENGTH,
@@ -355,3 +359,86 @@ def test_the_matcher_knows_the_lengths_of_the_stored_keys_columns():
     assert length(Location, "street_written") == STORED_LENGTH
     assert length(Location, "house_number") == STORED_NUMBER_LENGTH
     assert length(Customer, "phone_key") == STORED_PHONE_LENGTH
+
+
+# --- given names that cannot agree: out of reach without weighing the names ----------------------
+
+GIVEN = sorted({"Johann", "Hans", "Christoph", "Kristof", "Clara", "Dara", "Anna", "Hanna",
+                "Jan", "Jana", "Stephan", "Stefan", "Olivia", "Harry", "Lena", "Lina", "H.",
+                *(name.title() for group in VARIANT_GROUPS[::3] for name in group)})  # fmt: skip
+FAMILY = ["Müller", "Mueller", "Meier", "Mayer", "Smith", "Schmidt", "Eichhorst"]
+
+
+def _slipped(word: str, slip: int, at: int) -> str:
+    """The word with one slip: a letter dropped, doubled, swapped with the next, or another."""
+    at %= len(word)
+    return [
+        word,
+        word[:at] + word[at + 1 :],
+        word[:at] + word[at] + word[at:],
+        word[:at] + word[at + 1 : at + 2] + word[at] + word[at + 2 :],
+        word[:at] + "rn" + word[at + 1 :],  # as a scanner reads an "m"
+    ][slip] or word
+
+
+_NAME = st.builds(
+    lambda given, family, slip, at, order: (
+        f"{family}, {_slipped(given, slip, at)}"
+        if order == 1
+        else f"{family} {given}"
+        if order == 2
+        else f"{_slipped(given, slip, at)} {family}"
+    ),
+    st.sampled_from(GIVEN),
+    st.sampled_from(FAMILY),
+    st.integers(0, 4),
+    st.integers(0, 9),
+    st.integers(0, 3),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(incoming=_NAME, candidate=_NAME, street=st.sampled_from(STREETS[:3]))
+def test_given_names_told_apart_without_weighing_are_out_of_reach(incoming, candidate, street):
+    """`out_of_reach_everywhere` (no names weighed) only ever says what weighing them says:
+    variants, spellings, initials, typos, a scanner's "rn" and swapped names keep a pair in."""
+    a = _person(incoming, "Kantstraße 3", "45127", "Essen")
+    b = _person(candidate, street, "45127", "Essen")
+    if out_of_reach_everywhere(a, [b]):
+        assert out_of_reach(a, b, FREQUENCIES)
+
+
+def test_relatives_and_namesakes_are_told_apart_without_weighing_near_misses_are_not(
+    monkeypatch,
+):
+    harry = _person("Harry Smith", "Park Rd 74", "45127", "Essen")
+    olivia = _person("Olivia Smith", "Queens Rd 12", "45127", "Essen")
+    assert out_of_reach_everywhere(harry, [olivia])
+    for near_miss in ("Hans Smith", "H. Smith", "Smith, Harry", "Hary Smith", "Henry Smith"):
+        assert not out_of_reach_everywhere(_person(near_miss, "Zeil 3", "45127", "Essen"), [harry])
+    assert not out_of_reach_everywhere(  # Johann / Hans: a variant
+        _person("Johann Meier", "Zeil 3", "45127", "Essen"),
+        [_person("Hans Meier", "Kantstraße 3", "45127", "Essen")],
+    )
+    assert not out_of_reach_everywhere(  # Christoph / Kristof: spoken alike
+        _person("Christoph Meier", "Zeil 3", "45127", "Essen"),
+        [_person("Kristof Meier", "Kantstraße 3", "45127", "Essen")],
+    )
+    # At the same house, or with the same phone, another given name still counts (a sharer).
+    assert not out_of_reach_everywhere(harry, [_person("Olivia Smith", "Park Rd 74", "45127", "")])
+    assert not out_of_reach_everywhere(
+        _person("Harry Smith", "Park Rd 74", "45127", "Essen", phone="0171 3664294"),
+        [_person("Olivia Smith", "Zeil 3", "45127", "Essen", phone="0171 3664294")],
+    )
+    # ... and at one of a candidate's addresses is enough to be compared.
+    assert not out_of_reach_everywhere(
+        harry, [olivia, _person("Olivia Smith", "Park Rd 74", "45127", "Essen")]
+    )
+    # `decide` leaves her unscored without weighing the names at all.
+    weighed = []
+    original = decision_module.reach
+    monkeypatch.setattr(
+        decision_module, "reach", lambda *args: weighed.append(args) or original(*args)
+    )
+    decision = decide(harry, {1: [olivia]}, threshold=0.92, margin=0.08, frequencies=FREQUENCIES)
+    assert (decision.link, decision.candidates, weighed) == (None, [], [])
