@@ -402,33 +402,36 @@ def _shared_contact_or_house(incoming: Party, candidate: Party) -> bool:
 
 
 @functools.lru_cache(maxsize=65536)
-def _given_name_classes(words: tuple[str, ...]) -> frozenset[str | int]:
+def _given_name_classes(word: str) -> frozenset[str | int]:
     """What two given names need in common to agree in any way (`_given_level`): the first letter
     as written (the same name, an initial, a typo), as spoken (`_spelled`: Christoph / Kristof)
     or as scanned (`_ocr_folded`: Clara / Dara read with a slip), or a variant group (Johann /
     Hans). Names with none in common are a letter apart ("near") or "different"."""
-    classes: set[str | int] = set()
-    for word in words:
-        classes.update((word[0], _spelled(word)[:1], _ocr_folded(word)[:1]))
-        classes.update(given_name_groups(word))
-    return frozenset(classes)
+    return frozenset((word[0], _spelled(word)[:1], _ocr_folded(word)[:1])) | given_name_groups(word)
+
+
+@functools.lru_cache(maxsize=65536)
+def _reading_given_classes(words: tuple[str, ...]) -> tuple[frozenset[str | int] | None, ...]:
+    """`_given_name_classes` of the given names of each of `_readings(words)`; None for a
+    reading without given names."""
+    return tuple(
+        frozenset().union(*map(_given_name_classes, given)) if given else None
+        for given, _ in _readings(words)
+    )
 
 
 def _given_names_differ(incoming: Party, candidate: Party) -> bool:
     """In every reading `compare_names` weighs, both names have given names, and none of the
     one's can agree with one of the other's: another person, whatever the counts."""
-    readings_i, readings_c = _readings(incoming.person_words), _readings(candidate.person_words)
-    pairs = [(readings_i[0], readings_c[0])]
-    if len(readings_i) > 1:
-        pairs.append((readings_i[1], readings_c[0]))
-    if len(readings_c) > 1:
-        pairs.append((readings_i[0], readings_c[1]))
-    for (given_i, _), (given_c, _) in pairs:
-        if not given_i or not given_c:
-            return False
-        if not _given_name_classes(given_i).isdisjoint(_given_name_classes(given_c)):
-            return False
-    return True
+    ci = _reading_given_classes(incoming.person_words)
+    cc = _reading_given_classes(candidate.person_words)
+    written_i, written_c = ci[0], cc[0]
+    if written_i is None or written_c is None or not written_i.isdisjoint(written_c):
+        return False
+    # The readings with the family name first, each against the other as written.
+    if len(ci) > 1 and (ci[1] is None or not ci[1].isdisjoint(written_c)):
+        return False
+    return not (len(cc) > 1 and (cc[1] is None or not cc[1].isdisjoint(written_i)))
 
 
 def out_of_reach_everywhere(incoming: Party, addresses: list[Party]) -> bool:
@@ -436,7 +439,7 @@ def out_of_reach_everywhere(incoming: Party, addresses: list[Party]) -> bool:
     e-mail, phone or house in common, and given names that cannot agree. Most relatives and
     namesakes in the postal code are such (`decision._unscored`); False says nothing."""
     return all(
-        not _shared_contact_or_house(incoming, p) and _given_names_differ(incoming, p)
+        _given_names_differ(incoming, p) and not _shared_contact_or_house(incoming, p)
         for p in addresses  # a name with a site stripped may differ between addresses
     )
 
