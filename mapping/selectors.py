@@ -98,7 +98,7 @@ ADVISORY_LOCK_NAMESPACE = 0x4F52  # "OR": keeps these locks apart from anyone el
 
 @dataclass
 class CandidateSet:
-    customers: Mapping[int, Customer] = field(default_factory=dict)
+    customers: "RowRecords" = field(default_factory=lambda: RowRecords(Customer, {}))
     # item index -> customer id -> the customer as comparable parties (one per address)
     parties_by_index: dict[int, dict[int, list[Party]]] = field(default_factory=dict)
 
@@ -184,6 +184,17 @@ class RowRecords(Mapping[int, models.Model]):
             )
         return instance
 
+    def value(self, pk: int, attname: str):
+        """One field of a record, without making its instance: the instance's once made (a
+        change the batch planned on it shows), else the row's."""
+        instance = self._made.get(pk)
+        if instance is not None:
+            return getattr(instance, attname)
+        return self._rows[pk][self._start + _column_index(self._model, attname)]
+
+    def __contains__(self, pk) -> bool:  # Mapping's would make the instance
+        return pk in self._rows
+
     def __iter__(self):
         return iter(self._rows)
 
@@ -191,9 +202,15 @@ class RowRecords(Mapping[int, models.Model]):
         return len(self._rows)
 
 
+@functools.cache
+def _column_index(model: type[models.Model], attname: str) -> int:
+    """Where a field stands among the model's columns (`select_columns`)."""
+    return [f.attname for f in model._meta.concrete_fields].index(attname)
+
+
 def _customer_column(name: str) -> int:
     """Where a customer field stands in a candidate row (after its item indexes)."""
-    return 1 + [f.attname for f in Customer._meta.concrete_fields].index(name)
+    return 1 + _column_index(Customer, name)
 
 
 def customer_candidates(

@@ -116,11 +116,11 @@ def _link_by_name_and_address(
     )
     details = decision.as_json()
     for candidate in details["candidates"]:
-        customer = batch.candidate_customers.get(candidate["recordId"]) or planned.get(
-            candidate["recordId"]
-        )
-        candidate["name"] = customer.name if customer is not None else ""
-        if candidate["recordId"] < 0:
+        record_id = candidate["recordId"]
+        if record_id in batch.candidate_customers:  # shown by name: no instance needed
+            candidate["name"] = batch.candidate_customers.value(record_id, "name")
+        else:
+            candidate["name"] = planned[record_id].name
             candidate["recordId"] = None  # created in this batch; not yet an id to show
     if decision.link is not None:
         customer = batch.candidate_customers.get(decision.link) or planned[decision.link]

@@ -26,7 +26,7 @@ from ..search_keys import (
     trigrams,
     word_orders,
 )
-from ..selectors import TENANT_WIDE_THRESHOLD, TRIGRAM_THRESHOLD
+from ..selectors import TENANT_WIDE_THRESHOLD, TRIGRAM_THRESHOLD, RowRecords
 from .outcome import IncomingContext
 
 
@@ -77,7 +77,7 @@ class Batch:
         # Item index -> its customer and address as the matcher compares them (made once).
         self.incoming_parties: dict[int, Party] = {}
         self.candidates: dict[int, dict[int, list[Party]]] = {}
-        self.candidate_customers: dict[int, Customer] = {}
+        self.candidate_customers: RowRecords = RowRecords(Customer, {})
         # The rarity of the persons' names among the tenant's customers (the person matcher).
         self.name_frequencies: NameFrequencies = NO_FREQUENCIES
         self.new_customer_parties: list[tuple[Customer, Party]] = []

@@ -2,6 +2,7 @@
 their stored keys (`Party.stored`) are the parties `Party.of` makes, and the candidates `decide`
 leaves unscored (`evidence.beyond_review`) change no decision."""
 
+import dataclasses
 import itertools
 import math
 
@@ -359,6 +360,25 @@ def test_the_matcher_knows_the_lengths_of_the_stored_keys_columns():
     assert length(Location, "street_written") == STORED_LENGTH
     assert length(Location, "house_number") == STORED_NUMBER_LENGTH
     assert length(Customer, "phone_key") == STORED_PHONE_LENGTH
+
+
+def test_a_party_is_made_without_the_frozen_dataclass_init_and_is_the_same():
+    party = Party.of(
+        name="Müller, Anna",
+        street="Hachestraße 12a",
+        postal_code="45127",
+        city="Essen",
+        email="Anna@Web.de",
+        phone="0171 3664294",
+        person=True,
+    )
+    fields = {field.name: getattr(party, field.name) for field in dataclasses.fields(Party)}
+    assert party == Party(**fields)
+    assert hash(party) == hash(Party(**fields))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        party.name = "anna weber"
+    with pytest.raises(TypeError):
+        Party._made(**{k: v for k, v in fields.items() if k != "written"})
 
 
 # --- given names that cannot agree: out of reach without weighing the names ----------------------

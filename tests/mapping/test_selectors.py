@@ -545,3 +545,25 @@ def test_the_address_and_family_lookups_read_their_indexes_only(monkeypatch):
 
     assert "Index Only Scan using customers_location_address on customers_location l" in plan
     assert "Index Only Scan using customers_location_family on customers_location l" in plan
+
+
+def test_a_candidate_is_shown_by_name_without_making_its_instance():
+    """A batch names the candidates it shows (`details`) from their rows; it makes an instance
+    only of a customer it links or changes, whose planned change the name then shows."""
+    tenant = TenantFactory()
+    stored = _customer(tenant, "Nordsee Feinkost GmbH", postal_code="45127")
+    made = {}
+
+    found = customer_candidates(
+        tenant=tenant,
+        parties={0: Party.of(name="Nordsee Feinkost", postal_code="45127")},
+        instances=made,
+    )
+
+    assert stored.pk in found.customers
+    assert found.customers.value(stored.pk, "name") == "Nordsee Feinkost GmbH"
+    assert made == {}
+    customer = found.customers[stored.pk]
+    assert made == {stored.pk: customer}
+    customer.name = "Nordsee Feinkost Essen GmbH"
+    assert found.customers.value(stored.pk, "name") == "Nordsee Feinkost Essen GmbH"
