@@ -143,15 +143,13 @@ def _unscored(
     `evidence.out_of_reach`); where `beyond`, also one whose every address is only a
     namesake's elsewhere (`evidence.beyond_review`). Not `beyond` where a chain may be linked:
     its rule counts every candidate whose name agrees (`_chain_branches`)."""
-    if all(incoming.person or p.person for p in parties) and out_of_reach_everywhere(
-        incoming, parties
-    ):
+    if not (incoming.person or all(p.person for p in parties)):
+        return False  # two companies: scored
+    if out_of_reach_everywhere(incoming, parties):
         return True
     # Both rules in one pass, each pair's names compared once (`evidence.reach`).
     out_everywhere, beyond_everywhere = True, beyond
     for p in parties:
-        if not (incoming.person or p.person):
-            return False  # two companies: scored
         out, beyond = reach(incoming, p, frequencies)
         out_everywhere, beyond_everywhere = out_everywhere and out, beyond_everywhere and beyond
         if not (out_everywhere or beyond_everywhere):

@@ -438,10 +438,10 @@ def out_of_reach_everywhere(incoming: Party, addresses: list[Party]) -> bool:
     """`out_of_reach` at each of a candidate's addresses, told without weighing the names: no
     e-mail, phone or house in common, and given names that cannot agree. Most relatives and
     namesakes in the postal code are such (`decision._unscored`); False says nothing."""
-    return all(
-        _given_names_differ(incoming, p) and not _shared_contact_or_house(incoming, p)
-        for p in addresses  # a name with a site stripped may differ between addresses
-    )
+    for p in addresses:  # a name with a site stripped may differ between addresses
+        if not _given_names_differ(incoming, p) or _shared_contact_or_house(incoming, p):
+            return False
+    return True
 
 
 def reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> tuple[bool, bool]:
