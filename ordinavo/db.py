@@ -20,6 +20,7 @@ from operator import attrgetter
 from typing import Any
 
 import psycopg
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import signals
@@ -304,7 +305,10 @@ def bulk_update(
     bulk_update writes.
 
     Django's own bulk_update builds a CASE expression per row and field, which costs seconds of
-    Python for a few hundred rows; this sends `UPDATE … FROM (VALUES …)` instead.
+    Python for a few hundred rows; this sends `UPDATE … FROM unnest(…)`, one array per column:
+    the same statement for any number of rows, so it is bound on the server and prepared
+    (`fetch`) instead of a VALUES list of every row's values that psycopg spliced into the text
+    and PostgreSQL parsed anew.
     """
     if not instances or not fields:
         return
@@ -313,28 +317,29 @@ def bulk_update(
     pk = meta.pk
     columns = [meta.get_field(name) for name in fields]
     for column in columns:
+        if isinstance(column, ArrayField):
+            raise FastPathUnsupported(f"bulk_update of {column.name}: unnest flattens arrays")
         if getattr(column, "auto_now", False):
             for instance in instances:
                 column.pre_save(instance, add=False)
     quote = connection.ops.quote_name
     casts = [pk.db_type(connection), *(column.db_type(connection) for column in columns)]
-    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
-    params: list = []
-    for instance in instances:
-        params.append(pk.get_db_prep_value(instance.pk, connection))
-        params.extend(
+    arrays = [[pk.get_db_prep_value(instance.pk, connection) for instance in instances]]
+    arrays += [
+        [
             column.get_db_prep_save(getattr(instance, column.attname), connection)
-            for column in columns
-        )
+            for instance in instances
+        ]
+        for column in columns
+    ]
     names = [quote(pk.column), *(quote(column.column) for column in columns)]
     assignments = ", ".join(f"{quote(c.column)} = v.{quote(c.column)}" for c in columns)
     sql = (
         f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "  # noqa: S608 (quoted identifiers)
-        f"FROM (VALUES {', '.join([row] * len(instances))}) AS v({', '.join(names)}) "
-        f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
+        f"FROM unnest({', '.join(f'%s::{cast}[]' for cast in casts)}) AS v({', '.join(names)}) "
+        f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)} RETURNING t.{quote(pk.column)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    fetch(sql, arrays)
 
 
 # Below this many rows one INSERT is cheaper than the two round trips of keys and COPY.

@@ -118,6 +118,25 @@ def test_bulk_update_writes_the_given_fields_only():
     ]
 
 
+def test_bulk_update_sends_one_prepared_statement_whatever_the_number_of_rows():
+    """One array per column: the statement's text is the same for 2 rows and 200 (bound on the
+    server and prepared), not a VALUES list spliced into it row by row."""
+    tenant = TenantFactory()
+    customers = [CustomerFactory(tenant=tenant, name=f"Old {n}") for n in range(200)]
+
+    def statement(rows) -> str:
+        for customer in rows:
+            customer.name = customer.name.replace("Old", "New")
+        with CaptureQueriesContext(connection) as captured:
+            bulk_update(Customer, rows, ["name"])
+        (query,) = captured.captured_queries
+        return query["sql"]
+
+    assert statement(customers[:2]) == statement(customers[2:])
+    assert set(Customer.objects.filter(tenant=tenant).values_list("name", flat=True)) == {
+        f"New {n}" for n in range(200)
+    }
+
 def test_bulk_insert_refuses_a_link_to_an_unsaved_object():
     tenant = TenantFactory()
     unsaved = Customer(tenant=tenant, name="Not saved", customer_number="N-1")
