@@ -17,6 +17,7 @@ from ..selectors import (
     customer_candidates,
     name_frequencies,
     name_locks_take,
+    records_of_customers,
     referenced_records,
 )
 from .children import CHILD_KINDS
@@ -159,7 +160,7 @@ def children_load(batch: Batch, outcomes: list[MappingOutcome]) -> None:
     for kind in CHILD_KINDS:
         if customers := wanted[kind.record]:
             by_customer, one = batch.children[kind.record], batch.one
-            for record in kind.model.objects.for_tenant(batch.tenant).filter(
-                customer__in=customers
+            for record in records_of_customers(
+                tenant=batch.tenant, model=kind.model, customer_ids=customers
             ):
                 by_customer[record.customer_id].append(one(record))

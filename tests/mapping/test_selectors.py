@@ -5,12 +5,12 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from customers.models import Customer, Location
+from customers.models import Contact, Customer, Location
 from customers.services import customer_prepare, location_prepare
 from mapping import selectors
 from mapping.choices import ExternalType, ReferenceOrigin
 from mapping.matching import Party
-from mapping.selectors import customer_candidates, referenced_records
+from mapping.selectors import customer_candidates, records_of_customers, referenced_records
 from mapping.services import references_create
 from ordinavo import db as ordinavo_db
 from tests.factories import ContactFactory, CustomerFactory, LocationFactory, TenantFactory
@@ -567,3 +567,29 @@ def test_a_candidate_is_shown_by_name_without_making_its_instance():
     assert made == {stored.pk: customer}
     customer.name = "Nordsee Feinkost Essen GmbH"
     assert found.customers.value(stored.pk, "name") == "Nordsee Feinkost Essen GmbH"
+
+
+@pytest.mark.parametrize("model", [Location, Contact], ids=lambda m: m.__name__)
+def test_the_records_of_customers_are_the_tenants_in_the_models_order(model):
+    tenant, stranger = TenantFactory(), TenantFactory()
+    factory = {Location: LocationFactory, Contact: ContactFactory}[model]
+    customers = [CustomerFactory(tenant=tenant) for _ in range(3)]
+    for customer in customers:
+        for name in ("Zeil", "Anna", "Berg"):
+            field = {Location: "name", Contact: "last_name"}[model]
+            factory(tenant=tenant, customer=customer, **{field: name})
+    factory(tenant=stranger, customer=CustomerFactory(tenant=stranger))
+    wanted = [customers[0].pk, customers[2].pk]
+
+    def read(ids):
+        with CaptureQueriesContext(connection) as captured:
+            records = records_of_customers(tenant=tenant, model=model, customer_ids=ids)
+        return records, captured.captured_queries[0]["sql"]
+
+    records, statement = read(wanted)
+    assert records == list(model.objects.filter(customer__in=wanted))  # the model's order
+    assert [r.customer_id for r in records] == sorted(wanted * 3)
+    # Another tenant's ids find nothing; the statement is the same for any number of ids.
+    others, other_statement = read([c.pk for c in Customer.objects.filter(tenant=stranger)])
+    assert others == []
+    assert other_statement == statement
