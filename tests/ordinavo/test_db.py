@@ -137,6 +137,7 @@ def test_bulk_update_sends_one_prepared_statement_whatever_the_number_of_rows():
         f"New {n}" for n in range(200)
     }
 
+
 def test_bulk_insert_refuses_a_link_to_an_unsaved_object():
     tenant = TenantFactory()
     unsaved = Customer(tenant=tenant, name="Not saved", customer_number="N-1")
