@@ -271,6 +271,9 @@ def customer_candidates(
             index, customer_id = row[0], row[1]
             candidates = by_index.get(index)
             if candidates is None:
+                if by_index and index < next(reversed(by_index)):
+                    # An item decided as complete would have missed candidates (`read`).
+                    raise RuntimeError(f"candidate rows out of item order at item {index}")
                 if read is not None:
                     read(result, index)
                 candidates = by_index[index] = {}

@@ -593,3 +593,18 @@ def test_the_records_of_customers_are_the_tenants_in_the_models_order(model):
     others, other_statement = read([c.pk for c in Customer.objects.filter(tenant=stranger)])
     assert others == []
     assert other_statement == statement
+
+
+def test_candidate_rows_out_of_item_order_are_refused(monkeypatch):
+    """Items are decided as the rows of a later item arrive (`read`): a row of an earlier item
+    after that would be a candidate its item never saw, so the batch fails instead."""
+    tenant = TenantFactory()
+    anna, jonas = (_customer(tenant, name, postal_code="45127") for name in ("Anna", "Jonas"))
+    parties = {0: Party.of(name="Anna", postal_code="45127")}
+    parties[1] = Party.of(name="Jonas", postal_code="45127")
+    rows = list(selectors._candidate_rows(tenant, parties))
+    assert [row[:2] for row in rows] == [(0, anna.pk), (1, jonas.pk)]  # as PostgreSQL sends them
+    monkeypatch.setattr(selectors, "_candidate_rows", lambda *_: (row for row in rows[::-1]))
+
+    with pytest.raises(RuntimeError, match="out of item order"):
+        customer_candidates(tenant=tenant, parties=parties)
