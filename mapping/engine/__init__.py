@@ -17,7 +17,7 @@ from tenants.models import Tenant
 from ..choices import MappingStatus, MappingWarning
 from ..policy import MappingPolicy
 from .children import CHILD_KINDS, child_decide
-from .customer import customer_decide
+from .customer import customer_by_known_child, customer_decide
 from .load import batch_load, children_load
 from .outcome import IncomingContext, MappingOutcome
 from .state import Batch
@@ -63,6 +63,9 @@ def batch_map(
     for ctx, out in zip(contexts, outcomes, strict=True):
         if ctx.is_empty:
             continue
+        if not ctx.customer and out.customer is None:
+            # Its location or contact may be one an earlier item just created or linked.
+            customer_by_known_child(batch, ctx, out)
         for kind in CHILD_KINDS:
             child_decide(batch, kind, ctx, out)
         out.status = outcome_status(policy, ctx, out)

@@ -48,21 +48,7 @@ def customer_decide(batch: Batch, index: int, ctx: IncomingContext, out: Mapping
         _customer_update(batch, customer, block, out, method=MatchMethod.EXTERNAL_ID)
         return
     if not block:
-        # No customer block: an already known location or contact establishes the customer.
-        for external_type, method, sub in (
-            (ExternalType.LOCATION, MatchMethod.VIA_LOCATION, ctx.location),
-            (ExternalType.CONTACT, MatchMethod.VIA_CONTACT, ctx.contact),
-        ):
-            record = batch.referenced_record(external_type, sub)
-            if record is not None:
-                out.customer = record.customer
-                out.decide(
-                    "customer",
-                    method=method,
-                    action=RecordAction.MAPPED,
-                    instance=record.customer,
-                )
-                return
+        customer_by_known_child(batch, ctx, out)
         return
     policy = batch.policy
     if policy.manual_only:
@@ -72,6 +58,23 @@ def customer_decide(batch: Batch, index: int, ctx: IncomingContext, out: Mapping
     if policy.match_by_name_and_address and _link_by_name_and_address(batch, index, ctx, out):
         return
     _customer_create(batch, index, block, ctx, out)
+
+
+def customer_by_known_child(batch: Batch, ctx: IncomingContext, out: MappingOutcome) -> None:
+    """An item without a customer block: its location or contact, known by its external ID
+    (stored, or created or linked by an earlier item of this batch), establishes the customer.
+    Tried again before the item's own location and contact are decided (`engine`): by then the
+    earlier items' locations and contacts are decided too."""
+    for external_type, method, sub in (
+        (ExternalType.LOCATION, MatchMethod.VIA_LOCATION, ctx.location),
+        (ExternalType.CONTACT, MatchMethod.VIA_CONTACT, ctx.contact),
+    ):
+        record = batch.known_record(external_type, sub)
+        if record is not None:
+            customer = batch.customer_of(record)
+            out.customer = customer
+            out.decide("customer", method=method, action=RecordAction.MAPPED, instance=customer)
+            return
 
 
 def _link_by_number(batch: Batch, block: dict, out: MappingOutcome) -> bool:

@@ -140,6 +140,16 @@ class Batch:
             record = self.plan.new_references.get((external_type, block["external_id"]))
         return record
 
+    def customer_of(self, record: models.Model) -> Customer:
+        """The customer of a location or contact the batch read or planned: the batch's object of
+        it (read with the record or by an earlier item; a planned record holds its own), without
+        a query."""
+        if record.customer_id is not None:
+            customer = self.records_of(Customer).get(record.customer_id)
+            if customer is not None:
+                return customer
+        return record.customer
+
     def learn(self, external_type: str, block: dict, instance) -> None:
         """A fallback linked this record: remember its external ID, so next time maps by ID."""
         if block.get("external_id"):

@@ -385,3 +385,52 @@ def test_a_record_known_by_id_and_found_by_a_fallback_keeps_both_items_changes(r
     assert first.decisions[record]["updatedFields"] == [field]
     assert second.decisions[record]["updatedFields"] == [other]
     assert getattr(second, record) is getattr(first, record)
+
+
+# --- an item without a customer block ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("customer_stored", [False, True], ids=["new customer", "stored customer"])
+@pytest.mark.parametrize("record", ["location", "contact"])
+def test_a_record_an_earlier_item_created_establishes_a_later_items_customer(
+    record, customer_stored
+):
+    """The second item sends only the location (contact) the first item created in this batch:
+    it maps to the first item's customer, as the next import would (`ViaLocation`), instead of
+    finding no customer and linking nothing."""
+    tenant = TenantFactory()
+    policy = _policy(tenant)
+    anna = {**ANNA, "name": "Anna Weber"}
+    if customer_stored:
+        CustomerReferenceFactory(
+            customer=CustomerFactory(tenant=tenant, **anna),
+            source_system=policy.source_system,
+            external_id="C-1",
+        )
+    created = {
+        "location": dict(HACHE, external_id="X-1"),
+        "contact": {"external_id": "X-1", "first_name": "Anna", "last_name": "Weber"},
+    }
+    contexts = [
+        IncomingContext(customer={**anna, "external_id": "C-1"}, **{record: created[record]}),
+        IncomingContext(**{record: {"external_id": "X-1"}}),
+    ]
+
+    first, second = _map(tenant, policy, contexts)
+
+    assert first.customer is not None
+    assert second.customer is first.customer
+    assert (
+        second.decisions["customer"]["method"]
+        == {
+            "location": MatchMethod.VIA_LOCATION,
+            "contact": MatchMethod.VIA_CONTACT,
+        }[record]
+    )
+    # Its record known by its ID, created in this batch: mapped as the first item sent it.
+    assert getattr(second, record) is getattr(first, record)
+    assert second.decisions[record]["method"] == MatchMethod.EXTERNAL_ID
+    assert second.decisions[record]["action"] == RecordAction.MAPPED
+    model = {"location": Location, "contact": Contact}[record]
+    (stored,) = model.objects.filter(tenant=tenant)
+    assert stored.customer_id == first.customer.pk
