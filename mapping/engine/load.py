@@ -131,15 +131,12 @@ def _candidates_load(batch: Batch, decide_before: Callable[[int], None]) -> None
         batch.candidates = found.parties_by_index
         decide_before(index)
 
-    read(
-        customer_candidates(
-            tenant=batch.tenant,
-            parties=wanted,
-            instances=batch.records_of(Customer),
-            read=read,
-        ),
-        len(batch.contexts),
+    found = customer_candidates(
+        tenant=batch.tenant, parties=wanted, instances=batch.records_of(Customer), read=read
     )
+    # The items after the last party with candidates are decided by the caller.
+    batch.candidate_customers = found.customers
+    batch.candidates = found.parties_by_index
 
 
 def children_load(batch: Batch, outcomes: list[MappingOutcome]) -> None:

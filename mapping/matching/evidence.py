@@ -387,17 +387,21 @@ def _compare_words(
     return best[1], best[2], best[3], _generations_differ(wi, wc)
 
 
-def _shared_contact_or_house(incoming: Party, candidate: Party) -> bool:
+def _same_place(incoming: Party, candidate: Party) -> bool:
+    """The same postal code where both have one, else the same city (`reach` has both)."""
+    if incoming.postal_code and candidate.postal_code:
+        return same_postal_code(incoming.postal_code, candidate.postal_code)
+    return same_city(incoming.city, candidate.city)
+
+
+def _shared_contact_or_house(incoming: Party, candidate: Party, *, same_place: bool) -> bool:
     """The same e-mail or phone, or maybe the same address: the same house number in the same
-    place (the postal code where both have one, else the city, as `scoring.score` compares)."""
+    place (`same_place`: the postal code where both have one, else the city, as
+    `scoring.score` compares)."""
     if (incoming.email and incoming.email == candidate.email) or (
         incoming.phone and incoming.phone == candidate.phone
     ):
         return True
-    if incoming.postal_code and candidate.postal_code:
-        same_place = same_postal_code(incoming.postal_code, candidate.postal_code)
-    else:
-        same_place = same_city(incoming.city, candidate.city)
     return same_place and same_house_number(incoming.house_number, candidate.house_number)
 
 
@@ -439,17 +443,20 @@ def out_of_reach_everywhere(incoming: Party, addresses: list[Party]) -> bool:
     e-mail, phone or house in common, and given names that cannot agree. Most relatives and
     namesakes in the postal code are such (`decision._unscored`); False says nothing."""
     for p in addresses:  # a name with a site stripped may differ between addresses
-        if not _given_names_differ(incoming, p) or _shared_contact_or_house(incoming, p):
+        if not _given_names_differ(incoming, p):
+            return False
+        if _shared_contact_or_house(incoming, p, same_place=_same_place(incoming, p)):
             return False
     return True
 
 
 def reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> tuple[bool, bool]:
     """(`out_of_reach`, `beyond_review`) of two persons, with one comparison of their names."""
-    if _shared_contact_or_house(incoming, candidate):
-        return False, False  # maybe the same person or address
     same_postal = same_postal_code(incoming.postal_code, candidate.postal_code)
     in_city = same_city(incoming.city, candidate.city)
+    same_place = same_postal if incoming.postal_code and candidate.postal_code else in_city
+    if _shared_contact_or_house(incoming, candidate, same_place=same_place):
+        return False, False  # maybe the same person or address
     family, given, _, generations = compare_names(incoming, candidate, frequencies)
     out = family.level == "different" or given.level in ("different", "near") or generations
     places = (incoming.postal_code and candidate.postal_code) or (incoming.city and candidate.city)
