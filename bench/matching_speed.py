@@ -14,7 +14,8 @@ transaction that is rolled back, so every run sees the same tables. Each round m
 its own (both strategies the same one): a process keeps what it compared (name pairs, per
 counting of the tenant's names), which helps with names that come again, as in production, but
 must not be measured on the very records it compared a round before. Prints items/s per strategy
-(median of the rounds) and their ratio (issue #16's target: name-and-address >= 50%), and where
+(median of the rounds; with the CPU this process spent on a batch, steadier on a noisy machine)
+and their ratio (issue #16's target: name-and-address >= 50%), and where
 the name-and-address time goes (cProfile of one run, top functions).
 
 It measures the pair twice: the mapping stage alone (`customer_contexts_map`, the strictest
@@ -33,6 +34,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from typing import NamedTuple
 
 from bench import app
 from bench import matching_quality as mq
@@ -48,23 +50,34 @@ class _Rollback(Exception):
     pass
 
 
-def _rolled_back[T](run: Callable[[], T]) -> tuple[float, T]:
+class Took(NamedTuple):
+    """A run's seconds, and the CPU seconds this process spent in it (PostgreSQL's not
+    counted): steadier than the seconds on a machine whose speed varies, and what the
+    matcher's own work costs."""
+
+    seconds: float
+    cpu: float
+
+
+def _rolled_back[T](run: Callable[[], T]) -> tuple[Took, T]:
     """`run()` in a transaction that is then rolled back (so every run sees the same tables):
-    its seconds, up to the rollback, and its result."""
+    what it took, up to the rollback, and its result."""
     from django.db import transaction
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         with transaction.atomic():
             result = run()
-            elapsed = time.perf_counter() - started
+            took = Took(time.perf_counter() - started, time.process_time() - cpu)
             raise _Rollback
     except _Rollback:
         pass
-    return elapsed, result
+    return took, result
 
 
-def _seconds(seeded: mq.Seeded, records, strategy: str, profile: cProfile.Profile | None = None):
+def _stage(
+    seeded: mq.Seeded, records, strategy: str, profile: cProfile.Profile | None = None
+) -> Took:
     """The mapping stage of the batch under `strategy`, rolled back."""
     seeded.client.strategy = strategy
     policy = app.mapping_policy(
@@ -126,37 +139,39 @@ class BatchRequest:
             for records in batches
         ]
 
-    def seconds(self, strategy: str, batch: int) -> float:
+    def took(self, strategy: str, batch: int) -> Took:
         self.seeded.client.strategy = strategy
         self.seeded.client.save(update_fields=["strategy"])
-        elapsed, response = _rolled_back(
+        took, response = _rolled_back(
             lambda: self.http.post(BATCH_PATH, self.bodies[batch], content_type="application/json")
         )
         if response.status_code != 200:
             raise RuntimeError(f"batch request failed: {response.content[:500]!r}")
-        return elapsed
+        return took
 
 
-def _pair(measure, first: str, names: str, batches: list[int]) -> dict[str, list[float]]:
+def _pair(measure, first: str, names: str, batches: list[int]) -> dict[str, list[Took]]:
     """`measure(strategy, batch)` alternately under both (first, names, names, first, ...), a
     round per batch: a trend weighs on both alike; one warm-up run of each first, on batch 0
     (caches, prepared plans)."""
     measure(names, 0)
     measure(first, 0)
-    times: dict[str, list[float]] = {first: [], names: []}
+    times: dict[str, list[Took]] = {first: [], names: []}
     for n, batch in enumerate(batches):
         for strategy in (first, names) if n % 2 == 0 else (names, first):
             times[strategy].append(measure(strategy, batch))
     return times
 
 
-def _report(title: str, times: dict[str, list[float]], batch: int, first: str, names: str):
-    rate = {s: batch / statistics.median(t) for s, t in times.items()}
+def _report(title: str, times: dict[str, list[Took]], batch: int, first: str, names: str):
+    rate = {s: batch / statistics.median(t.seconds for t in took) for s, took in times.items()}
     ratio = rate[names] / rate[first]
     print(title)
     for strategy in (first, names):
-        per = ", ".join(f"{batch / t:.0f}" for t in times[strategy])
-        print(f"  {strategy:30s} {rate[strategy]:7.0f} items/s (rounds: {per})")
+        per = ", ".join(f"{batch / t.seconds:.0f}" for t in times[strategy])
+        cpu = statistics.median(t.cpu for t in times[strategy])
+        print(f"  {strategy:30s} {rate[strategy]:7.0f} items/s (rounds: {per}); "
+              f"CPU {cpu * 1000:.0f} ms a batch")  # fmt: skip
     verdict = "ok" if ratio >= TARGET_RATIO else "MISSED"
     print(f"  ratio name-and-address / external-ID-first: {ratio:.0%}"
           f"   target >= {TARGET_RATIO:.0%} {verdict}")  # fmt: skip
@@ -186,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
             app.MatchingStrategy.EXTERNAL_ID_THEN_NAME_AND_ADDRESS,
         )
         times = _pair(
-            lambda s, n: _seconds(seeded, batches[n], s), first, names, list(range(1, rounds + 1))
+            lambda s, n: _stage(seeded, batches[n], s), first, names, list(range(1, rounds + 1))
         )
         _report(
             f"Matching speed: batches of {args.batch} new parties, {args.customers} customers; "
@@ -197,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
             names,
         )
         request = BatchRequest(seeded, batches)
-        times = _pair(request.seconds, first, names, list(range(rounds + 1, 2 * rounds + 1)))
+        times = _pair(request.took, first, names, list(range(rounds + 1, 2 * rounds + 1)))
         _report(
             "\nA batch as one request to the batch API (a target each; whole import)",
             times,
@@ -206,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
             names,
         )
         profile = cProfile.Profile()
-        _seconds(seeded, batches[-1], names, profile)
+        _stage(seeded, batches[-1], names, profile)
         print("\nwhere the name-and-address batch's time goes (cProfile, cumulative):")
         pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(args.lines)
     finally:
