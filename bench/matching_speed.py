@@ -23,17 +23,27 @@ ratio: nothing else of an import dilutes the matcher's cost), and the whole impo
 integrator sees it, the same batches as one request each to the batch API (the records as each
 item's customer and location, with a target each; Django's test client in this process, the
 request's transaction rolled back in the same way), which is how issue #16 measured its figures.
+
+`--instructions` counts instead of timing: the mapping stage's instructions per batch under each
+strategy, run under valgrind's callgrind (only the batches counted; PYTHONHASHSEED fixed), the
+same on any day. What it leaves out is PostgreSQL's work and all waiting, so it is no
+throughput; it tells whether a change made the Python side cheaper, where timings on these
+machines vary by a tenth between runs.
 """
 
 import argparse
 import cProfile
 import gc
+import os
 import pstats
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 from bench import app
@@ -177,6 +187,70 @@ def _report(title: str, times: dict[str, list[Took]], batch: int, first: str, na
           f"   target >= {TARGET_RATIO:.0%} {verdict}")  # fmt: skip
 
 
+# --- instructions (--instructions): the CPU work, counted by callgrind ------------------------
+
+# Set in the environment of the process that valgrind runs (`_under_callgrind`).
+UNDER_CALLGRIND = "ORDINAVO_BENCH_UNDER_CALLGRIND"
+
+
+def _under_callgrind(argv: list[str]) -> int:
+    """This benchmark again, run by valgrind's callgrind with nothing counted until the batches
+    (`_instructions`); its exit code. PYTHONHASHSEED fixed: the same run counts the same."""
+    with tempfile.TemporaryDirectory(prefix="ordinavo-callgrind-") as directory:
+        command = [
+            "valgrind", "--tool=callgrind", "--instr-atstart=no", "--quiet",
+            f"--callgrind-out-file={directory}/callgrind.out",
+            sys.executable, "-m", "bench.matching_speed", *argv,
+        ]  # fmt: skip
+        env = {**os.environ, UNDER_CALLGRIND: directory, "PYTHONHASHSEED": "0"}
+        return subprocess.run(command, env=env, check=False).returncode
+
+
+def _callgrind(*options: str) -> None:
+    subprocess.run(["callgrind_control", *options, str(os.getpid())], check=True,
+                   capture_output=True)  # fmt: skip
+
+
+def _counted(directory: str, run: Callable[[], object]) -> int:
+    """The instructions this process executed in `run()` (callgrind's count, from the dump it
+    writes right after)."""
+    before = set(Path(directory).glob("callgrind.out*"))
+    _callgrind("--instr=on")
+    _callgrind("--zero")
+    run()
+    _callgrind("--dump")
+    _callgrind("--instr=off")
+    (dump,) = set(Path(directory).glob("callgrind.out*")) - before
+    for line in dump.read_text().splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise RuntimeError(f"no instruction count in {dump}")
+
+
+def _instructions(seeded, batches, rounds: int, batch: int, first: str, names: str) -> None:
+    """The instructions per batch of the mapping stage under each strategy (the same batches,
+    after a warm-up of each): what the speed ratio is made of on the Python side, the same
+    on any machine and day (PostgreSQL's work and all waiting not counted). Name-and-address
+    first: the process caches it fills (normalized names) can only help external-ID-first."""
+    directory = os.environ[UNDER_CALLGRIND]
+    _stage(seeded, batches[0], names)
+    _stage(seeded, batches[0], first)
+    counted = {}
+    for strategy in (names, first):
+        counted[strategy] = (
+            _counted(
+                directory,
+                lambda s=strategy: [_stage(seeded, batches[n], s) for n in range(1, rounds + 1)],
+            )
+            / rounds
+        )
+    print(f"Instructions per batch of {batch} new parties, the mapping stage (callgrind, "
+          f"{rounds} batches each):")  # fmt: skip
+    for strategy in (first, names):
+        print(f"  {strategy:30s} {counted[strategy] / 1e6:9.1f} million")
+    print(f"  ratio external-ID-first / name-and-address: {counted[first] / counted[names]:.1%}")
+
+
 def run(args: argparse.Namespace) -> int:
     gen = PersonGenerator(SEED)
     entities = gen.population(args.customers)
@@ -200,6 +274,9 @@ def run(args: argparse.Namespace) -> int:
             app.MatchingStrategy.EXTERNAL_ID_FIRST,
             app.MatchingStrategy.EXTERNAL_ID_THEN_NAME_AND_ADDRESS,
         )
+        if args.instructions:
+            _instructions(seeded, batches, rounds, args.batch, first, names)
+            return 0
         times = _pair(
             lambda s, n: _stage(seeded, batches[n], s), first, names, list(range(1, rounds + 1))
         )
@@ -238,7 +315,16 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--lines", type=int, default=25)
-    return mq.run_locked(run, parser.parse_args())
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count the mapping stage's instructions per batch under valgrind's callgrind "
+        "instead of timing it (a few minutes: everything runs under valgrind)",
+    )
+    args = parser.parse_args()
+    if args.instructions and UNDER_CALLGRIND not in os.environ:
+        return _under_callgrind(sys.argv[1:])
+    return mq.run_locked(run, args)
 
 
 if __name__ == "__main__":
