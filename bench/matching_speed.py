@@ -24,7 +24,7 @@ integrator sees it, the same batches as one request each to the batch API (the r
 item's customer and location, with a target each; Django's test client in this process, the
 request's transaction rolled back in the same way), which is how issue #16 measured its figures.
 
-`--instructions` counts instead of timing: the mapping stage's instructions per batch under each
+`--instructions` counts instead of timing: the instructions per batch of both measures under each
 strategy, run under valgrind's callgrind (only the batches counted; PYTHONHASHSEED fixed), the
 same on any day. What it leaves out is PostgreSQL's work and all waiting, so it is no
 throughput; it tells whether a change made the Python side cheaper, where timings on these
@@ -227,27 +227,23 @@ def _counted(directory: str, run: Callable[[], object]) -> int:
     raise RuntimeError(f"no instruction count in {dump}")
 
 
-def _instructions(seeded, batches, rounds: int, batch: int, first: str, names: str) -> None:
-    """The instructions per batch of the mapping stage under each strategy (the same batches,
-    after a warm-up of each): what the speed ratio is made of on the Python side, the same
-    on any machine and day (PostgreSQL's work and all waiting not counted). Name-and-address
-    first: the process caches it fills (normalized names) can only help external-ID-first."""
+def _instructions(measure, title: str, batches: list[int], first: str, names: str) -> None:
+    """The instructions per batch of `measure(strategy, batch)` under each strategy (the same
+    batches, after a warm-up of each on batch 0): what the speed ratio is made of on the Python
+    side, the same on any machine and day (PostgreSQL's work and all waiting not counted).
+    Name-and-address first: the process caches it fills (normalized names) can only help
+    external-ID-first."""
     directory = os.environ[UNDER_CALLGRIND]
-    _stage(seeded, batches[0], names)
-    _stage(seeded, batches[0], first)
+    measure(names, 0)
+    measure(first, 0)
     counted = {}
     for strategy in (names, first):
-        counted[strategy] = (
-            _counted(
-                directory,
-                lambda s=strategy: [_stage(seeded, batches[n], s) for n in range(1, rounds + 1)],
-            )
-            / rounds
-        )
-    print(f"Instructions per batch of {batch} new parties, the mapping stage (callgrind, "
-          f"{rounds} batches each):")  # fmt: skip
+        counted[strategy] = _counted(
+            directory, lambda s=strategy: [measure(s, n) for n in batches]
+        ) / len(batches)
+    print(f"{title} (callgrind, {len(batches)} batches each):")
     for strategy in (first, names):
-        print(f"  {strategy:30s} {counted[strategy] / 1e6:9.1f} million")
+        print(f"  {strategy:30s} {counted[strategy] / 1e6:9.1f} million instructions a batch")
     print(f"  ratio external-ID-first / name-and-address: {counted[first] / counted[names]:.1%}")
 
 
@@ -275,7 +271,21 @@ def run(args: argparse.Namespace) -> int:
             app.MatchingStrategy.EXTERNAL_ID_THEN_NAME_AND_ADDRESS,
         )
         if args.instructions:
-            _instructions(seeded, batches, rounds, args.batch, first, names)
+            _instructions(
+                lambda s, n: _stage(seeded, batches[n], s),
+                f"Instructions: batches of {args.batch} new parties, {args.customers} customers; "
+                "the mapping stage",
+                list(range(1, rounds + 1)),
+                first,
+                names,
+            )
+            _instructions(
+                BatchRequest(seeded, batches).took,
+                "\nInstructions: the same records as one request to the batch API",
+                list(range(rounds + 1, 2 * rounds + 1)),
+                first,
+                names,
+            )
             return 0
         times = _pair(
             lambda s, n: _stage(seeded, batches[n], s), first, names, list(range(1, rounds + 1))
@@ -318,7 +328,7 @@ def main() -> int:
     parser.add_argument(
         "--instructions",
         action="store_true",
-        help="count the mapping stage's instructions per batch under valgrind's callgrind "
+        help="count both measures' instructions per batch under valgrind's callgrind "
         "instead of timing it (a few minutes: everything runs under valgrind)",
     )
     args = parser.parse_args()
