@@ -15,26 +15,24 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 # What a person writes differently but means the same: transliterated before comparing.
-_TRANSLITERATION = str.maketrans(
-    {
-        "ä": "ae",
-        "ö": "oe",
-        "ü": "ue",
-        "ß": "ss",
-        "æ": "ae",
-        "ø": "oe",
-        "å": "aa",
-        "&": " und ",
-        # Letters NFKD does not decompose; without these they were dropped: Yilmaz with a
-        # dotless i became "y lmaz", then "lmaz", and "Michał" became "micha".
-        "\u0131": "i",
-        "\u0142": "l",
-        "\u0111": "d",
-        "\u0153": "oe",
-        "\u00fe": "th",
-        "\u00f0": "d",
-    }
-)
+_TRANSLITERATED = {
+    "ä": "ae",
+    "ö": "oe",
+    "ü": "ue",
+    "ß": "ss",
+    "æ": "ae",
+    "ø": "oe",
+    "å": "aa",
+    "&": " und ",
+    # Letters NFKD does not decompose; without these they were dropped: Yilmaz with a
+    # dotless i became "y lmaz", then "lmaz", and "Michał" became "micha".
+    "\u0131": "i",
+    "\u0142": "l",
+    "\u0111": "d",
+    "\u0153": "oe",
+    "\u00fe": "th",
+    "\u00f0": "d",
+}
 # Legal forms and filler words cleanco leaves behind (it handles the common suffixes).
 _LEGAL_TOKENS = frozenset(
     {
@@ -181,11 +179,28 @@ def fold(text: str | None) -> str:
     """Lower case, umlauts transliterated, accents and punctuation gone, single spaces."""
     if not text:
         return ""
-    text = str(text).casefold().translate(_TRANSLITERATION)
-    if not text.isascii():  # ASCII has no accents to take off (most names and streets)
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = str(text).casefold()
+    if not text.isascii() or "&" in text:
+        text = _transliterated(text)
+        if not text.isascii():  # accents to take off (NFKD may also give upper case: "𝘼")
+            text = unicodedata.normalize("NFKD", text)
+            text = "".join(ch for ch in text if not unicodedata.combining(ch))
+            return " ".join(_NON_WORD.sub(" ", text).split())
+    # Case-folded ASCII: only letters, digits and spaces is what most names and streets are.
+    if text.replace(" ", "").isalnum():
+        return " ".join(text.split())
     return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def _transliterated(text: str) -> str:
+    """`_TRANSLITERATED` applied: a replace per letter the text holds. `str.translate` with a
+    table looked each character up and raised a KeyError inside for each one not in it, a tenth
+    of building a batch's candidates. No replacement holds a letter of the table, so the order
+    does not matter."""
+    for letter, replacement in _TRANSLITERATED.items():
+        if letter in text:
+            text = text.replace(letter, replacement)
+    return text
 
 
 def plain_vowels(text: str) -> str:

@@ -168,3 +168,40 @@ _SITE_PARTS = [
 def test_the_quick_look_for_a_site_strips_what_the_patterns_strip(words, glue, city):
     name = glue.join(words)
     assert strip_site(name, city) == _strip_site_by_patterns(name, city)
+
+
+def _folded_plainly(text: str) -> str:
+    """`fold` by its definition, without its shortcuts: case folded, transliterated (a table
+    applied at once), accents taken off, what is not a letter or digit a space."""
+    import re
+    import unicodedata
+
+    from customers.normalization import _TRANSLITERATED
+
+    text = text.casefold().translate(str.maketrans(_TRANSLITERATED))
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+# Letters the shortcuts must not get wrong: umlauts, letters NFKD leaves alone (dotless i),
+# letters case folding turns into ASCII (Kelvin sign, long s), and a mathematical capital A,
+# which NFKD turns into an upper-case "A": no letter of a folded text.
+_TRICKY = "aZ09 &-./\tßäÖüÆøåéçİ\u0131\u0142\u0111\u0153\u00fe\u00f0\u017f\u212a\u0301\U0001d63c"
+
+
+@given(st.text(alphabet=st.sampled_from(list(_TRICKY)) | st.characters(), max_size=30))
+def test_fold_is_its_definition_whatever_the_text(text):
+    """Its shortcuts (case-folded ASCII, a replace per letter instead of `str.translate`)
+    change no result."""
+    assert fold.__wrapped__(text) == _folded_plainly(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [("Müller-Lüdenscheidt", "mueller luedenscheidt"), ("Weber & Söhne", "weber und soehne"),
+     ("  Hans   Peter ", "hans peter"), ("Jürgen Y\u0131lmaz", "juergen yilmaz"),
+     ("\U0001d63cnna", "nna"), ("Straße 5a", "strasse 5a"), ("Café Zoë", "cafe zoe"), ("", "")],
+)  # fmt: skip
+def test_fold_examples(text, folded):
+    assert fold(text) == folded
