@@ -182,7 +182,7 @@ def fold(text: str | None) -> str:
     text = str(text).casefold()
     if not text.isascii() or "&" in text:
         text = _transliterated(text)
-        if not text.isascii():  # accents to take off (NFKD may also give upper case: "𝘼")
+        if not text.isascii():  # accents to take off (NFKD also gives upper case: U+1D63C)
             text = unicodedata.normalize("NFKD", text)
             text = "".join(ch for ch in text if not unicodedata.combining(ch))
             return " ".join(_NON_WORD.sub(" ", text).split())
