@@ -203,7 +203,11 @@ def _under_callgrind(argv: list[str]) -> int:
             sys.executable, "-m", "bench.matching_speed", *argv,
         ]  # fmt: skip
         env = {**os.environ, UNDER_CALLGRIND: directory, "PYTHONHASHSEED": "0"}
-        return subprocess.run(command, env=env, check=False).returncode
+        try:
+            return subprocess.run(command, env=env, check=False).returncode
+        except FileNotFoundError:
+            print("--instructions needs valgrind (Debian: apt-get install valgrind)")
+            return 2
 
 
 def _callgrind(*options: str) -> None:

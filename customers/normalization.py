@@ -194,9 +194,9 @@ def fold(text: str | None) -> str:
 
 def _transliterated(text: str) -> str:
     """`_TRANSLITERATED` applied: a replace per letter the text holds. `str.translate` with a
-    table looked each character up and raised a KeyError inside for each one not in it, a tenth
-    of building a batch's candidates. No replacement holds a letter of the table, so the order
-    does not matter."""
+    table looked each character up and raised a KeyError inside for each one not in it: a
+    tenth of building a batch's candidates whose names were not folded before. No replacement
+    holds a letter of the table, so the order does not matter."""
     for letter, replacement in _TRANSLITERATED.items():
         if letter in text:
             text = text.replace(letter, replacement)

@@ -1,3 +1,6 @@
+import re
+import unicodedata
+
 import pytest
 from cleanco import basename
 from cleanco.clean import prepare_default_terms
@@ -5,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from customers.normalization import (
+    _TRANSLITERATED,
     fold,
     legal_form_stripped,
     normalize_name,
@@ -141,8 +145,6 @@ def test_a_site_after_the_name_is_stripped(name, city, expected):
 
 def _strip_site_by_patterns(name, city):
     """strip_site without its quick look: both patterns always run."""
-    import re
-
     from customers.normalization import _SITE_SUFFIX, _site_pattern
 
     cut = _SITE_SUFFIX.sub("", name)
@@ -173,11 +175,6 @@ def test_the_quick_look_for_a_site_strips_what_the_patterns_strip(words, glue, c
 def _folded_plainly(text: str) -> str:
     """`fold` by its definition, without its shortcuts: case folded, transliterated (a table
     applied at once), accents taken off, what is not a letter or digit a space."""
-    import re
-    import unicodedata
-
-    from customers.normalization import _TRANSLITERATED
-
     text = text.casefold().translate(str.maketrans(_TRANSLITERATED))
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
