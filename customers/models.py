@@ -40,6 +40,12 @@ class Customer(TenantScopedModel):
         editable=False,
         help_text="A private person's family name as it sounds (Kölner Phonetik, for matching).",
     )
+    person_words = models.CharField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="A private person's name words as the matcher compares them (for matching).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -352,6 +352,24 @@ def strip_site(name: str | None, city: str | None) -> str:
     return name
 
 
+# What comes before a city that `strip_site` cuts off (`_site_pattern`), anywhere in a name.
+_CITY_SEPARATOR = re.compile(r"\s[-\u2013]|[,(]")
+
+
+def person_words_key(name: str | None) -> str:
+    """A private person's name words as the person matcher compares them at every address of
+    theirs, space-separated (`person_name_words` of the folded name): "" where `strip_site` may
+    cut a site off the name at some address (a site word, or a separator a city may follow),
+    so they may differ between addresses."""
+    name = str(name or "")
+    if _CITY_SEPARATOR.search(name):
+        return ""
+    # The quick look of `strip_site`: an ASCII name without a site word has no site suffix.
+    if (not name.isascii() or _SITE_WORD.search(name.lower())) and _SITE_SUFFIX.search(name):
+        return ""
+    return " ".join(person_name_words(fold(name).split()))
+
+
 @functools.lru_cache(maxsize=4096)  # one per city: re's own cache holds only 512 patterns
 def _site_pattern(city: str) -> re.Pattern:
     return re.compile(

@@ -2,14 +2,14 @@
 
 The matching keys are columns derived from other fields that the candidate search compares and
 the matcher reads (`Customer.normalized_name` from the name, `phone_key` from the phone,
-`family_key` from a private person's name; `Location.street_key`, `house_number`, `street_name`
-and `street_written` from the street, and `family_key` and `normalized_name`, copies of its
-customer's). Only this module computes them: every create and update of a customer or location
-goes through the services below, the mapping engine's bulk path calls `customer_prepare` /
-`location_prepare` for each new or changed record before its bulk write (and
-`locations_customer_keys_sync` when a family key or name changed), the factories of the tests
-build and create through them, and migrations 0007, 0009, 0011 and 0015 recomputed the stored
-ones. Contacts have no key.
+`family_key` and `person_words` from a private person's name; `Location.street_key`,
+`house_number`, `street_name` and `street_written` from the street, and `family_key` and
+`normalized_name`, copies of its customer's). Only this module computes them: every create and
+update of a customer or location goes through the services below, the mapping engine's bulk
+path calls `customer_prepare` / `location_prepare` for each new or changed record before its
+bulk write (and `locations_customer_keys_sync` when a family key or name changed), the
+factories of the tests build and create through them, and migrations 0007, 0009, 0011, 0015
+and 0018 recomputed the stored ones. Contacts have no key.
 """
 
 from collections.abc import Collection
@@ -20,12 +20,19 @@ from tenants.services import tenant_consistency_check
 
 from .choices import CustomerType
 from .models import Contact, Customer, Location
-from .normalization import normalize_name, normalize_phone, street_key_of_name, street_parts
+from .normalization import (
+    normalize_name,
+    normalize_phone,
+    person_words_key,
+    street_key_of_name,
+    street_parts,
+)
 from .phonetics import family_name_keys
 
 _NAME_KEY_LENGTH = Customer._meta.get_field("normalized_name").max_length
 _PHONE_KEY_LENGTH = Customer._meta.get_field("phone_key").max_length
 _FAMILY_KEY_LENGTH = Customer._meta.get_field("family_key").max_length
+_PERSON_WORDS_LENGTH = Customer._meta.get_field("person_words").max_length
 _STREET_KEY_LENGTH = Location._meta.get_field("street_key").max_length
 _HOUSE_NUMBER_LENGTH = Location._meta.get_field("house_number").max_length
 _STREET_NAME_LENGTH = Location._meta.get_field("street_name").max_length
@@ -40,6 +47,15 @@ def customer_family_key(*, name: str, type: str) -> str:
     return keys[0][:_FAMILY_KEY_LENGTH] if keys else ""
 
 
+def customer_person_words(*, name: str, type: str) -> str:
+    """A private customer's name words (`person_words_key`); "" for a company, or where they
+    would not fit the column (never cut: a cut name's words are not its words)."""
+    if type != CustomerType.PRIVATE:
+        return ""
+    words = person_words_key(name)
+    return words if len(words) <= _PERSON_WORDS_LENGTH else ""
+
+
 def customer_prepare(
     *, customer: Customer, changed: Collection[str] | None = None
 ) -> tuple[str, ...]:
@@ -47,9 +63,9 @@ def customer_prepare(
 
     `changed`: the fields that changed on a stored customer, so only the keys derived from them
     are recomputed (normalizing a name is the costly part); None (a new or fully saved record)
-    recomputes every key. The normalized name and family key are returned only when their value
-    changed: their copies on the customer's locations then need the new one
-    (`locations_customer_keys_sync`)."""
+    recomputes every key. The normalized name, family key and person words are returned only
+    when their value changed (the first two's copies on the customer's locations then need the
+    new one: `locations_customer_keys_sync`)."""
     keys = []
     if changed is None or "name" in changed:
         normalized = normalize_name(customer.name)[:_NAME_KEY_LENGTH]
@@ -64,6 +80,10 @@ def customer_prepare(
         if changed is None or family != customer.family_key:
             customer.family_key = family
             keys.append("family_key")
+        words = customer_person_words(name=customer.name, type=customer.type)
+        if changed is None or words != customer.person_words:
+            customer.person_words = words
+            keys.append("person_words")
     return tuple(keys)
 
 

@@ -28,12 +28,20 @@ from tenants.models import Tenant
 
 from .choices import ExternalType, FrequencyKind
 from .matching import Party
-from .matching.evidence import NO_FREQUENCIES, NameFrequencies
+from .matching.evidence import NO_FREQUENCIES, NameFrequencies, given_initials
 from .matching.party import StoredCustomer
 from .models import RECORD_FIELD_BY_TYPE, ExternalReference, NameFrequency
-from .search_keys import family_keys, postal_code_spellings, site_bases, street_key, word_orders
+from .search_keys import (
+    family_keys,
+    namesakes_beyond_review,
+    postal_code_spellings,
+    site_bases,
+    street_key,
+    word_orders,
+)
 from .sql import (
     ADVISORY_LOCKS_SQL,
+    CANDIDATE_PARAMETERS,
     TRIGRAM_THRESHOLD_SET_SQL,
     candidate_records_sql,
     record_join,
@@ -128,7 +136,9 @@ class CandidateSet:
 CANDIDATE_ROWS_PER_CHUNK = 50
 
 
-def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> Iterator[tuple]:
+def _candidate_rows(
+    tenant: Tenant, parties: dict[int, Party], frequencies: NameFrequencies
+) -> Iterator[tuple]:
     """(item index, the customer's columns..., one location's address) per candidate and
     location, a party's candidates together, streamed: see mapping.sql.candidate_records_sql."""
     indexes = list(parties)
@@ -138,6 +148,7 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> Iterator[tuple
     items = []
     for index, p in zip(indexes, wanted, strict=True):
         spelling_1, spelling_2, spelling_3 = postal_code_spellings(p.postal_code)
+        initials = given_initials(p) if p.person else ("", "")
         items.append(
             {
                 "idx": index,
@@ -154,15 +165,19 @@ def _candidate_rows(tenant: Tenant, parties: dict[int, Party]) -> Iterator[tuple
                 "site_bases": site_bases(p),
                 "person": p.person,
                 "family_keys": "|".join(family_keys(p)),
+                "namesake_words": namesakes_beyond_review(p, frequencies),
+                "initials_written": initials[0],
+                "initials_swapped": initials[1],
             }
         )
-    params = {
+    values = {
         "items": orjson.dumps(items).decode(),
         "tenant": tenant.pk,
         "limit": CANDIDATES_PER_NAME,
         "threshold": TRIGRAM_THRESHOLD,
         "tenant_wide_threshold": TENANT_WIDE_THRESHOLD,
     }
+    params = [values[name] for name in CANDIDATE_PARAMETERS]
     with connection.cursor() as cursor:
         # `%` (both trigram lookups) takes its threshold from the setting: the lower of the two
         # in use (each lookup then compares the similarity with its own), set for each
@@ -238,6 +253,7 @@ def customer_candidates(
     parties: dict[int, Party],
     instances: dict[int, Customer] | None = None,
     read: Callable[[CandidateSet, int], None] | None = None,
+    frequencies: NameFrequencies = NO_FREQUENCIES,
 ) -> CandidateSet:
     """Customers that might be the incoming ones (see mapping.sql.CANDIDATES_SQL): the same or
     (companies) a similar name, (persons) a family name that sounds the same in the postal code,
@@ -265,7 +281,7 @@ def customer_candidates(
     # locations (see candidate_records_sql): the item index, the customer's columns, the
     # location's address (then its name and id). A customer found again for a later party is
     # not built again.
-    rows = _candidate_rows(tenant, parties)
+    rows = _candidate_rows(tenant, parties, frequencies)
     with contextlib.closing(rows):  # an error here cancels the statement: see ordinavo.db.stream
         for row in rows:
             index, customer_id = row[0], row[1]

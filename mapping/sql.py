@@ -7,8 +7,10 @@ import re
 from django.db import connection
 
 from customers.models import Customer, Location
+from customers.normalization import JUNIOR, SENIOR
 from ordinavo.db import quoted_column, quoted_table, select_columns
 
+from .matching.party import STORED_LENGTH, STORED_NUMBER_LENGTH, STORED_PHONE_LENGTH
 from .models import ExternalReference
 
 
@@ -71,11 +73,17 @@ def references_sql(select: list[str], joins: list[str]) -> str:
 #   the first: "Müller, Hans") at a location in its postal code (customers_location_family):
 #   Meier is found as Mayer, Schmitt as Schmidt, at any street of the postal code (these two
 #   read their indexes only: customers_location_address and _family INCLUDE the house number
-#   and the customer);
+#   and the customer), but not a relative or namesake there whose given names cannot agree with
+#   the party's (by their initials, `evidence.given_initials`) and that shares no house number,
+#   e-mail or phone: the matcher would leave it unscored (`decision._unscored`), and these are
+#   the most of a common family name's;
 # and by name, each lookup with its own LIMIT:
 # * the same normalized name anywhere in the tenant (btree customers_customer_tenant_norm), also
 #   with its two or three words in another order ("Weber, Anna" is "Anna Weber"): a customer that
-#   moved is found under its name wherever it is now;
+#   moved is found under its name wherever it is now; but not a private person whose name is too
+#   common to be worth a look at another address (`search_keys.namesakes_beyond_review`) where
+#   every address of its is another street or town, and it shares no house number, e-mail or
+#   phone with the party: left unscored too;
 # * a company's name without the site after it, in any tenant postal code: "FitWerk Studios,
 #   Studio Essen" or "Pflegedienst Lebensfreude Essen" in Essen is found under "fitwerk studios"
 #   or "pflegedienst lebensfreude" (a chain's new site; `search_keys.site_bases`, scoring decides);
@@ -111,11 +119,29 @@ _CANDIDATES_SQL = """
         UNION
         (
             SELECT l.{l_customer} FROM {location} l
+            JOIN {customer} c ON c.{c_id} = l.{l_customer} AND c.{c_tenant} = %(tenant)s::bigint
             WHERE q.person AND q.family_keys <> '' AND q.postal_code <> ''
               AND l.{l_tenant} = %(tenant)s::bigint
               AND l.{l_postal_code} IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
               AND l.{l_family_key} = ANY(string_to_array(q.family_keys, '|'))
               AND l.{l_family_key} <> ''
+              -- Not one whose given names cannot agree (their initials: as written, every word
+              -- but the last; with the family name first, every word but the first; see
+              -- evidence.given_initials) and that shares no house, e-mail or phone: out of reach.
+              AND NOT (
+                  q.initials_written <> '' AND c.{c_person_words} LIKE '%% %%'
+                  AND NOT string_to_array(c.{c_person_words}, ' ') && {generations}
+                  AND NOT string_to_array({initials_written}, NULL)
+                      && string_to_array(q.initials_written, NULL)
+                  AND NOT string_to_array({initials_swapped}, NULL)
+                      && string_to_array(q.initials_swapped, NULL)
+                  AND {contact_differs}
+                  AND NOT EXISTS (
+                      SELECT FROM {location} h
+                      WHERE h.{l_tenant} = %(tenant)s::bigint AND h.{l_customer} = c.{c_id}
+                        AND (length(h.{l_house_number}) >= {number_length} OR {h_meets})
+                  )
+              )
         )
         UNION
         (
@@ -134,12 +160,35 @@ _CANDIDATES_SQL = """
         )
         UNION
         (
-            SELECT c.{c_id} FROM {customer} c
-            WHERE q.name <> ''
-              AND c.{c_tenant} = %(tenant)s::bigint
-              AND c.{c_normalized_name} = ANY(string_to_array(q.word_orders, '|'))
-            ORDER BY c.{c_id}
-            LIMIT %(limit)s
+            SELECT n.{c_id} FROM (
+                SELECT * FROM {customer} c
+                WHERE q.name <> ''
+                  AND c.{c_tenant} = %(tenant)s::bigint
+                  AND c.{c_normalized_name} = ANY(string_to_array(q.word_orders, '|'))
+                ORDER BY c.{c_id}
+                LIMIT %(limit)s
+            ) n
+            -- Not a namesake beyond review (q.namesake_words) at every one of its addresses.
+            WHERE NOT (
+                n.{c_person_words} <> ''
+                AND n.{c_person_words} = ANY(string_to_array(q.namesake_words, '|'))
+                AND {n_contact_differs}
+                AND EXISTS (
+                    SELECT FROM {location} l
+                    WHERE l.{l_tenant} = %(tenant)s::bigint AND l.{l_customer} = n.{c_id}
+                )
+                AND NOT EXISTS (
+                    SELECT FROM {location} l
+                    WHERE l.{l_tenant} = %(tenant)s::bigint AND l.{l_customer} = n.{c_id}
+                      AND NOT (
+                          l.{l_street_name} <> '' AND l.{l_postal_code} ~ '[[:alnum:]]'
+                          AND length(l.{l_street_name}) < {stored_length}
+                          AND length(l.{l_street_written}) < {stored_length}
+                          AND length(l.{l_house_number}) < {number_length}
+                          AND NOT {l_meets}
+                      )
+                )
+            )
         )
         UNION
         (
@@ -190,13 +239,56 @@ _CANDIDATES_SQL = """
             LIMIT %(limit)s
         )
 """
+
+
+def _house_numbers_meet(column: str) -> str:
+    """`search_keys.house_numbers_meet` of the party's number and a location's (`column`), both
+    given: maybe the same house."""
+    return (
+        f"(q.house_number <> '' AND {column} <> '' AND ({column} = q.house_number "
+        f"OR q.house_number = ANY(string_to_array({column}, '-')) "
+        f"OR {column} = ANY(string_to_array(q.house_number, '-'))))"
+    )
+
+
+def _contact_differs(alias: str) -> str:
+    """A customer's (`alias`, its own column names) e-mail and phone are not the party's as the
+    matcher compares them (`Party`: the e-mail stripped and case-folded, the phone key): told
+    only for an e-mail of printable ASCII (its case folding is its lower case) and an uncut
+    phone key; otherwise they may be the same."""
+    email, phone = (f"{alias}.{quoted_column(Customer, f)}" for f in ("email", "phone_key"))
+    return (
+        f"(q.email = '' OR {email} = '' OR ({email} COLLATE \"C\" !~ '[^!-~]' "
+        f'AND lower({email} COLLATE "C") <> q.email)) '
+        f"AND (q.phone = '' OR (length({phone}) < {STORED_PHONE_LENGTH} AND {phone} <> q.phone))"
+    )
+
+
+def _initials(words: str) -> str:
+    """The first letters of the words of `words` (an expression of the customer's person words,
+    `{}` for the column), as one string."""
+    words = words.format(quoted_column(Customer, "person_words"))
+    return f"regexp_replace({words}, '([^ ])[^ ]* ?', '\\1', 'g')"
+
+
 CANDIDATES_SQL = _CANDIDATES_SQL.format(
     customer=quoted_table(Customer),
     location=quoted_table(Location),
     **{
         f"c_{name}": quoted_column(Customer, name)
-        for name in ("id", "tenant", "email", "normalized_name", "phone_key")
+        for name in ("id", "tenant", "email", "normalized_name", "phone_key", "person_words")
     },
+    stored_length=STORED_LENGTH,
+    number_length=STORED_NUMBER_LENGTH,
+    l_meets=_house_numbers_meet(f"l.{quoted_column(Location, 'house_number')}"),
+    h_meets=_house_numbers_meet(f"h.{quoted_column(Location, 'house_number')}"),
+    contact_differs=_contact_differs("c"),
+    n_contact_differs=_contact_differs("n"),
+    # The initials of the words of a string (the person words without their last word, or
+    # without their first).
+    initials_written=_initials("regexp_replace(c.{}, ' [^ ]+$', '')"),
+    initials_swapped=_initials("regexp_replace(c.{}, '^[^ ]+ ', '')"),
+    generations="'{{{}}}'::text[]".format(",".join(sorted(SENIOR | JUNIOR))),
     **{
         f"l_{name}": quoted_column(Location, name)
         for name in (
@@ -207,6 +299,8 @@ CANDIDATES_SQL = _CANDIDATES_SQL.format(
             "house_number",
             "family_key",
             "normalized_name",
+            "street_name",
+            "street_written",
         )
     },
 )
@@ -228,7 +322,8 @@ _CANDIDATE_RECORDS_SQL = """
     FROM json_to_recordset(%(items)s::json) AS q(
         idx int, name text, word_orders text, postal_code text, spelling_1 text, spelling_2 text,
         spelling_3 text, street_key text, house_number text, email text, phone text,
-        site_bases text, person bool, family_keys text
+        site_bases text, person bool, family_keys text, namesake_words text,
+        initials_written text, initials_swapped text
     )
     CROSS JOIN LATERAL (
         SELECT {customer_columns},
@@ -247,31 +342,45 @@ _CANDIDATE_RECORDS_SQL = """
 
 def _compact(sql: str) -> str:
     """The statement without its comments and with single spaces (it has no literal holding
-    "--" or more than one space): under 4,096 bytes psycopg caches how it turns the statement's
-    named placeholders into PostgreSQL's, which it otherwise parsed anew on every batch (several
-    milliseconds for this statement)."""
+    "--" or more than one space): less to send on every batch."""
     return " ".join(re.sub(r"--[^\n]*", "", sql).split())
+
+
+# The candidate statement's parameters, in the order of its placeholders ($1, $2, ...).
+CANDIDATE_PARAMETERS = ("items", "tenant", "limit", "threshold", "tenant_wide_threshold")
+
+
+def _numbered(sql: str) -> str:
+    """The statement with PostgreSQL's placeholders for its named ones (`%(tenant)s` is $2, by
+    CANDIDATE_PARAMETERS) and `%%` as `%`: it is sent as it is (`ordinavo.db.stream`)."""
+    for number, name in enumerate(CANDIDATE_PARAMETERS, start=1):
+        sql = sql.replace(f"%({name})s", f"${number}")
+    if "%(" in sql:
+        raise ValueError(f"a named placeholder not in CANDIDATE_PARAMETERS: {sql}")
+    return sql.replace("%%", "%")
 
 
 @functools.cache
 def candidate_records_sql() -> str:
     """_CANDIDATE_RECORDS_SQL for the models as they are (made on first use: the column list
-    needs the apps ready), compacted."""
-    return _compact(
-        _CANDIDATE_RECORDS_SQL.format(
-            candidates=CANDIDATES_SQL,
-            customer_columns=select_columns(Customer, "c", datetimes_as_text=True),
-            customer=quoted_table(Customer),
-            location=quoted_table(Location),
-            **{f"c_{name}": quoted_column(Customer, name) for name in ("id", "tenant")},
-            **{
-                f"l_{name}": quoted_column(Location, name)
-                for name in (
-                    *("id", "name", "customer", "tenant"),
-                    *("street", "postal_code", "city", "country"),
-                    *("street_name", "house_number", "street_written"),
-                )
-            },
+    needs the apps ready), compacted, its placeholders numbered (CANDIDATE_PARAMETERS)."""
+    return _numbered(
+        _compact(
+            _CANDIDATE_RECORDS_SQL.format(
+                candidates=CANDIDATES_SQL,
+                customer_columns=select_columns(Customer, "c", datetimes_as_text=True),
+                customer=quoted_table(Customer),
+                location=quoted_table(Location),
+                **{f"c_{name}": quoted_column(Customer, name) for name in ("id", "tenant")},
+                **{
+                    f"l_{name}": quoted_column(Location, name)
+                    for name in (
+                        *("id", "name", "customer", "tenant"),
+                        *("street", "postal_code", "city", "country"),
+                        *("street_name", "house_number", "street_written"),
+                    )
+                },
+            )
         )
     )
 

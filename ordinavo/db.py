@@ -13,7 +13,7 @@ differently from the ORM. tests/ordinavo/test_db.py holds it to the ORM for ever
 
 import functools
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import attrgetter
@@ -84,18 +84,20 @@ _END = object()
 CHUNKED_ROWS = psycopg.pq.version() >= 170000
 
 
-def stream(sql: str, params: Sequence | Mapping = (), *, size: int = 100) -> Iterator[tuple]:
+def stream(sql: str, params: Sequence = (), *, size: int = 100) -> Iterator[tuple]:
     """The rows of one statement as the server sends them, `size` at a time (libpq's chunked
     rows mode), bound on the server: the caller works on the first rows while PostgreSQL is
     still computing the rest (a statement that neither sorts nor groups its whole result sends
-    rows as it finds them). Not prepared (psycopg cannot stream a prepared statement). Read it to
-    the end before the connection's next statement; psycopg cancels the statement when the
-    iteration stops early."""
+    rows as it finds them). Not prepared (psycopg cannot stream a prepared statement). Its
+    placeholders are PostgreSQL's own ($1, $2, ...), `params` a sequence: psycopg sends the
+    statement as it is (a RawCursor), where it parsed psycopg's placeholders anew on every run
+    of a long statement. Read it to the end before the connection's next statement; psycopg
+    cancels the statement when the iteration stops early."""
     db = connections[DEFAULT_DB_ALIAS]
     db.ensure_connection()
     db.validate_no_broken_transaction()
     started = time.monotonic()
-    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+    with db.wrap_database_errors, psycopg.RawCursor(db.connection) as cursor:
         sent = []
 
         def execute(sql, params, many, context):

@@ -132,7 +132,11 @@ def _candidates_load(batch: Batch, decide_before: Callable[[int], None]) -> None
         decide_before(index)
 
     found = customer_candidates(
-        tenant=batch.tenant, parties=wanted, instances=batch.records_of(Customer), read=read
+        tenant=batch.tenant,
+        parties=wanted,
+        instances=batch.records_of(Customer),
+        read=read,
+        frequencies=batch.name_frequencies,
     )
     # The items after the last party with candidates are decided by the caller.
     batch.candidate_customers = found.customers

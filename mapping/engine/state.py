@@ -183,7 +183,9 @@ class PlannedCustomers:
     company's similar name in the postal code (pg_trgm similarity, computed here in double
     precision) and, for a party without a postal code, a similar name anywhere (without the
     statement's "unless the very name exists"). The statement's per-lookup LIMITs are not
-    applied: a batch's planned customers are few."""
+    applied: a batch's planned customers are few. Nor is its leaving out of namesakes beyond
+    review (`search_keys.namesakes_beyond_review`): the matcher leaves them unscored all the same
+    (`decision._unscored`)."""
 
     def __init__(self):
         self._names: list[str] = []  # normalized, by position

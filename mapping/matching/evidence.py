@@ -33,7 +33,12 @@ from rapidfuzz.distance import OSA
 from customers.normalization import JUNIOR, SENIOR, plain_vowels
 from customers.phonetics import koelner
 
-from .given_names import given_name_groups, given_name_variants, known_given_name
+from .given_names import (
+    given_name_groups,
+    given_name_variants,
+    group_initials,
+    known_given_name,
+)
 from .names import slip_of
 from .party import Party, mobile
 from .places import same_city, same_house_number, same_postal_code
@@ -438,6 +443,50 @@ def _given_names_differ(incoming: Party, candidate: Party) -> bool:
     return not (len(cc) > 1 and (cc[1] is None or not cc[1].isdisjoint(written_i)))
 
 
+# The first letter `_spelled` or `_ocr_folded` may give a word, besides its own, by its own first
+# letter (tests/mapping/matching/test_evidence.py holds both to it): ph- is f-, c-, ch-, ck- and
+# qu- are k-, y- is i-; rn- and ri- read as m- and n-, cl- as d-, ii- as u-, vv- as w-, 0 as o.
+_FIRST_LETTER_READ = {"p": "f", "c": "kd", "q": "k", "y": "i", "r": "mn", "i": "u", "v": "w",
+                      "0": "o"}  # fmt: skip
+# A class letter -> the first letters of the words that may have it.
+_WRITTEN_FIRST = {
+    read: frozenset(
+        {read} | {first for first, reads in _FIRST_LETTER_READ.items() if read in reads}
+    )
+    for read in "abcdefghijklmnopqrstuvwxyz0123456789"
+}
+
+
+def given_initials(incoming: Party) -> tuple[str, str]:
+    """The first letters a candidate's given names need one of to agree in any way with
+    `incoming`'s (`_given_names_differ` False): its given names as written (every word but the
+    last) against `incoming`'s in either reading, and those of its reading with the family name
+    first (every word but the first) against `incoming`'s as written. A letter is that of a word
+    that shares a class with one of `incoming`'s given names, or of a name of one of their
+    variant groups. ("", "") where a reading of `incoming`'s name has no given name (nothing
+    differs then). The candidate search leaves out the relatives and namesakes in the postal
+    code whose given names start with none of them (mapping.sql)."""
+    words = tuple(w for w in incoming.person_words if w not in _GENERATIONS)
+    if len(words) < 2:
+        return "", ""
+    as_written, swapped = _initials_sharing(words[:-1]), _initials_sharing(words[1:])
+    return "".join(sorted(as_written | swapped)), "".join(sorted(as_written))
+
+
+@functools.lru_cache(maxsize=65536)
+def _initials_sharing(given: tuple[str, ...]) -> frozenset[str]:
+    """The first letters of the words that share a class with one of these given names
+    (`_given_name_classes`)."""
+    letters: set[str] = set()
+    for word in given:
+        for shared in _given_name_classes(word):
+            if isinstance(shared, int):
+                letters |= group_initials(shared)
+            else:
+                letters |= _WRITTEN_FIRST.get(shared, {shared})
+    return frozenset(letters)
+
+
 def out_of_reach_everywhere(incoming: Party, addresses: list[Party]) -> bool:
     """`out_of_reach` at each of a candidate's addresses, told without weighing the names: no
     e-mail, phone or house in common, and given names that cannot agree. Most relatives and
@@ -467,6 +516,20 @@ def reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> tu
     moved = MOVED_IN_CITY_BITS if same_postal or in_city else MOVED_BITS
     prior = -math.log2(frequencies.population)
     return out, prior + family.bits + given.bits + moved + 0.0 + 0.0 < REVIEW_BITS
+
+
+def namesake_beyond_review(
+    incoming: Party, words: tuple[str, ...], frequencies: NameFrequencies
+) -> bool:
+    """`beyond_review` of `incoming` and a candidate whose person words are `words`, at any
+    address of the candidate whose street and place are compared and that shares no house,
+    e-mail or phone with `incoming`, whatever that address is: the odds `reach` sums, with the
+    smaller cost of a move (within the postal code or city), stay below a reviewer's look. A
+    common name's namesake at another address ("Peter Müller" of another street) is such, and
+    the candidate search leaves it out (`search_keys.namesakes_beyond_review`)."""
+    family, given, _, _ = _compare_words(person_words(incoming), words, frequencies, False)
+    prior = -math.log2(frequencies.population)
+    return prior + family.bits + given.bits + MOVED_IN_CITY_BITS + 0.0 + 0.0 < REVIEW_BITS
 
 
 def never_plausible(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:

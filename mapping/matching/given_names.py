@@ -164,3 +164,9 @@ def given_name_variants(a: str, b: str) -> bool:
         return False
     groups = _groups_by_name()
     return bool(groups.get(a, frozenset()) & groups.get(b, frozenset()))
+
+
+@functools.cache
+def group_initials(group: int) -> frozenset[str]:
+    """The first letters of the names of one variant group (`given_name_groups`)."""
+    return frozenset(fold(name)[:1] for name in VARIANT_GROUPS[group])

@@ -13,6 +13,8 @@ from customers.normalization import (
     legal_form_stripped,
     normalize_name,
     normalize_phone,
+    person_name_words,
+    person_words_key,
     split_street,
     street_key,
     strip_site,
@@ -202,3 +204,40 @@ def test_fold_is_its_definition_whatever_the_text(text):
 )  # fmt: skip
 def test_fold_examples(text, folded):
     assert fold(text) == folded
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("Dr. Hans-Peter Müller jun.", "hans peter mueller jun"),
+        ("Frau Anna Weber", "anna weber"),
+        ("Anna Weber (Essen)", ""),  # a site may follow: the words may differ between addresses
+        ("Weber, Anna", ""),
+        ("Anna Weber - Essen", ""),
+        ("Hans Branch", ""),  # a site word ("branch")
+        ("", ""),
+    ],
+)
+def test_person_words_are_the_name_words_the_matcher_compares(name, words):
+    assert person_words_key(name) == words
+
+
+_PERSON_PARTS = [
+    *("Anna", "Hans-Peter", "Weber", "Müller", "Dr.", "jun.", "A.", "12", "Essen", "ESSEN"),
+    *("Filiale", "NL", "Standort", "\u017ftandort", "Köln", "\u212aöln", "-", "\u2013", ",", "("),
+]
+
+
+@given(
+    st.lists(st.sampled_from(_PERSON_PARTS), max_size=6),
+    st.sampled_from([" ", "  ", ", ", " - ", " (", "-"]),
+    st.sampled_from(["", "Essen", "Köln", "Frankfurt (Oder)", "Weber", "Anna", "Hans"]),
+)
+def test_person_words_are_those_compared_at_any_address(parts, glue, city):
+    """Where a person's words are stored, no city cuts a site off the name (`strip_site`): the
+    matcher compares these words at every address (`mapping.matching.Party.stored`)."""
+    name = glue.join(parts)
+    words = person_words_key(name)
+    if words:
+        compared = person_name_words(tuple(fold(strip_site(name, city)).split()))
+        assert compared == tuple(words.split())

@@ -157,3 +157,20 @@ def test_the_normalized_name_follows_a_rename_onto_the_locations():
     Location.objects.filter(pk=site.pk).update(normalized_name="stale")
     customer_update(customer=customer, fields={"email"})
     assert Location.objects.get(pk=site.pk).normalized_name == "stale"
+
+
+def test_a_persons_name_words_are_kept_and_follow_a_rename():
+    person = CustomerFactory(name="Frau Anna Weber", type=CustomerType.PRIVATE)
+    company = CustomerFactory(name="Anna Weber GmbH", type=CustomerType.BUSINESS)
+
+    person.name = "Anna Weber-Schulz"
+    customer_update(customer=person, fields=["name"])
+
+    assert Customer.objects.get(pk=person.pk).person_words == "anna weber schulz"
+    assert company.person_words == ""
+
+
+def test_person_words_too_long_for_their_column_are_not_kept():
+    person = CustomerFactory(name=" ".join(["Müßiggänger"] * 16), type=CustomerType.PRIVATE)
+
+    assert person.person_words == ""

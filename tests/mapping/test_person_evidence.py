@@ -3,11 +3,13 @@ a person link, next to the near miss that must stay in review or be created (rel
 address, namesakes, flats in one building)."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from customers.choices import CustomerType
 from customers.phonetics import koelner
 from mapping.choices import FrequencyKind
-from mapping.matching import Party, decide
+from mapping.matching import Party, decide, evidence
 from mapping.matching.evidence import NameFrequencies, family_level, given_level, out_of_reach
 from mapping.matching.given_names import VARIANT_GROUPS
 from mapping.models import NameFrequency
@@ -256,3 +258,59 @@ def test_a_relative_elsewhere_is_not_scored_and_the_decision_stays_the_same():
     decision = _decide(incoming, thomas, julia)
     assert decision.link == 1
     assert [c.record_id for c in decision.candidates] == [1]
+
+
+# --- the initials the candidate search compares (evidence.given_initials) ----------------------
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz0"
+_STARTS = ["ph", "ch", "ck", "qu", "th", "y", "rn", "ri", "cl", "ii", "vv", "0", "c", "p", "r"]
+_word = st.builds(
+    lambda start, rest: (start + rest)[:12],
+    st.sampled_from(["", *_STARTS]),
+    st.text(alphabet=_LETTERS, min_size=1, max_size=8),
+)
+
+
+@given(_word)
+def test_a_words_read_first_letters_are_listed_by_its_own(word):
+    """`_spelled` and `_ocr_folded` change a word's first letter only as _FIRST_LETTER_READ
+    says: the candidate search compares first letters as stored."""
+    read = {evidence._spelled(word)[:1], evidence._ocr_folded(word)[:1]}
+    assert read <= {word[0], *evidence._FIRST_LETTER_READ.get(word[0], "")}
+
+
+_NAMES = sorted(
+    {name for group in VARIANT_GROUPS for name in group}
+    | {"anna", "hanna", "jan", "jana", "klara", "clara", "christoph", "kristof", "rnaria", "maria"}
+)
+_name_word = st.sampled_from(_NAMES) | _word
+
+
+def _sql_keeps(incoming: Party, words: tuple[str, ...]) -> bool:
+    """The candidate statement's test of a relative's given names (mapping.sql), in Python: kept
+    unless its initials meet none of `given_initials`."""
+    written, swapped = evidence.given_initials(incoming)
+    if not written or len(words) < 2 or not evidence._GENERATIONS.isdisjoint(words):
+        return True
+    as_written, family_first = {w[0] for w in words[:-1]}, {w[0] for w in words[1:]}
+    return bool(as_written & set(written) or family_first & set(swapped))
+
+
+@given(st.lists(_name_word, min_size=1, max_size=3), st.lists(_name_word, min_size=1, max_size=3))
+def test_given_names_that_may_agree_are_never_left_out_by_their_initials(incoming, candidate):
+    """Whatever the two names: where their given names may agree (`_given_names_differ` False),
+    the candidate statement keeps the candidate."""
+    a = Party.of(name=" ".join(incoming), person=True)
+    b = Party.of(name=" ".join(candidate), person=True)
+    if not evidence._given_names_differ(a, b):
+        assert _sql_keeps(a, b.person_words)
+
+
+def test_initials_leave_out_a_relative_and_keep_a_short_form():
+    anna = Party.of(name="Anna Müller", person=True)
+    hans = Party.of(name="Hans Müller", person=True)
+
+    assert not _sql_keeps(anna, ("peter", "mueller"))
+    assert _sql_keeps(hans, ("johann", "mueller"))  # a variant
+    assert _sql_keeps(anna, ("mueller", "anna"))  # the family name first
+    assert _sql_keeps(anna, ("peter", "mueller", "jun"))  # a generation: not compared here

@@ -5,15 +5,26 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from bench import matching_quality
+from bench.data.persons import SEED, PersonGenerator, PersonIncoming
 from customers.models import Contact, Customer, Location
 from customers.services import customer_prepare, location_prepare
 from mapping import selectors
 from mapping.choices import ExternalType, ReferenceOrigin
-from mapping.matching import Party
-from mapping.selectors import customer_candidates, records_of_customers, referenced_records
-from mapping.services import references_create
+from mapping.engine.customer import incoming_party
+from mapping.matching import Party, decide
+from mapping.matching.decision import _unscored
+from mapping.matching.evidence import NO_FREQUENCIES, NameFrequencies
+from mapping.selectors import (
+    customer_candidates,
+    name_frequencies,
+    records_of_customers,
+    referenced_records,
+)
+from mapping.services import name_frequencies_refresh, references_create
 from ordinavo import db as ordinavo_db
 from tests.factories import ContactFactory, CustomerFactory, LocationFactory, TenantFactory
+from tests.mapping.test_name_address_rules import _customer as person_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -338,7 +349,7 @@ def test_a_customer_stored_with_a_mixed_case_e_mail_is_found_by_it_in_any_case(s
     assert set(found.parties_by_index[0]) == {mailed.pk}
 
 
-def _candidate_statement(monkeypatch, tenant, party: Party) -> tuple[str, dict]:
+def _candidate_statement(monkeypatch, tenant, party: Party) -> tuple[str, list]:
     """The candidate statement and its parameters, as `customer_candidates` streams them for
     one party."""
     sent = []
@@ -360,7 +371,7 @@ def test_the_e_mail_lookup_reads_the_case_insensitive_index(monkeypatch):
 
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-    with psycopg.Cursor(connection.connection) as cursor:  # bound on the server, as streamed
+    with psycopg.RawCursor(connection.connection) as cursor:  # bound on the server, as streamed
         cursor.execute(f"EXPLAIN {lookup}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
@@ -472,7 +483,7 @@ def test_the_candidate_statement_sends_rows_as_it_finds_them(monkeypatch):
     tenant = TenantFactory()
     _customer(tenant, "Anna Weber")
     sql, params = _candidate_statement(monkeypatch, tenant, Party.of(name="Anna Weber"))
-    with psycopg.Cursor(connection.connection) as cursor:
+    with psycopg.RawCursor(connection.connection) as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0][0]["Plan"]
 
@@ -539,7 +550,7 @@ def test_the_address_and_family_lookups_read_their_indexes_only(monkeypatch):
         Party.of(name="Anna Bebe", street="Bebastraße 12", postal_code="45127", person=True),
     )
 
-    with psycopg.Cursor(connection.connection) as cursor:  # bound on the server, as streamed
+    with psycopg.RawCursor(connection.connection) as cursor:  # bound on the server, as streamed
         cursor.execute(f"EXPLAIN {lookup}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
@@ -602,9 +613,176 @@ def test_candidate_rows_out_of_item_order_are_refused(monkeypatch):
     anna, jonas = (_customer(tenant, name, postal_code="45127") for name in ("Anna", "Jonas"))
     parties = {0: Party.of(name="Anna", postal_code="45127")}
     parties[1] = Party.of(name="Jonas", postal_code="45127")
-    rows = list(selectors._candidate_rows(tenant, parties))
+    rows = list(selectors._candidate_rows(tenant, parties, NO_FREQUENCIES))
     assert [row[:2] for row in rows] == [(0, anna.pk), (1, jonas.pk)]  # as PostgreSQL sends them
     monkeypatch.setattr(selectors, "_candidate_rows", lambda *_: (row for row in rows[::-1]))
 
     with pytest.raises(RuntimeError, match="out of item order"):
         customer_candidates(tenant=tenant, parties=parties)
+
+
+# --- namesakes beyond review (search_keys.namesakes_beyond_review) ---------------------------
+
+# A person sent with a full address; namesakes are stored elsewhere (NamesakeCase).
+SENT = {"street": "Bergstraße 4", "postal_code": "80331", "city": "München"}
+
+
+def _namesake(tenant, *addresses, name="Anna Weber", email=""):
+    return person_customer(tenant, name, *addresses, email=email, person=True)
+
+
+def _found(tenant, frequencies=NO_FREQUENCIES, **sent) -> set[int]:
+    party = Party.of(name="Anna Weber", person=True, **{**SENT, **sent})
+    found = customer_candidates(tenant=tenant, parties={0: party}, frequencies=frequencies)
+    return set(found.parties_by_index.get(0, {}))
+
+
+ELSEWHERE = ("Zeil 3", "60313", "Frankfurt", "DE")
+
+
+def test_a_common_namesake_at_another_address_is_left_out():
+    """Found by its name alone, compared at an address that differs: with so common a name its
+    odds stay below a reviewer's look wherever it lives, so it is not read (it would only be
+    left unscored: decision._unscored)."""
+    tenant = TenantFactory()
+    _namesake(tenant, ELSEWHERE)
+    _namesake(tenant, ELSEWHERE, name="Weber Anna")  # another word order
+
+    assert _found(tenant) == set()
+
+
+@pytest.mark.parametrize(
+    ("addresses", "contact", "sent"),
+    [
+        # The same house number (another street): maybe the same address.
+        ([("Zeil 4", "60313", "Frankfurt", "DE")], {}, {}),
+        # An address of its that is not compared: no street, or no postal code.
+        ([ELSEWHERE, ("", "60313", "Frankfurt", "DE")], {}, {}),
+        ([("Zeil 3", "", "Frankfurt", "DE")], {}, {}),
+        # No location at all.
+        ([], {}, {}),
+        # The same e-mail, as normalized: "ß" has no upper case of its own, so the e-mail lookup
+        # (upper case on both sides) does not find it.
+        ([ELSEWHERE], {"email": "Anna.Weiß@example.com"}, {"email": "anna.weiß@example.com"}),
+        # The party sent without a street: the address is not compared.
+        ([ELSEWHERE], {}, {"street": ""}),
+    ],
+)
+def test_a_namesake_that_may_matter_is_still_read(addresses, contact, sent):
+    tenant = TenantFactory()
+    namesake = _namesake(tenant, *addresses, **contact)
+
+    assert _found(tenant, **sent) == {namesake.pk}
+
+
+def test_a_namesake_whose_name_may_lose_a_site_is_still_read():
+    tenant = TenantFactory()
+    namesake = _namesake(tenant, ELSEWHERE, name="Weber, Anna")  # no person words stored
+
+    assert _found(tenant) == {namesake.pk}
+
+
+def test_a_rare_namesake_at_another_address_is_still_read():
+    """A name this rare is worth a reviewer's look anywhere: the customer may have moved."""
+    tenant = TenantFactory()
+    namesake = _namesake(tenant, ELSEWHERE)
+    rare = NameFrequencies(persons=100_000, words={"anna": 1, "weber": 1})
+
+    assert _found(tenant, rare) == {namesake.pk}
+
+
+def test_leaving_candidates_out_changes_no_decision(monkeypatch):
+    """On the person benchmark's generated households, namesakes and moves: every candidate the
+    statement leaves out (namesakes beyond review, relatives whose given names cannot agree) is
+    one the matcher leaves unscored, and each record's decision is the same as with every
+    candidate read."""
+    generator = PersonGenerator(SEED)
+    entities = generator.population(1_500)
+    records = PersonIncoming(generator, entities).build(400)
+    tenant = matching_quality.seed(entities, "namesakes").tenant
+    name_frequencies_refresh(tenant=tenant)
+    counted = name_frequencies(tenant=tenant)
+    # The same shares among a hundred times the customers (the benchmark's 100,000 and more):
+    # the odds a common name gives are then below a reviewer's look at another address.
+    frequencies = NameFrequencies(
+        persons=counted.persons * 100,
+        **{
+            kind: {value: count * 100 for value, count in getattr(counted, kind).items()}
+            for kind in ("words", "keys", "postal_codes")
+        },
+    )
+    parties = {n: incoming_party(r.customer, r.location) for n, r in enumerate(records)}
+
+    read = customer_candidates(tenant=tenant, parties=parties, frequencies=frequencies)
+    monkeypatch.setattr(selectors, "namesakes_beyond_review", lambda *_: "")
+    monkeypatch.setattr(selectors, "given_initials", lambda *_: ("", ""))
+    every = customer_candidates(tenant=tenant, parties=parties, frequencies=frequencies)
+
+    left_out = [
+        (n, pk)
+        for n, candidates in every.parties_by_index.items()
+        for pk in candidates
+        if pk not in read.parties_by_index.get(n, {})
+    ]
+    namesakes = [
+        (n, pk)
+        for n, pk in left_out
+        if sorted(every.parties_by_index[n][pk][0].name.split()) == sorted(parties[n].name.split())
+    ]
+    assert len(namesakes) > 20  # namesakes beyond review
+    assert len(left_out) - len(namesakes) > 20  # relatives whose given names cannot agree
+    for n, pk in left_out:
+        assert _unscored(parties[n], every.parties_by_index[n][pk], frequencies, beyond=True)
+    for n, party in parties.items():
+        decisions = [
+            decide(party, found.parties_by_index.get(n, {}), threshold=0.92, margin=0.05,
+                   frequencies=frequencies).as_json()
+            for found in (read, every)
+        ]  # fmt: skip
+        assert decisions[0] == decisions[1]
+
+
+# --- relatives whose given names cannot agree (evidence.given_initials) ----------------------
+
+RELATIVE_SENT = {"street": "Hachestraße 12", "postal_code": "45127", "city": "Essen"}
+
+
+def _relatives_found(tenant, name="Anna Müller", **sent) -> set[int]:
+    party = Party.of(name=name, person=True, **{**RELATIVE_SENT, **sent})
+    found = customer_candidates(tenant=tenant, parties={0: party})
+    return set(found.parties_by_index.get(0, {}))
+
+
+def test_a_relative_in_the_postal_code_whose_given_name_cannot_agree_is_left_out():
+    """Found by the family name's sound in the postal code, at another house: Peter is not Anna
+    in any spelling, short form or scan, so it is not read (decision._unscored)."""
+    tenant = TenantFactory()
+    _namesake(tenant, ("Kantstraße 5", "45127", "Essen", "DE"), name="Peter Müller")
+
+    assert _relatives_found(tenant) == set()
+
+
+@pytest.mark.parametrize(
+    ("stored", "street", "sent"),
+    [
+        ("Peter Müller", "Kantstraße 12", {}),  # the same house number: maybe the same house
+        ("Johann Müller", "Kantstraße 5", {"name": "Hans Müller"}),  # a short form
+        ("Müller Anna", "Kantstraße 5", {}),  # the family name first
+        ("Müller", "Kantstraße 5", {}),  # no given name to compare
+        ("Peter Müller jun.", "Kantstraße 5", {}),  # a generation: compared by the matcher
+        ("Peter Müller", "Kantstraße 5", {"name": "Müller"}),  # the party has no given name
+    ],
+)
+def test_a_relative_that_may_matter_is_still_read(stored, street, sent):
+    tenant = TenantFactory()
+    relative = _namesake(tenant, (street, "45127", "Essen", "DE"), name=stored)
+
+    assert _relatives_found(tenant, **sent) == {relative.pk}
+
+
+def test_a_relative_with_the_same_phone_is_still_read():
+    tenant = TenantFactory()
+    address = ("Kantstraße 5", "45127", "Essen", "DE")
+    relative = person_customer(tenant, "Peter Müller", address, person=True, phone="0201 123456")
+
+    assert _relatives_found(tenant, phone="+49 201 123456") == {relative.pk}

@@ -196,11 +196,11 @@ def test_fetch_raises_djangos_integrity_error():
 
 
 def test_stream_yields_every_row_in_chunks_and_is_logged():
-    sql = "SELECT n, %(word)s FROM generate_series(1, %(count)s) AS n"
+    sql = "SELECT n, $1::text FROM generate_series(1, $2::int) AS n"
 
     with CaptureQueriesContext(connection) as captured:
-        rows = list(db.stream(sql, {"word": "x", "count": 7}, size=3))
-        none = list(db.stream(sql, {"word": "x", "count": 0}))
+        rows = list(db.stream(sql, ["x", 7], size=3))
+        none = list(db.stream(sql, ["x", 0]))
 
     assert rows == [(n, "x") for n in range(1, 8)]
     assert none == []

@@ -77,8 +77,10 @@ SEARCHED = {
         _party("Karl Otto", "Bergstraße 1", "10115", "Berlin", email="JOHANN.Meier@Example.com"),
         {"Johann Meier"},
     ),
+    # Without a street: at another street, a namesake this common is left out (see
+    # test_selectors, namesakes beyond review).
     "the same name in another word order": (
-        _party("Weber, Anna", "Bergstraße 4", "80331", "München"),
+        _party("Weber, Anna", "", "80331", "München"),
         {"Anna Weber"},
     ),
     "an end of the house number's range": (
