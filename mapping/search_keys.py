@@ -15,8 +15,8 @@ from itertools import permutations
 from customers.normalization import street_key_of_name
 from customers.phonetics import family_name_keys
 
-from .matching import Party
-from .matching.evidence import NameFrequencies, namesake_beyond_review
+from .matching import Party, evidence
+from .matching.evidence import NameFrequencies
 
 
 def postal_code_spellings(code: str) -> tuple[str, str, str]:
@@ -83,20 +83,20 @@ def _family_keys(written: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def namesakes_beyond_review(party: Party, frequencies: NameFrequencies) -> str:
-    """The person words (`Customer.person_words`, in any order) of the party's namesakes that
-    the name lookup need not find at an address that is compared and differs and shares no
-    house, e-mail or phone with it (`evidence.namesake_beyond_review`: a common name elsewhere),
-    "|"-separated; "" where every namesake is worth a look, and for a party without a street and
-    postal code (the address is then not compared) or a company. The statement still finds such
-    a namesake where it lives at the party's address, without a street or postal code, without a
+    """The person words (`Customer.person_words`) of the party's namesakes, every order of its
+    own, "|"-separated, where none is worth a look at an address that is compared and differs
+    and shares no house, e-mail or phone with it (`evidence.namesakes_beyond_review`: a common
+    name elsewhere); "" where they may be, and for a party without a street and postal code
+    (the address is then not compared) or a company. The statement still finds such a namesake
+    where it lives at the party's house number, without a street or postal code, without a
     location, or shares the e-mail or phone (see mapping.sql)."""
-    if not (party.person and party.street and party.postal_code and party.person_words):
+    if not (party.person and party.street and party.postal_code):
+        return ""
+    if not evidence.namesakes_beyond_review(party, frequencies):
         return ""
     words = party.person_words
-    orders = dict.fromkeys(permutations(words) if len(words) <= 3 else (words,))
-    return "|".join(
-        " ".join(order) for order in orders if namesake_beyond_review(party, order, frequencies)
-    )
+    orders = permutations(words) if len(words) <= 3 else (words,)
+    return "|".join(dict.fromkeys(" ".join(order) for order in orders))
 
 
 def house_numbers_meet(searched: str, stored: str) -> bool:

@@ -518,18 +518,31 @@ def reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> tu
     return out, prior + family.bits + given.bits + moved + 0.0 + 0.0 < REVIEW_BITS
 
 
-def namesake_beyond_review(
-    incoming: Party, words: tuple[str, ...], frequencies: NameFrequencies
-) -> bool:
-    """`beyond_review` of `incoming` and a candidate whose person words are `words`, at any
-    address of the candidate whose street and place are compared and that shares no house,
-    e-mail or phone with `incoming`, whatever that address is: the odds `reach` sums, with the
-    smaller cost of a move (within the postal code or city), stay below a reviewer's look. A
-    common name's namesake at another address ("Peter Müller" of another street) is such, and
-    the candidate search leaves it out (`search_keys.namesakes_beyond_review`)."""
-    family, given, _, _ = _compare_words(person_words(incoming), words, frequencies, False)
+# The most bits a given name gives that is not the same word: an initial (a letter of a name).
+_INITIAL_BITS = math.log2(1 / INITIAL_SHARE) - GIVEN_NAME_COST["initial"]
+
+
+def namesakes_beyond_review(incoming: Party, frequencies: NameFrequencies) -> bool:
+    """`beyond_review` of `incoming` and any candidate whose person words are `incoming`'s (in
+    any order), at any address of the candidate whose street and place are compared and that
+    shares no house, e-mail or phone with `incoming`, whatever that address is: the odds `reach`
+    sums stay below a reviewer's look even with the smaller cost of a move (within the postal
+    code or city). A common name's namesake at another address ("Peter Müller" of another
+    street) is such, and the candidate search leaves it out (mapping.sql).
+
+    Bounded without comparing the names: the family name and the given name are two of the
+    words, and each agreement is worth at most what the word itself is worth (its rarity, and
+    never less than an initial), so the two best words bound the sum of any reading."""
+    words = person_words(incoming)
+    if not words:
+        return False
+    worth = sorted(
+        (max(-math.log2(frequencies.share(w)), _INITIAL_BITS) for w in words), reverse=True
+    )
+    names = worth[0] + (worth[1] if len(worth) > 1 else 0.0)
     prior = -math.log2(frequencies.population)
-    return prior + family.bits + given.bits + MOVED_IN_CITY_BITS + 0.0 + 0.0 < REVIEW_BITS
+    # A margin for the order of the sums, far below any bit the evidence weighs.
+    return prior + names + MOVED_IN_CITY_BITS < REVIEW_BITS - 1e-9
 
 
 def never_plausible(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:

@@ -2,6 +2,8 @@
 a person link, next to the near miss that must stay in review or be created (relatives at one
 address, namesakes, flats in one building)."""
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -314,3 +316,33 @@ def test_initials_leave_out_a_relative_and_keep_a_short_form():
     assert _sql_keeps(hans, ("johann", "mueller"))  # a variant
     assert _sql_keeps(anna, ("mueller", "anna"))  # the family name first
     assert _sql_keeps(anna, ("peter", "mueller", "jun"))  # a generation: not compared here
+
+
+@given(
+    st.lists(_name_word, min_size=1, max_size=4),
+    st.dictionaries(st.sampled_from(_NAMES), st.integers(1, 5_000), max_size=30),
+    st.integers(1_000, 2_000_000),
+)
+def test_namesakes_bounded_beyond_review_are_so_in_every_order(words, counts, persons):
+    """The bound `namesakes_beyond_review` takes holds for every reading the matcher weighs: a
+    namesake it leaves out is beyond a reviewer's look at an address that differs (`reach`)."""
+    frequencies = NameFrequencies(persons=persons, words=counts)
+    incoming = Party.of(name=" ".join(words), street="Kantstraße 3", postal_code="45127",
+                        city="Essen", person=True)  # fmt: skip
+    if evidence.namesakes_beyond_review(incoming, frequencies):
+        for order in itertools.permutations(incoming.person_words):
+            namesake = Party.of(name=" ".join(order), street="Zeil 5", postal_code="45128",
+                                city="Essen", person=True)  # fmt: skip
+            assert evidence.reach(incoming, namesake, frequencies)[1]
+
+
+def test_a_common_namesake_is_bounded_beyond_review_a_rare_one_is_not():
+    common = Party.of(name="Peter Müller", street="Zeil 5", postal_code="45128", person=True)
+    rare = Party.of(name="Jonas Eichhorst", street="Zeil 5", postal_code="45128", person=True)
+
+    counted = NameFrequencies(
+        persons=100_000, words={"peter": 2_000, "mueller": 1_500, "jonas": 40, "eichhorst": 1}
+    )
+
+    assert evidence.namesakes_beyond_review(common, counted)
+    assert not evidence.namesakes_beyond_review(rare, counted)
