@@ -556,8 +556,20 @@ def never_plausible(incoming: Party, candidate: Party, frequencies: NameFrequenc
         incoming.phone and incoming.phone == candidate.phone
     ):
         return False
+    if _given_names_differ(incoming, candidate) and not _words_near(
+        incoming.person_words, candidate.person_words
+    ):
+        # Given names that share no class are a letter apart ("near") or "different"
+        # (`_given_level`): none a letter apart, every reading's are "different".
+        return True
     family, given, _, _ = compare_names(incoming, candidate, frequencies)
     return given.level == "different" or (given.level == "near" and family.level == "different")
+
+
+@functools.lru_cache(maxsize=65536)
+def _words_near(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """A word of one name a letter or less from a word of the other (optimal string alignment)."""
+    return any(OSA.distance(x, y, score_cutoff=1) <= 1 for x in a for y in b)
 
 
 def out_of_reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:

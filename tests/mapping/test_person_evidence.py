@@ -346,3 +346,23 @@ def test_a_common_namesake_is_bounded_beyond_review_a_rare_one_is_not():
 
     assert evidence.namesakes_beyond_review(common, counted)
     assert not evidence.namesakes_beyond_review(rare, counted)
+
+
+@given(st.lists(_name_word, min_size=1, max_size=3), st.lists(_name_word, min_size=1, max_size=3))
+def test_never_plausible_is_told_by_the_given_names_as_by_the_whole_comparison(incoming, candidate):
+    """Its shortcut (given names of no common class, none a letter apart) gives what comparing
+    the names gives."""
+    a = Party.of(name=" ".join(incoming), person=True)
+    b = Party.of(name=" ".join(candidate), person=True)
+    family, given, _, _ = evidence.compare_names(a, b, TENANT)
+    compared = given.level == "different" or (given.level == "near" and family.level == "different")
+
+    assert evidence.never_plausible(a, b, TENANT) == compared
+
+
+def test_a_relative_a_letter_apart_at_the_address_is_worth_a_look_another_is_only_counted():
+    anna, hanna = _at("Anna Müller", "Kantstraße 3"), _at("Hanna Müller", "Kantstraße 3")
+    peter = _at("Peter Müller", "Kantstraße 3")
+
+    assert not evidence.never_plausible(anna, hanna, TENANT)  # "near": maybe Anna mistyped
+    assert evidence.never_plausible(anna, peter, TENANT)
