@@ -486,12 +486,19 @@ def report_runs(runs: dict[str, Run], lookups: list[Lookup]) -> None:
 
 
 def explain(statements: list[tuple[str, Sequence]]) -> list[str]:
-    """EXPLAIN (ANALYZE, BUFFERS) of the last statement, after the ones before it (SET LOCAL)."""
+    """EXPLAIN (ANALYZE, BUFFERS) of the last statement, after the ones before it (SET LOCAL).
+    The candidate statement has PostgreSQL's own placeholders ($1...: `ordinavo.db.stream`),
+    so it goes through a RawCursor as the selector sends it."""
     with transaction.atomic(), connection.cursor() as cursor:
         for statement, params in statements[:-1]:
             cursor.execute(statement, params)
         statement, params = statements[-1]
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
+        explained = "EXPLAIN (ANALYZE, BUFFERS) " + statement
+        if "$1" in statement:
+            with psycopg.RawCursor(connection.connection) as raw:
+                raw.execute(explained, params)
+                return [row[0] for row in raw.fetchall()]
+        cursor.execute(explained, params)
         return [row[0] for row in cursor.fetchall()]
 
 
