@@ -72,8 +72,9 @@ def references_sql(select: list[str], joins: list[str]) -> str:
 # * for a private person, with its family name's sound (Kölner Phonetik of the last word, or of
 #   the first: "Müller, Hans") at a location in its postal code (customers_location_family):
 #   Meier is found as Mayer, Schmitt as Schmidt, at any street of the postal code (these two
-#   read their indexes only: customers_location_address and _family INCLUDE the house number
-#   and the customer), but not a relative or namesake there whose given names cannot agree with
+#   read their indexes only, customers_location_address and _family INCLUDE the house number
+#   and the customer; the second then reads each customer found by its key, for its person
+#   words), but not a relative or namesake there whose given names cannot agree with
 #   the party's (by their initials, `evidence.given_initials`) and that shares no house number,
 #   e-mail or phone: the matcher would leave it unscored (`decision._unscored`), and these are
 #   the most of a common family name's;

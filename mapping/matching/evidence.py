@@ -444,7 +444,7 @@ def _given_names_differ(incoming: Party, candidate: Party) -> bool:
 
 
 # The first letter `_spelled` or `_ocr_folded` may give a word, besides its own, by its own first
-# letter (tests/mapping/matching/test_evidence.py holds both to it): ph- is f-, c-, ch-, ck- and
+# letter (tests/mapping/test_person_evidence.py holds both to it): ph- is f-, c-, ch-, ck- and
 # qu- are k-, y- is i-; rn- and ri- read as m- and n-, cl- as d-, ii- as u-, vv- as w-, 0 as o.
 _FIRST_LETTER_READ = {"p": "f", "c": "kd", "q": "k", "y": "i", "r": "mn", "i": "u", "v": "w",
                       "0": "o"}  # fmt: skip
