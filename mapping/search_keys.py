@@ -94,9 +94,7 @@ def namesakes_beyond_review(party: Party, frequencies: NameFrequencies) -> str:
         return ""
     if not evidence.namesakes_beyond_review(party, frequencies):
         return ""
-    words = party.person_words
-    orders = permutations(words) if len(words) <= 3 else (words,)
-    return "|".join(dict.fromkeys(" ".join(order) for order in orders))
+    return word_orders(" ".join(party.person_words))
 
 
 def house_numbers_meet(searched: str, stored: str) -> bool:

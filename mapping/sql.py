@@ -112,10 +112,7 @@ _CANDIDATES_SQL = """
               AND l.{l_postal_code} IN (q.postal_code, q.spelling_1, q.spelling_2, q.spelling_3)
               AND l.{l_street_key} = q.street_key
               -- the same number, or an end of the other's range (matching.places)
-              AND (q.house_number = '' OR l.{l_house_number} = ''
-                   OR l.{l_house_number} = q.house_number
-                   OR q.house_number = ANY(string_to_array(l.{l_house_number}, '-'))
-                   OR l.{l_house_number} = ANY(string_to_array(q.house_number, '-')))
+              AND (q.house_number = '' OR l.{l_house_number} = '' OR {l_meets})
         )
         UNION
         (
@@ -140,7 +137,7 @@ _CANDIDATES_SQL = """
                   AND NOT EXISTS (
                       SELECT FROM {location} h
                       WHERE h.{l_tenant} = %(tenant)s::bigint AND h.{l_customer} = c.{c_id}
-                        AND (length(h.{l_house_number}) >= {number_length} OR {h_meets})
+                        AND {h_may_be_the_house}
                   )
               )
         )
@@ -185,8 +182,7 @@ _CANDIDATES_SQL = """
                           l.{l_street_name} <> '' AND l.{l_postal_code} ~ '[[:alnum:]]'
                           AND length(l.{l_street_name}) < {stored_length}
                           AND length(l.{l_street_written}) < {stored_length}
-                          AND length(l.{l_house_number}) < {number_length}
-                          AND NOT {l_meets}
+                          AND NOT {l_may_be_the_house}
                       )
                 )
             )
@@ -252,6 +248,12 @@ def _house_numbers_meet(column: str) -> str:
     )
 
 
+def _may_be_the_house(column: str) -> str:
+    """The matcher may find a location's number (`column`) the party's: the numbers meet, or
+    the stored one is as long as its column (cut: the matcher reads the street's again)."""
+    return f"(length({column}) >= {STORED_NUMBER_LENGTH} OR {_house_numbers_meet(column)})"
+
+
 def _contact_differs(alias: str) -> str:
     """A customer's (`alias`, its own column names) e-mail and phone are not the party's as the
     matcher compares them (`Party`: the e-mail stripped and case-folded, the phone key): told
@@ -280,9 +282,9 @@ CANDIDATES_SQL = _CANDIDATES_SQL.format(
         for name in ("id", "tenant", "email", "normalized_name", "phone_key", "person_words")
     },
     stored_length=STORED_LENGTH,
-    number_length=STORED_NUMBER_LENGTH,
     l_meets=_house_numbers_meet(f"l.{quoted_column(Location, 'house_number')}"),
-    h_meets=_house_numbers_meet(f"h.{quoted_column(Location, 'house_number')}"),
+    l_may_be_the_house=_may_be_the_house(f"l.{quoted_column(Location, 'house_number')}"),
+    h_may_be_the_house=_may_be_the_house(f"h.{quoted_column(Location, 'house_number')}"),
     contact_differs=_contact_differs("c"),
     n_contact_differs=_contact_differs("n"),
     # The initials of the words of a string (the person words without their last word, or
