@@ -267,8 +267,8 @@ def customer_candidates(
     party before it are then all in `found` (the parties' rows come in item order), so a caller
     can decide those items while PostgreSQL searches on; it must not use the connection."""
     result = CandidateSet()
-    columns = ("name", "normalized_name", "email", "phone", "phone_key", "type")
-    name, normalized, email, phone, phone_key, kind = map(_customer_column, columns)
+    columns = ("name", "normalized_name", "email", "phone", "phone_key", "type", "person_words")
+    name, normalized, email, phone, phone_key, kind, person_words = map(_customer_column, columns)
     width = column_count(Customer)
     records: dict[int, tuple] = {}
     result.customers = RowRecords(
@@ -306,6 +306,7 @@ def customer_candidates(
                     phone=row[phone],
                     phone_key=row[phone_key],
                     person=row[kind] == CustomerType.PRIVATE,
+                    person_words=tuple(row[person_words].split()),
                 )
                 building = candidates[customer_id] = comparable[customer_id] = []
             elif building is not candidates[customer_id]:

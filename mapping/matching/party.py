@@ -83,7 +83,9 @@ def stored_street_parts(
 
 class StoredCustomer(NamedTuple):
     """What `Party.stored` takes of a stored customer: its fields and stored keys, and its name
-    folded into words (`fold`, made once per customer)."""
+    folded into words (`fold`, made once per customer). `person_words`: a private person's
+    stored person words (`customers.normalization.person_words_key`), split; () where none are
+    stored (a company, or a name a site may follow)."""
 
     name: str
     normalized_name: str
@@ -92,6 +94,7 @@ class StoredCustomer(NamedTuple):
     phone: str
     phone_key: str
     person: bool
+    person_words: tuple[str, ...] = ()
 
 
 # (street, postal code, city, country, street name, house number, street as written) of a
@@ -174,7 +177,8 @@ class Party:
         street_name, number, written_street = stored_street_parts(
             street, street_name, number, written_street
         )
-        without_site = strip_site(name, city)
+        # Stored person words say no site can follow the name at any address.
+        without_site = name if customer.person_words else strip_site(name, city)
         if without_site == name and len(customer.normalized_name) < STORED_LENGTH:
             normalized, written = customer.normalized_name, customer.written
         else:
@@ -184,7 +188,7 @@ class Party:
             place = normalize_postal_code(postal_code, country), fold(city)
             if places is not None:
                 places[(postal_code, city, country)] = place
-        return cls._made(
+        party = cls._made(
             name=normalized,
             written=written,
             street=street_name,
@@ -198,6 +202,9 @@ class Party:
             else normalize_phone(customer.phone),
             person=customer.person,
         )
+        if customer.person_words:
+            party.__dict__["person_words"] = customer.person_words  # the cached property's
+        return party
 
     # Derived from the fields when first read: only scoring reads them, and most candidates of a
     # batch are left unscored (`decision._unscored`), so made for nothing otherwise.
