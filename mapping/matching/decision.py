@@ -10,7 +10,6 @@ from .evidence import (
     NameFrequencies,
     Shared,
     never_plausible,
-    out_of_reach_everywhere,
     reach,
 )
 from .party import Party
@@ -145,8 +144,6 @@ def _unscored(
     its rule counts every candidate whose name agrees (`_chain_branches`)."""
     if not (incoming.person or all(p.person for p in parties)):
         return False  # two companies: scored
-    if out_of_reach_everywhere(incoming, parties):
-        return True
     # Both rules in one pass, each pair's names compared once (`evidence.reach`).
     out_everywhere, beyond_everywhere = True, beyond
     for p in parties:

@@ -191,6 +191,7 @@ def _same(a: str, b: str) -> bool:
 _OCR_CONFUSIONS = (("rn", "m"), ("ri", "n"), ("cl", "d"), ("ii", "u"), ("vv", "w"), ("0", "o"))
 
 
+@functools.lru_cache(maxsize=65536)
 def _ocr_folded(word: str) -> str:
     for written, meant in _OCR_CONFUSIONS:
         word = word.replace(written, meant)
@@ -218,11 +219,13 @@ def family_level(incoming: str, candidate: str, *, ends_fixed: bool = False) -> 
         return "phonetic"
     if ends_fixed and not ends_kept:
         return "different"
-    distance = OSA.distance(a, b)
+    distance = OSA.distance(a, b, score_cutoff=2)  # exact up to 2, else 3
     if (distance <= 1 and shorter >= 3) or (distance <= 2 and shorter >= 7 and ends_kept):
         return "typo"
-    if OSA.distance(_ocr_folded(a), _ocr_folded(b)) <= 1 and shorter >= 4:
-        return "typo"
+    if shorter >= 4:
+        scanned_a, scanned_b = _ocr_folded(a), _ocr_folded(b)
+        if (scanned_a, scanned_b) != (a, b) and OSA.distance(scanned_a, scanned_b) <= 1:
+            return "typo"
     return "different"
 
 
@@ -279,6 +282,10 @@ def _given_level(incoming: str, candidate: str) -> str:
         return "exact"
     if len(incoming) == 1 or len(candidate) == 1:
         return "initial" if incoming[0] == candidate[0] else "different"
+    if _given_name_classes(incoming).isdisjoint(_given_name_classes(candidate)):
+        # Neither a variant, nor spoken alike, nor a slip (most pairs: a family name read as a
+        # given name, a relative): only the last test below can hold.
+        return "near" if OSA.distance(incoming, candidate) <= 1 else "different"
     if given_name_variants(incoming, candidate):
         return "variant"
     if _spelled(incoming) == _spelled(candidate):
@@ -368,35 +375,33 @@ def _readings(words: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], str], ...]
     return (as_written, _split(names, True)) if len(words) >= 2 else (as_written,)
 
 
+def _weighed_readings(wi: tuple[str, ...], wc: tuple[str, ...]) -> list[tuple]:
+    """The readings of two names `compare_names` weighs, as (incoming's, candidate's, swapped):
+    as written, or one of the two with its family name first; never both, which would compare
+    given names as family names (Jan / Jana are not Meier / Mayer)."""
+    readings_i, readings_c = _readings(wi), _readings(wc)
+    pairs = [(readings_i[0], readings_c[0], False)]
+    if len(readings_i) > 1:
+        pairs.append((readings_i[1], readings_c[0], True))
+    if len(readings_c) > 1:
+        pairs.append((readings_i[0], readings_c[1], True))
+    return pairs
+
+
 # A pair is compared up to three times in a batch (`out_of_reach`, its score, its score with the
 # shared counts); keyed by the batch's counts, so a later batch never reads an earlier one's.
 @functools.lru_cache(maxsize=16384)
 def _compare_words(
     wi: tuple[str, ...], wc: tuple[str, ...], f: NameFrequencies, personal_contact: bool
 ) -> tuple[Part, Part, bool, bool]:
-    readings_i, readings_c = _readings(wi), _readings(wc)
-    # As written, or one of the two with its family name first: never both, which would
-    # compare given names as family names (Jan / Jana are not Meier / Mayer).
-    pairs = [(readings_i[0], readings_c[0], False)]
-    if len(readings_i) > 1:
-        pairs.append((readings_i[1], readings_c[0], True))
-    if len(readings_c) > 1:
-        pairs.append((readings_i[0], readings_c[1], True))
     best = None
-    for (gi, fi), (gc, fc), swapped in pairs:
+    for (gi, fi), (gc, fc), swapped in _weighed_readings(wi, wc):
         family = _family(fi, fc, f, swapped)
         given = _given(gi, gc, f, personal_contact)
         total = family.bits + given.bits
         if best is None or total > best[0]:
             best = (total, family, given, swapped)
     return best[1], best[2], best[3], _generations_differ(wi, wc)
-
-
-def _same_place(incoming: Party, candidate: Party) -> bool:
-    """The same postal code where both have one, else the same city (`reach` has both)."""
-    if incoming.postal_code and candidate.postal_code:
-        return same_postal_code(incoming.postal_code, candidate.postal_code)
-    return same_city(incoming.city, candidate.city)
 
 
 def _shared_contact_or_house(incoming: Party, candidate: Party, *, same_place: bool) -> bool:
@@ -487,18 +492,6 @@ def _initials_sharing(given: tuple[str, ...]) -> frozenset[str]:
     return frozenset(letters)
 
 
-def out_of_reach_everywhere(incoming: Party, addresses: list[Party]) -> bool:
-    """`out_of_reach` at each of a candidate's addresses, told without weighing the names: no
-    e-mail, phone or house in common, and given names that cannot agree. Most relatives and
-    namesakes in the postal code are such (`decision._unscored`); False says nothing."""
-    for p in addresses:  # a name with a site stripped may differ between addresses
-        if not _given_names_differ(incoming, p):
-            return False
-        if _shared_contact_or_house(incoming, p, same_place=_same_place(incoming, p)):
-            return False
-    return True
-
-
 def reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> tuple[bool, bool]:
     """(`out_of_reach`, `beyond_review`) of two persons, with one comparison of their names."""
     same_postal = same_postal_code(incoming.postal_code, candidate.postal_code)
@@ -556,7 +549,7 @@ def never_plausible(incoming: Party, candidate: Party, frequencies: NameFrequenc
         incoming.phone and incoming.phone == candidate.phone
     ):
         return False
-    if _given_names_differ(incoming, candidate) and not _words_near(
+    if _given_names_differ(incoming, candidate) and not _given_names_near(
         incoming.person_words, candidate.person_words
     ):
         # Given names that share no class are a letter apart ("near") or "different"
@@ -567,9 +560,15 @@ def never_plausible(incoming: Party, candidate: Party, frequencies: NameFrequenc
 
 
 @functools.lru_cache(maxsize=65536)
-def _words_near(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """A word of one name a letter or less from a word of the other (optimal string alignment)."""
-    return any(OSA.distance(x, y, score_cutoff=1) <= 1 for x in a for y in b)
+def _given_names_near(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """In a reading `compare_names` weighs, a given name of the one a letter or less from one of
+    the other's (optimal string alignment). Relatives share the family name: not compared."""
+    return any(
+        OSA.distance(x, y, score_cutoff=1) <= 1
+        for (given_a, _), (given_b, _), _ in _weighed_readings(a, b)
+        for x in given_a
+        for y in given_b
+    )
 
 
 def out_of_reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:

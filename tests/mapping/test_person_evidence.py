@@ -13,7 +13,8 @@ from customers.phonetics import koelner
 from mapping.choices import FrequencyKind
 from mapping.matching import Party, decide, evidence
 from mapping.matching.evidence import NameFrequencies, family_level, given_level, out_of_reach
-from mapping.matching.given_names import VARIANT_GROUPS
+from mapping.matching.given_names import VARIANT_GROUPS, given_name_variants
+from mapping.matching.names import slip_of
 from mapping.models import NameFrequency
 from mapping.selectors import name_frequencies
 from mapping.services import name_frequencies_refresh
@@ -306,6 +307,22 @@ def test_given_names_that_may_agree_are_never_left_out_by_their_initials(incomin
     b = Party.of(name=" ".join(candidate), person=True)
     if not evidence._given_names_differ(a, b):
         assert _sql_keeps(a, b.person_words)
+
+
+@given(_name_word, _name_word)
+def test_given_names_of_no_common_class_are_a_letter_apart_or_different(a, b):
+    """`_given_level` decides such a pair by its distance alone: no variant, sound or slip can
+    hold between names whose classes (`_given_name_classes`) share nothing."""
+    if (
+        len(a) > 1
+        and len(b) > 1
+        and evidence._given_name_classes(a).isdisjoint(evidence._given_name_classes(b))
+    ):
+        assert not given_name_variants(a, b)
+        assert evidence._spelled(a) != evidence._spelled(b)
+        assert not slip_of(a, b)
+        assert not slip_of(evidence._ocr_folded(a), evidence._ocr_folded(b))
+        assert evidence._given_level(a, b) in ("near", "different")
 
 
 def test_initials_leave_out_a_relative_and_keep_a_short_form():
