@@ -9,6 +9,7 @@ from .evidence import (
     NO_FREQUENCIES,
     NameFrequencies,
     Shared,
+    beyond_review_by_worth,
     never_plausible,
     reach,
 )
@@ -144,14 +145,22 @@ def _unscored(
     its rule counts every candidate whose name agrees (`_chain_branches`)."""
     if not (incoming.person or all(p.person for p in parties)):
         return False  # two companies: scored
-    # Both rules in one pass, each pair's names compared once (`evidence.reach`).
+    # Both rules in one pass, each pair's names compared once (`evidence.reach`), and not at
+    # all where the names' worth alone leaves an address beyond review (while every address
+    # so far is), unless another address then asks whether it is out of reach too.
+    unweighed = []
     out_everywhere, beyond_everywhere = True, beyond
     for p in parties:
+        if beyond_everywhere and beyond_review_by_worth(incoming, p, frequencies):
+            unweighed.append(p)
+            continue
         out, beyond = reach(incoming, p, frequencies)
         out_everywhere, beyond_everywhere = out_everywhere and out, beyond_everywhere and beyond
         if not (out_everywhere or beyond_everywhere):
             return False
-    return out_everywhere or beyond_everywhere
+    return beyond_everywhere or (
+        out_everywhere and all(reach(incoming, p, frequencies)[0] for p in unweighed)
+    )
 
 
 def _only_counted(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:

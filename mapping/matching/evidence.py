@@ -183,7 +183,8 @@ def _split(words: tuple[str, ...], swapped: bool) -> tuple[tuple[str, ...], str]
 
 
 def _same(a: str, b: str) -> bool:
-    return a == b or plain_vowels(a) == plain_vowels(b)
+    # Umlauts as plain vowels keep the first letter.
+    return a == b or (a[:1] == b[:1] and plain_vowels(a) == plain_vowels(b))
 
 
 # Letters a scanner or a hurried hand confuses: compared as one ("Frarik" is "Frank", "Begurn"
@@ -492,27 +493,63 @@ def _initials_sharing(given: tuple[str, ...]) -> frozenset[str]:
     return frozenset(letters)
 
 
-def reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> tuple[bool, bool]:
-    """(`out_of_reach`, `beyond_review`) of two persons, with one comparison of their names."""
+def _address_apart(incoming: Party, candidate: Party) -> tuple[bool, float | None]:
+    """(apart, moved) of two persons' addresses and contacts: apart, no e-mail, phone or house in
+    common (else maybe the same person or address); moved, the bits `person_evidence` weighs an
+    address compared that differs (moved within the postal code or city, or further), None where
+    the street or place is not compared on both sides (the postal code alone may back a name)."""
     same_postal = same_postal_code(incoming.postal_code, candidate.postal_code)
     in_city = same_city(incoming.city, candidate.city)
     same_place = same_postal if incoming.postal_code and candidate.postal_code else in_city
     if _shared_contact_or_house(incoming, candidate, same_place=same_place):
-        return False, False  # maybe the same person or address
-    family, given, _, generations = compare_names(incoming, candidate, frequencies)
-    out = family.level == "different" or given.level in ("different", "near") or generations
+        return False, None
     places = (incoming.postal_code and candidate.postal_code) or (incoming.city and candidate.city)
     if not (incoming.street and candidate.street and places):
-        return out, False  # the street not compared: the postal code alone may back a name
-    # The address as `person_evidence` weighs one that differs: moved within the postal code or
-    # city, or further.
-    moved = MOVED_IN_CITY_BITS if same_postal or in_city else MOVED_BITS
+        return True, None
+    return True, MOVED_IN_CITY_BITS if same_postal or in_city else MOVED_BITS
+
+
+def reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> tuple[bool, bool]:
+    """(`out_of_reach`, `beyond_review`) of two persons, with one comparison of their names."""
+    apart, moved = _address_apart(incoming, candidate)
+    if not apart:
+        return False, False
+    family, given, _, generations = compare_names(incoming, candidate, frequencies)
+    out = family.level == "different" or given.level in ("different", "near") or generations
+    if moved is None:
+        return out, False
     prior = -math.log2(frequencies.population)
     return out, prior + family.bits + given.bits + moved + 0.0 + 0.0 < REVIEW_BITS
 
 
+def beyond_review_by_worth(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:
+    """`beyond_review`, told without comparing the names: however well they agree, they agree by
+    at most what the candidate's name words are worth (`_names_worth`). A common name's relative
+    or namesake at another address is such. False says nothing."""
+    words = candidate.person_words
+    if not words:
+        return False
+    apart, moved = _address_apart(incoming, candidate)
+    if not apart or moved is None:
+        return False
+    prior = -math.log2(frequencies.population)
+    # A margin for the order of the sums, far below any bit the evidence weighs.
+    return prior + _names_worth(words, frequencies) + moved < REVIEW_BITS - 1e-9
+
+
 # The most bits a given name gives that is not the same word: an initial (a letter of a name).
 _INITIAL_BITS = math.log2(1 / INITIAL_SHARE) - GIVEN_NAME_COST["initial"]
+
+
+# Memoized per counting (`f`, hashed by identity), as `_compare_words`.
+@functools.lru_cache(maxsize=16384)
+def _names_worth(words: tuple[str, ...], f: NameFrequencies) -> float:
+    """The most bits the names of a person with these name words agree by with any other's, in
+    any reading `compare_names` weighs: its family name and given name are two of the words, and
+    each agrees by at most what that word is worth (its rarity, never less than an initial; a
+    spelling, a typo or a variant costs bits), so the two best words bound the sum."""
+    worth = sorted((max(-math.log2(f.share(w)), _INITIAL_BITS) for w in words), reverse=True)
+    return worth[0] + (worth[1] if len(worth) > 1 else 0.0)
 
 
 def namesakes_beyond_review(incoming: Party, frequencies: NameFrequencies) -> bool:
@@ -521,21 +558,13 @@ def namesakes_beyond_review(incoming: Party, frequencies: NameFrequencies) -> bo
     shares no house, e-mail or phone with `incoming`, whatever that address is: the odds `reach`
     sums stay below a reviewer's look even with the smaller cost of a move (within the postal
     code or city). A common name's namesake at another address ("Peter Müller" of another
-    street) is such, and the candidate search leaves it out (mapping.sql).
-
-    Bounded without comparing the names: the family name and the given name are two of the
-    words, and each agreement is worth at most what the word itself is worth (its rarity, and
-    never less than an initial), so the two best words bound the sum of any reading."""
+    street) is such, and the candidate search leaves it out (mapping.sql). Bounded without
+    comparing the names (`_names_worth`)."""
     words = person_words(incoming)
     if not words:
         return False
-    worth = sorted(
-        (max(-math.log2(frequencies.share(w)), _INITIAL_BITS) for w in words), reverse=True
-    )
-    names = worth[0] + (worth[1] if len(worth) > 1 else 0.0)
     prior = -math.log2(frequencies.population)
-    # A margin for the order of the sums, far below any bit the evidence weighs.
-    return prior + names + MOVED_IN_CITY_BITS < REVIEW_BITS - 1e-9
+    return prior + _names_worth(words, frequencies) + MOVED_IN_CITY_BITS < REVIEW_BITS - 1e-9
 
 
 def never_plausible(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:

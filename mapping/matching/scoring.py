@@ -137,12 +137,6 @@ def score(
         and incoming.email_domain == candidate.email_domain
     )
     same_address = place.same_address
-    # "WEG Hauptstraße 5" is not "WEG Hauptstraße 7", "TSV 1860" not "TSV 1880".
-    numbers_differ = bool(
-        incoming.name_numbers
-        and candidate.name_numbers
-        and incoming.name_numbers != candidate.name_numbers
-    )
     exact_name = incoming.name_key == candidate.name_key
     address = 0.0
     # A city missing on one side neither helps nor hurts: the postal code then stands for it.

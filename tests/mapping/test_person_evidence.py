@@ -353,6 +353,53 @@ def test_namesakes_bounded_beyond_review_are_so_in_every_order(words, counts, pe
             assert evidence.reach(incoming, namesake, frequencies)[1]
 
 
+_ELSEWHERE = [
+    ("Kantstraße 5", "45127", "Essen"),
+    ("Zeil 5", "45128", "Essen"),
+    ("Zeil 5", "60311", "Frankfurt"),
+    ("Zeil 5", "", "Essen"),
+    ("", "45127", "Essen"),
+]
+
+
+@given(
+    st.lists(_name_word, min_size=1, max_size=3),
+    st.lists(_name_word, min_size=1, max_size=4),
+    st.dictionaries(st.sampled_from(_NAMES), st.integers(1, 5_000), max_size=30),
+    st.integers(1_000, 2_000_000),
+    st.sampled_from(_ELSEWHERE),
+)
+def test_any_names_bounded_beyond_review_by_their_worth_are_so_when_weighed(
+    incoming_words, candidate_words, counts, persons, address
+):
+    """`beyond_review_by_worth` (the candidate's two best words) only says what comparing the
+    names says, whatever the incoming name: a typo, a variant, an initial or a swap never
+    agrees by more than the words are worth."""
+    frequencies = NameFrequencies(persons=persons, words=counts)
+    incoming = Party.of(name=" ".join(incoming_words), street="Kantstraße 3", postal_code="45127",
+                        city="Essen", person=True)  # fmt: skip
+    street, postal_code, city = address
+    candidate = Party.of(name=" ".join(candidate_words), street=street, postal_code=postal_code,
+                         city=city, person=True)  # fmt: skip
+    if evidence.beyond_review_by_worth(incoming, candidate, frequencies):
+        assert evidence.reach(incoming, candidate, frequencies)[1]
+
+
+def test_a_common_relative_elsewhere_is_beyond_review_by_its_worth_a_rare_one_is_not():
+    counted = NameFrequencies(
+        persons=100_000, words={"peter": 2_000, "mueller": 1_500, "jonas": 40, "eichhorst": 1}
+    )
+    anna = Party.of(name="Anna Müller", street="Kantstraße 3", postal_code="45127", person=True)
+    peter = Party.of(name="Peter Müller", street="Zeil 5", postal_code="45128", person=True)
+    rare = Party.of(name="Jonas Eichhorst", street="Zeil 5", postal_code="45128", person=True)
+    at_home = Party.of(name="Peter Müller", street="Kantstraße 3", postal_code="45127",
+                       person=True)  # fmt: skip
+
+    assert evidence.beyond_review_by_worth(anna, peter, counted)
+    assert not evidence.beyond_review_by_worth(anna, rare, counted)
+    assert not evidence.beyond_review_by_worth(anna, at_home, counted)  # the same house
+
+
 def test_a_common_namesake_is_bounded_beyond_review_a_rare_one_is_not():
     common = Party.of(name="Peter Müller", street="Zeil 5", postal_code="45128", person=True)
     rare = Party.of(name="Jonas Eichhorst", street="Zeil 5", postal_code="45128", person=True)
