@@ -9,7 +9,6 @@ from .evidence import (
     NO_FREQUENCIES,
     NameFrequencies,
     Shared,
-    beyond_review_by_worth,
     never_plausible,
     reach,
 )
@@ -151,10 +150,10 @@ def _unscored(
     unweighed = []
     out_everywhere, beyond_everywhere = True, beyond
     for p in parties:
-        if beyond_everywhere and beyond_review_by_worth(incoming, p, frequencies):
+        out, beyond = reach(incoming, p, frequencies, by_worth=beyond_everywhere)
+        if out is None:
             unweighed.append(p)
             continue
-        out, beyond = reach(incoming, p, frequencies)
         out_everywhere, beyond_everywhere = out_everywhere and out, beyond_everywhere and beyond
         if not (out_everywhere or beyond_everywhere):
             return False

@@ -509,32 +509,30 @@ def _address_apart(incoming: Party, candidate: Party) -> tuple[bool, float | Non
     return True, MOVED_IN_CITY_BITS if same_postal or in_city else MOVED_BITS
 
 
-def reach(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> tuple[bool, bool]:
-    """(`out_of_reach`, `beyond_review`) of two persons, with one comparison of their names."""
+def reach(
+    incoming: Party, candidate: Party, frequencies: NameFrequencies, *, by_worth: bool = False
+) -> tuple[bool | None, bool]:
+    """(`out_of_reach`, `beyond_review`) of two persons, with one comparison of their names.
+    `by_worth`: not even that where the most the candidate's name words can agree by
+    (`_names_worth`) leaves the address beyond review (a common name's relative or namesake at
+    another address): (None, True), whether it is out of reach not told."""
     apart, moved = _address_apart(incoming, candidate)
     if not apart:
         return False, False
+    prior = -math.log2(frequencies.population)
+    if (
+        by_worth
+        and moved is not None
+        and candidate.person_words
+        # A margin for the order of the sums, far below any bit the evidence weighs.
+        and prior + _names_worth(candidate.person_words, frequencies) + moved < REVIEW_BITS - 1e-9
+    ):
+        return None, True
     family, given, _, generations = compare_names(incoming, candidate, frequencies)
     out = family.level == "different" or given.level in ("different", "near") or generations
     if moved is None:
         return out, False
-    prior = -math.log2(frequencies.population)
     return out, prior + family.bits + given.bits + moved + 0.0 + 0.0 < REVIEW_BITS
-
-
-def beyond_review_by_worth(incoming: Party, candidate: Party, frequencies: NameFrequencies) -> bool:
-    """`beyond_review`, told without comparing the names: however well they agree, they agree by
-    at most what the candidate's name words are worth (`_names_worth`). A common name's relative
-    or namesake at another address is such. False says nothing."""
-    words = candidate.person_words
-    if not words:
-        return False
-    apart, moved = _address_apart(incoming, candidate)
-    if not apart or moved is None:
-        return False
-    prior = -math.log2(frequencies.population)
-    # A margin for the order of the sums, far below any bit the evidence weighs.
-    return prior + _names_worth(words, frequencies) + moved < REVIEW_BITS - 1e-9
 
 
 # The most bits a given name gives that is not the same word: an initial (a letter of a name).

@@ -372,7 +372,7 @@ _ELSEWHERE = [
 def test_any_names_bounded_beyond_review_by_their_worth_are_so_when_weighed(
     incoming_words, candidate_words, counts, persons, address
 ):
-    """`beyond_review_by_worth` (the candidate's two best words) only says what comparing the
+    """`reach` by the names' worth (the candidate's two best words) only says what comparing the
     names says, whatever the incoming name: a typo, a variant, an initial or a swap never
     agrees by more than the words are worth."""
     frequencies = NameFrequencies(persons=persons, words=counts)
@@ -381,7 +381,7 @@ def test_any_names_bounded_beyond_review_by_their_worth_are_so_when_weighed(
     street, postal_code, city = address
     candidate = Party.of(name=" ".join(candidate_words), street=street, postal_code=postal_code,
                          city=city, person=True)  # fmt: skip
-    if evidence.beyond_review_by_worth(incoming, candidate, frequencies):
+    if evidence.reach(incoming, candidate, frequencies, by_worth=True) == (None, True):
         assert evidence.reach(incoming, candidate, frequencies)[1]
 
 
@@ -395,9 +395,9 @@ def test_a_common_relative_elsewhere_is_beyond_review_by_its_worth_a_rare_one_is
     at_home = Party.of(name="Peter Müller", street="Kantstraße 3", postal_code="45127",
                        person=True)  # fmt: skip
 
-    assert evidence.beyond_review_by_worth(anna, peter, counted)
-    assert not evidence.beyond_review_by_worth(anna, rare, counted)
-    assert not evidence.beyond_review_by_worth(anna, at_home, counted)  # the same house
+    assert evidence.reach(anna, peter, counted, by_worth=True) == (None, True)
+    assert evidence.reach(anna, rare, counted, by_worth=True) == (True, True)  # compared
+    assert evidence.reach(anna, at_home, counted, by_worth=True) == (False, False)  # the house
 
 
 def test_a_common_namesake_is_bounded_beyond_review_a_rare_one_is_not():
