@@ -62,11 +62,14 @@ def koelner(word: str) -> str:
     return "".join(d for i, d in enumerate(collapsed) if d != "0" or i == 0)
 
 
+_GENERATIONS = SENIOR | JUNIOR
+
+
 def family_name_keys(name: str | None, *, either_end: bool = False) -> tuple[str, ...]:
     """The Kölner Phonetik key of a person's family name, the last word of the name without
     titles and generation markers (`Customer.family_key`); `either_end`: also of the first word,
     for an incoming name that may be written family name first ("Müller, Hans")."""
-    words = [w for w in person_name_words(fold(name).split()) if w not in SENIOR | JUNIOR]
+    words = [w for w in person_name_words(fold(name).split()) if w not in _GENERATIONS]
     if not words:
         return ()
     ends = (words[-1], words[0]) if either_end else (words[-1],)

@@ -472,7 +472,12 @@ def given_initials(incoming: Party) -> tuple[str, str]:
     variant groups. ("", "") where a reading of `incoming`'s name has no given name (nothing
     differs then). The candidate search leaves out the relatives and namesakes in the postal
     code whose given names start with none of them (mapping.sql)."""
-    words = tuple(w for w in incoming.person_words if w not in _GENERATIONS)
+    return _given_initials(incoming.person_words)
+
+
+@functools.lru_cache(maxsize=65536)  # names come again
+def _given_initials(person_words: tuple[str, ...]) -> tuple[str, str]:
+    words = tuple(w for w in person_words if w not in _GENERATIONS)
     if len(words) < 2:
         return "", ""
     as_written, swapped = _initials_sharing(words[:-1]), _initials_sharing(words[1:])
