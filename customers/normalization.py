@@ -279,6 +279,7 @@ def normalize_name(name: str | None) -> str:
     return " ".join(tokens) or fold(name)
 
 
+@functools.lru_cache(maxsize=65536)  # an incoming street, then its new location's
 def street_parts(street: str | None) -> tuple[str, str, str]:
     """(street name, house number, name as written) of a street, folded once: see
     `split_street` and `street_as_written`."""
@@ -388,6 +389,7 @@ def normalize_email(email: str | None) -> str:
     return str(email or "").strip().casefold()
 
 
+@functools.lru_cache(maxsize=65536)  # an incoming phone, then its new customer's key
 def normalize_phone(phone: str | None) -> str:
     """The full international number, German by default: "+49 30 932723", "030/932723",
     "+49 (0)30 932723" and "0049 30 932723" compare equal. A number without area code is not

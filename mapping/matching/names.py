@@ -17,6 +17,8 @@ SHORT_FORMS = frozenset({"gmbh", "ggmbh", "gesmbh", "kgaa", "sarl", "partg", "pa
 def similarity(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
+    if a == b:  # both ratios' 100 (a household's street, a namesake's name)
+        return 1.0
     return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)) / 100
 
 
