@@ -330,6 +330,9 @@ def _given(
     return Part(level, bits - (1.0 if len(incoming) != len(candidate) else 0.0))
 
 
+_FAMILY_DIFFERS = Part("different", DIFFERENT_NAME_BITS)
+
+
 @functools.lru_cache(maxsize=16384)
 def _family(incoming: str, candidate: str, f: NameFrequencies, swapped: bool) -> Part:
     level = family_level(incoming, candidate, ends_fixed=swapped)
@@ -397,7 +400,16 @@ def _compare_words(
 ) -> tuple[Part, Part, bool, bool]:
     best = None
     for (gi, fi), (gc, fc), swapped in _weighed_readings(wi, wc):
-        family = _family(fi, fc, f, swapped)
+        # Read swapped, family names of another first letter differ (`family_level`, its ends
+        # fixed): most such readings, told without a lookup. With given names of no common class
+        # too (both "different" or "near"), the reading sums the least there is, and the first
+        # reading, as written, is kept at a tie.
+        if swapped and fi and fc and fi[0] != fc[0]:
+            if gi and gc and _given_classes(gi).isdisjoint(_given_classes(gc)):
+                continue
+            family = _FAMILY_DIFFERS
+        else:
+            family = _family(fi, fc, f, swapped)
         given = _given(gi, gc, f, personal_contact)
         total = family.bits + given.bits
         if best is None or total > best[0]:
@@ -426,13 +438,18 @@ def _given_name_classes(word: str) -> frozenset[str | int]:
 
 
 @functools.lru_cache(maxsize=65536)
+def _given_classes(given: tuple[str, ...]) -> frozenset[str | int]:
+    """`_given_name_classes` of all these given names."""
+    if len(given) == 1:
+        return _given_name_classes(given[0])
+    return frozenset().union(*map(_given_name_classes, given))
+
+
+@functools.lru_cache(maxsize=65536)
 def _reading_given_classes(words: tuple[str, ...]) -> tuple[frozenset[str | int] | None, ...]:
-    """`_given_name_classes` of the given names of each of `_readings(words)`; None for a
-    reading without given names."""
-    return tuple(
-        frozenset().union(*map(_given_name_classes, given)) if given else None
-        for given, _ in _readings(words)
-    )
+    """`_given_classes` of each of `_readings(words)`; None for a reading without given
+    names."""
+    return tuple(_given_classes(given) if given else None for given, _ in _readings(words))
 
 
 def _given_names_differ(incoming: Party, candidate: Party) -> bool:

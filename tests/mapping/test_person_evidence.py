@@ -325,6 +325,32 @@ def test_given_names_of_no_common_class_are_a_letter_apart_or_different(a, b):
         assert evidence._given_level(a, b) in ("near", "different")
 
 
+@given(_name_word, _name_word)
+def test_family_names_of_another_first_letter_read_swapped_differ(a, b):
+    """`_compare_words` takes such a reading's family names as different without comparing
+    them: read with its ends fixed, no spelling, sound or typo changes a first letter."""
+    if a[0] != b[0]:
+        assert evidence._family(a, b, TENANT, True) == evidence._FAMILY_DIFFERS
+
+
+def _compared_plainly(wi, wc, f):
+    """`_compare_words` as it reads: every reading weighed, the best sum kept (the first at a
+    tie)."""
+    best = None
+    for (gi, fi), (gc, fc), swapped in evidence._weighed_readings(wi, wc):
+        family, given = evidence._family(fi, fc, f, swapped), evidence._given(gi, gc, f, False)
+        if best is None or family.bits + given.bits > best[0]:
+            best = (family.bits + given.bits, family, given, swapped)
+    return best[1], best[2], best[3], evidence._generations_differ(wi, wc)
+
+
+@given(st.lists(_name_word, min_size=1, max_size=3), st.lists(_name_word, min_size=1, max_size=3))
+def test_names_compared_with_shortcuts_as_with_every_reading_weighed(incoming, candidate):
+    """`_compare_words` skips swapped readings that cannot win: the same reading results."""
+    wi, wc = tuple(incoming), tuple(candidate)
+    assert evidence._compare_words(wi, wc, TENANT, False) == _compared_plainly(wi, wc, TENANT)
+
+
 def test_initials_leave_out_a_relative_and_keep_a_short_form():
     anna = Party.of(name="Anna Müller", person=True)
     hans = Party.of(name="Hans Müller", person=True)
