@@ -69,7 +69,14 @@ def family_name_keys(name: str | None, *, either_end: bool = False) -> tuple[str
     """The Kölner Phonetik key of a person's family name, the last word of the name without
     titles and generation markers (`Customer.family_key`); `either_end`: also of the first word,
     for an incoming name that may be written family name first ("Müller, Hans")."""
-    words = [w for w in person_name_words(fold(name).split()) if w not in _GENERATIONS]
+    return family_words_keys(fold(name).split(), either_end=either_end)
+
+
+def family_words_keys(
+    folded: list[str] | tuple[str, ...], *, either_end: bool = False
+) -> tuple[str, ...]:
+    """`family_name_keys` of a name already folded into words."""
+    words = [w for w in person_name_words(folded) if w not in _GENERATIONS]
     if not words:
         return ()
     ends = (words[-1], words[0]) if either_end else (words[-1],)

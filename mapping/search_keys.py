@@ -13,7 +13,7 @@ import re
 from itertools import permutations
 
 from customers.normalization import street_key_of_name
-from customers.phonetics import family_name_keys
+from customers.phonetics import family_words_keys
 
 from .matching import Party, evidence
 from .matching.evidence import NameFrequencies
@@ -79,7 +79,7 @@ def family_keys(party: Party) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=65536)
 def _family_keys(written: tuple[str, ...]) -> tuple[str, ...]:
-    return family_name_keys(" ".join(written), either_end=True)
+    return family_words_keys(written, either_end=True)
 
 
 def namesakes_beyond_review(party: Party, frequencies: NameFrequencies) -> str:

@@ -520,15 +520,17 @@ def _address_apart(incoming: Party, candidate: Party) -> tuple[bool, float | Non
     common (else maybe the same person or address); moved, the bits `person_evidence` weighs an
     address compared that differs (moved within the postal code or city, or further), None where
     the street or place is not compared on both sides (the postal code alone may back a name)."""
+    both_postal = incoming.postal_code and candidate.postal_code
     same_postal = same_postal_code(incoming.postal_code, candidate.postal_code)
-    in_city = same_city(incoming.city, candidate.city)
-    same_place = same_postal if incoming.postal_code and candidate.postal_code else in_city
+    same_place = same_postal if both_postal else same_city(incoming.city, candidate.city)
     if _shared_contact_or_house(incoming, candidate, same_place=same_place):
         return False, None
-    places = (incoming.postal_code and candidate.postal_code) or (incoming.city and candidate.city)
-    if not (incoming.street and candidate.street and places):
+    if not (
+        incoming.street and candidate.street and (both_postal or (incoming.city and candidate.city))
+    ):
         return True, None
-    return True, MOVED_IN_CITY_BITS if same_postal or in_city else MOVED_BITS
+    moved_in_city = same_postal or same_city(incoming.city, candidate.city)
+    return True, MOVED_IN_CITY_BITS if moved_in_city else MOVED_BITS
 
 
 def reach(

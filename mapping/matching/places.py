@@ -21,6 +21,8 @@ def same_city(a: str, b: str) -> bool:
 def same_postal_code(a: str, b: str) -> bool:
     """Both sides have a postal code, and it is the same: "02-495" and "02495" are one Polish
     postal code (the lookup keeps the sender's spelling)."""
+    if a == b:
+        return bool(a)
     return bool(a and b) and a.replace("-", "") == b.replace("-", "")
 
 
