@@ -298,15 +298,15 @@ def customer_candidates(
                     candidates[customer_id], building = comparable[customer_id], None
                     continue
                 records[customer_id] = row
-                stored = StoredCustomer(
-                    name=row[name],
-                    normalized_name=row[normalized],
-                    written=tuple(fold(row[name]).split()),
-                    email=row[email],
-                    phone=row[phone],
-                    phone_key=row[phone_key],
-                    person=row[kind] == CustomerType.PRIVATE,
-                    person_words=tuple(row[person_words].split()),
+                stored = StoredCustomer(  # by position: faster than by keyword, per candidate
+                    row[name],
+                    row[normalized],
+                    tuple(fold(row[name]).split()),
+                    row[email],
+                    row[phone],
+                    row[phone_key],
+                    row[kind] == CustomerType.PRIVATE,
+                    tuple(row[person_words].split()),
                 )
                 building = candidates[customer_id] = comparable[customer_id] = []
             elif building is not candidates[customer_id]:

@@ -121,9 +121,10 @@ class Party:
     written: tuple[str, ...] = ()
 
     @classmethod
-    def _made(cls, **fields) -> "Party":
-        """The party of these values, every field given: a frozen dataclass's `__init__` sets
-        each field through `object.__setattr__`, a fifth of building a batch's candidates."""
+    def _made(cls, fields: dict) -> "Party":
+        """The party of these values (field name -> value), every field given: a frozen
+        dataclass's `__init__` sets each field through `object.__setattr__`, a fifth of building
+        a batch's candidates."""
         if fields.keys() != _PARTY_FIELDS:
             raise TypeError(f"Party fields: {sorted(_PARTY_FIELDS)}, not {sorted(fields)}")
         party = object.__new__(cls)
@@ -146,16 +147,18 @@ class Party:
         street_name, number, written_street = street_parts(street)
         without_site = strip_site(name, city)
         return cls._made(
-            name=normalize_name(without_site),
-            written=tuple(fold(without_site).split()),
-            street=street_name,
-            house_number=number,
-            street_written=written_street if street_name else "",
-            postal_code=normalize_postal_code(postal_code, country),
-            city=fold(city),
-            email=normalize_email(email),
-            phone=normalize_phone(phone),
-            person=person,
+            {
+                "name": normalize_name(without_site),
+                "written": tuple(fold(without_site).split()),
+                "street": street_name,
+                "house_number": number,
+                "street_written": written_street if street_name else "",
+                "postal_code": normalize_postal_code(postal_code, country),
+                "city": fold(city),
+                "email": normalize_email(email),
+                "phone": normalize_phone(phone),
+                "person": person,
+            }
         )
 
     @classmethod
@@ -189,18 +192,20 @@ class Party:
             if places is not None:
                 places[(postal_code, city, country)] = place
         party = cls._made(
-            name=normalized,
-            written=written,
-            street=street_name,
-            house_number=number,
-            street_written=written_street if street_name else "",
-            postal_code=place[0],
-            city=place[1],
-            email=normalize_email(customer.email),
-            phone=customer.phone_key
-            if len(customer.phone_key) < STORED_PHONE_LENGTH
-            else normalize_phone(customer.phone),
-            person=customer.person,
+            {
+                "name": normalized,
+                "written": written,
+                "street": street_name,
+                "house_number": number,
+                "street_written": written_street if street_name else "",
+                "postal_code": place[0],
+                "city": place[1],
+                "email": normalize_email(customer.email),
+                "phone": customer.phone_key
+                if len(customer.phone_key) < STORED_PHONE_LENGTH
+                else normalize_phone(customer.phone),
+                "person": customer.person,
+            }
         )
         if customer.person_words:
             party.__dict__["person_words"] = customer.person_words  # the cached property's

@@ -378,7 +378,7 @@ def test_a_party_is_made_without_the_frozen_dataclass_init_and_is_the_same():
     with pytest.raises(dataclasses.FrozenInstanceError):
         party.name = "anna weber"
     with pytest.raises(TypeError):
-        Party._made(**{k: v for k, v in fields.items() if k != "written"})
+        Party._made({k: v for k, v in fields.items() if k != "written"})
 
 
 # --- given names that cannot agree: out of reach without weighing the names ----------------------
