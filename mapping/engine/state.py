@@ -1,6 +1,6 @@
 """One batch's state: what was read for it in bulk, and the writes planned while deciding."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -266,5 +266,12 @@ class PlannedCustomers:
             for gram in trigrams(names[position]):
                 by_trigram[gram].append(position)
         self._trigrams_made = len(names)
-        sharing = {n for gram in trigrams(name) for n in by_trigram.get(gram, ())}
-        return {n for n in sharing if trigram_similarity(names[n], name) >= TENANT_WIDE_THRESHOLD}
+        # `trigram_similarity`, its trigrams in common counted off the index (a name's trigrams
+        # are a set: each shared one lists the position once).
+        grams = trigrams(name)
+        common = Counter(n for gram in grams for n in by_trigram.get(gram, ()))
+        return {
+            n
+            for n, shared in common.items()
+            if shared / (len(trigrams(names[n])) + len(grams) - shared) >= TENANT_WIDE_THRESHOLD
+        }

@@ -4,6 +4,8 @@ statement): the same customers planned in one tenant's batch and stored in anoth
 with the same parties."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from customers.choices import CustomerType
 from customers.models import Customer
@@ -13,10 +15,11 @@ from inbound.policy import mapping_policy
 from mapping.choices import MatchingStrategy
 from mapping.engine import IncomingContext
 from mapping.engine.customer import incoming_party
-from mapping.engine.state import Batch
+from mapping.engine.state import Batch, PlannedCustomers
 from mapping.fields import CUSTOMER_FIELDS
 from mapping.matching import Party
-from mapping.selectors import customer_candidates
+from mapping.search_keys import trigram_similarity
+from mapping.selectors import TENANT_WIDE_THRESHOLD, customer_candidates
 from mapping.services import customer_contexts_map
 from tests.factories import IntegrationClientFactory, TenantFactory
 from tests.mapping.test_name_address_rules import _customer
@@ -202,6 +205,30 @@ def test_a_planned_customer_is_a_candidate_when_the_search_finds_it_stored(case)
         assert planned == stored
     else:
         assert planned >= stored
+
+
+_NAME_WORDS = ["nordsee", "nordsse", "feinkost", "handel", "mueller", "muller", "haus", "gmbh"]
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(_NAME_WORDS), min_size=1, max_size=3), max_size=12),
+    st.lists(st.sampled_from(_NAME_WORDS), min_size=1, max_size=3),
+)
+def test_similar_names_anywhere_are_those_of_the_trigram_similarity(planned, searched):
+    """The planned customers' similar names anywhere, counted off the trigram index, are those
+    whose `trigram_similarity` reaches the threshold, however the lookups interleave."""
+    customers = PlannedCustomers()
+    names = [" ".join(words) for words in planned]
+    name = " ".join(searched)
+    for n, planned_name in enumerate(names):
+        customers._names.append(planned_name)
+        if n % 3 == 0:  # the index is made up to the names planned by then
+            customers._similar_anywhere(name)
+    expected = {
+        n for n, stored in enumerate(names)
+        if trigram_similarity(stored, name) >= TENANT_WIDE_THRESHOLD
+    }  # fmt: skip
+    assert customers._similar_anywhere(name) == expected
 
 
 def test_a_person_elsewhere_in_the_postal_code_sharing_nothing_is_not_compared():
