@@ -199,7 +199,6 @@ def _ocr_folded(word: str) -> str:
     return word
 
 
-@functools.lru_cache(maxsize=65536)
 def family_level(incoming: str, candidate: str, *, ends_fixed: bool = False) -> str:
     """How two family names (folded words) agree: "exact" (umlauts with or without their dots),
     "phonetic" (Meier / Mayer, Schmidt / Schmitt: the same sound, first and last letter), "typo"
@@ -277,7 +276,6 @@ def given_level(
     return "typo" if not_a_name or personal_contact else "near"
 
 
-@functools.lru_cache(maxsize=65536)
 def _given_level(incoming: str, candidate: str) -> str:
     if _same(incoming, candidate):
         return "exact"
@@ -489,12 +487,7 @@ def given_initials(incoming: Party) -> tuple[str, str]:
     variant groups. ("", "") where a reading of `incoming`'s name has no given name (nothing
     differs then). The candidate search leaves out the relatives and namesakes in the postal
     code whose given names start with none of them (mapping.sql)."""
-    return _given_initials(incoming.person_words)
-
-
-@functools.lru_cache(maxsize=65536)  # names come again
-def _given_initials(person_words: tuple[str, ...]) -> tuple[str, str]:
-    words = tuple(w for w in person_words if w not in _GENERATIONS)
+    words = tuple(w for w in incoming.person_words if w not in _GENERATIONS)
     if len(words) < 2:
         return "", ""
     as_written, swapped = _initials_sharing(words[:-1]), _initials_sharing(words[1:])
@@ -610,7 +603,6 @@ def never_plausible(incoming: Party, candidate: Party, frequencies: NameFrequenc
     return given.level == "different" or (given.level == "near" and family.level == "different")
 
 
-@functools.lru_cache(maxsize=65536)
 def _given_names_near(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """In a reading `compare_names` weighs, a given name of the one a letter or less from one of
     the other's (optimal string alignment). Relatives share the family name: not compared."""
