@@ -114,7 +114,6 @@ _TRIGRAM_WORD = re.compile(r"[^\W_]+")
 
 
 @functools.lru_cache(maxsize=65536)
-@functools.lru_cache(maxsize=65536)  # a planned name is compared with each later party's
 def trigrams(text: str) -> frozenset[str]:
     """pg_trgm's trigrams of a text: per word of letters and digits, lower case, padded with
     two spaces before and one after."""

@@ -426,6 +426,25 @@ def test_a_common_relative_elsewhere_is_beyond_review_by_its_worth_a_rare_one_is
     assert evidence.reach(anna, at_home, counted, by_worth=True) == (False, False)  # the house
 
 
+def test_decide_leaves_a_common_relative_elsewhere_unscored_without_comparing_names(monkeypatch):
+    counted = NameFrequencies(
+        persons=100_000, words={"peter": 2_000, "mueller": 1_500, "anna": 1_800}
+    )
+    anna = Party.of(name="Anna Müller", street="Kantstraße 3", postal_code="45127", person=True)
+    peter = Party.of(name="Peter Müller", street="Zeil 5", postal_code="45127", person=True)
+    compared = []
+    original = evidence.compare_names
+    monkeypatch.setattr(
+        evidence,
+        "compare_names",
+        lambda *args, **kw: compared.append(args) or original(*args, **kw),
+    )
+
+    decision = decide(anna, {1: [peter]}, threshold=0.92, margin=0.08, frequencies=counted)
+
+    assert (decision.link, decision.candidates, compared) == (None, [], [])
+
+
 def test_a_common_namesake_is_bounded_beyond_review_a_rare_one_is_not():
     common = Party.of(name="Peter Müller", street="Zeil 5", postal_code="45128", person=True)
     rare = Party.of(name="Jonas Eichhorst", street="Zeil 5", postal_code="45128", person=True)
