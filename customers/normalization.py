@@ -332,15 +332,20 @@ _SITE_WORD = re.compile("|".join(_SITE_WORDS))  # one of them anywhere, as `in` 
 _CITY_WORD_END = re.compile(r"[\s/(,-]")
 
 
+def _may_hold_site_word(lowered: str | None) -> bool:
+    """Whether a name (`lowered`: its lower case if ASCII, else None) may hold a word
+    `_SITE_SUFFIX` matches. An ASCII name holds a pattern's word only as its ASCII letters in any
+    case (a pattern of ASCII letters; IGNORECASE also matches "K" to the Kelvin sign, never in an
+    ASCII name): without the word, the pattern cannot match and need not run (most names)."""
+    return lowered is None or _SITE_WORD.search(lowered) is not None
+
+
 def strip_site(name: str | None, city: str | None) -> str:
     """The name without a site designation: "Frischemarkt Nord GmbH - Essen" in Essen,
     "..., Filiale Essen", "... (Essen)" are Frischemarkt Nord GmbH."""
     name = str(name or "")
-    # An ASCII name holds a pattern's word only as its ASCII letters in any case (a pattern of
-    # ASCII letters; IGNORECASE also matches "K" to the Kelvin sign, never in an ASCII name):
-    # without the word, the pattern cannot match and is not run (most names).
     lowered = name.lower() if name.isascii() else None
-    if lowered is None or _SITE_WORD.search(lowered):
+    if _may_hold_site_word(lowered):
         cut = _SITE_SUFFIX.sub("", name)
         if cut.strip():
             name = cut
@@ -365,8 +370,8 @@ def person_words_key(name: str | None) -> str:
     name = str(name or "")
     if _CITY_SEPARATOR.search(name):
         return ""
-    # The quick look of `strip_site`: an ASCII name without a site word has no site suffix.
-    if (not name.isascii() or _SITE_WORD.search(name.lower())) and _SITE_SUFFIX.search(name):
+    lowered = name.lower() if name.isascii() else None
+    if _may_hold_site_word(lowered) and _SITE_SUFFIX.search(name):
         return ""
     return " ".join(person_name_words(fold(name).split()))
 
@@ -414,6 +419,7 @@ NOT_NAME_WORDS = frozenset(
      "miss", "mx", "sir", "dame", "und", "and"}
 )  # fmt: skip
 SENIOR, JUNIOR = frozenset({"sen", "senior", "sr"}), frozenset({"jun", "junior", "jr"})
+GENERATIONS = SENIOR | JUNIOR
 
 
 def person_name_words(words: "tuple[str, ...] | list[str]") -> tuple[str, ...]:

@@ -7,7 +7,7 @@ only groups candidates and grades a family name's agreement; it never links on i
 
 import functools
 
-from .normalization import JUNIOR, SENIOR, fold, person_name_words
+from .normalization import GENERATIONS, fold, person_name_words
 
 _VOWELS = frozenset("aeijouy")
 
@@ -62,9 +62,6 @@ def koelner(word: str) -> str:
     return "".join(d for i, d in enumerate(collapsed) if d != "0" or i == 0)
 
 
-_GENERATIONS = SENIOR | JUNIOR
-
-
 def family_name_keys(name: str | None, *, either_end: bool = False) -> tuple[str, ...]:
     """The Kölner Phonetik key of a person's family name, the last word of the name without
     titles and generation markers (`Customer.family_key`); `either_end`: also of the first word,
@@ -76,7 +73,7 @@ def family_words_keys(
     folded: list[str] | tuple[str, ...], *, either_end: bool = False
 ) -> tuple[str, ...]:
     """`family_name_keys` of a name already folded into words."""
-    words = [w for w in person_name_words(folded) if w not in _GENERATIONS]
+    words = [w for w in person_name_words(folded) if w not in GENERATIONS]
     if not words:
         return ()
     ends = (words[-1], words[0]) if either_end else (words[-1],)

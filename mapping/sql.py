@@ -7,7 +7,7 @@ import re
 from django.db import connection
 
 from customers.models import Customer, Location
-from customers.normalization import JUNIOR, SENIOR
+from customers.normalization import GENERATIONS
 from ordinavo.db import quoted_column, quoted_table, select_columns
 
 from .matching.party import STORED_LENGTH, STORED_NUMBER_LENGTH, STORED_PHONE_LENGTH
@@ -291,7 +291,7 @@ CANDIDATES_SQL = _CANDIDATES_SQL.format(
     # without their first).
     initials_written=_initials("regexp_replace(c.{}, ' [^ ]+$', '')"),
     initials_swapped=_initials("regexp_replace(c.{}, '^[^ ]+ ', '')"),
-    generations="'{{{}}}'::text[]".format(",".join(sorted(SENIOR | JUNIOR))),
+    generations="'{{{}}}'::text[]".format(",".join(sorted(GENERATIONS))),
     **{
         f"l_{name}": quoted_column(Location, name)
         for name in (

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from rapidfuzz.distance import OSA
 
-from customers.normalization import JUNIOR, SENIOR, plain_vowels
+from customers.normalization import GENERATIONS, JUNIOR, SENIOR, plain_vowels
 from customers.phonetics import koelner
 
 from .given_names import (
@@ -167,9 +167,6 @@ def person_words(party: Party) -> tuple[str, ...]:
     """The name's words without salutation or title, as written (single letters kept: an
     initial)."""
     return party.person_words
-
-
-_GENERATIONS = SENIOR | JUNIOR
 
 
 def _split(words: tuple[str, ...], swapped: bool) -> tuple[tuple[str, ...], str]:
@@ -372,7 +369,7 @@ def compare_names(
 def _readings(words: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], str], ...]:
     """(given names, family name) of a name's words without generation markers: as written,
     then (two words or more) with the family name first; made once per name, not per pair."""
-    names = tuple(w for w in words if w not in _GENERATIONS)
+    names = tuple(w for w in words if w not in GENERATIONS)
     as_written = _split(names, False)
     return (as_written, _split(names, True)) if len(words) >= 2 else (as_written,)
 
@@ -487,7 +484,7 @@ def given_initials(incoming: Party) -> tuple[str, str]:
     variant groups. ("", "") where a reading of `incoming`'s name has no given name (nothing
     differs then). The candidate search leaves out the relatives and namesakes in the postal
     code whose given names start with none of them (mapping.sql)."""
-    words = tuple(w for w in incoming.person_words if w not in _GENERATIONS)
+    words = tuple(w for w in incoming.person_words if w not in GENERATIONS)
     if len(words) < 2:
         return "", ""
     as_written, swapped = _initials_sharing(words[:-1]), _initials_sharing(words[1:])

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from customers.choices import CustomerType
+from customers.normalization import GENERATIONS
 from customers.phonetics import koelner
 from mapping.choices import FrequencyKind
 from mapping.matching import Party, decide, evidence
@@ -293,7 +294,7 @@ def _sql_keeps(incoming: Party, words: tuple[str, ...]) -> bool:
     """The candidate statement's test of a relative's given names (mapping.sql), in Python: kept
     unless its initials meet none of `given_initials`."""
     written, swapped = evidence.given_initials(incoming)
-    if not written or len(words) < 2 or not evidence._GENERATIONS.isdisjoint(words):
+    if not written or len(words) < 2 or not GENERATIONS.isdisjoint(words):
         return True
     as_written, family_first = {w[0] for w in words[:-1]}, {w[0] for w in words[1:]}
     return bool(as_written & set(written) or family_first & set(swapped))
